@@ -1,0 +1,3 @@
+"""digit-pipeline: handwritten digit recognition with Kedro, MLflow and Keras."""
+
+__version__ = "0.1.0"

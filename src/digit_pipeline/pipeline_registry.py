@@ -1,0 +1,22 @@
+"""Project pipelines: one per stage, and all five in order as the default."""
+
+from kedro.pipeline import Pipeline
+
+from digit_pipeline.pipelines import evaluate, ingest, package, preprocess, train
+
+
+def register_pipelines() -> dict[str, Pipeline]:
+    """Register the project's pipelines.
+
+    Returns:
+        A mapping from pipeline names to ``Pipeline`` objects.
+    """
+    pipelines = {
+        "ingest": ingest.create_pipeline(),
+        "preprocess": preprocess.create_pipeline(),
+        "train": train.create_pipeline(),
+        "evaluate": evaluate.create_pipeline(),
+        "package": package.create_pipeline(),
+    }
+    pipelines["__default__"] = sum(pipelines.values(), Pipeline([]))
+    return pipelines

@@ -1,0 +1,103 @@
+"""Nodes of the evaluate pipeline: how the trained model does on the held-out test set."""
+
+from typing import Any
+
+import keras
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss
+from sklearn.metrics import classification_report as sklearn_classification_report
+
+from digit_pipeline.plots import digit_grid
+
+DIGITS = list(range(10))
+
+
+def predict_probabilities(model: keras.Model, X_test: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+    """Class probabilities (N, 10) for the test images."""
+    return model.predict(X_test, batch_size=params["batch_size"], verbose=0)
+
+
+def _check_predictions(y_true: np.ndarray, probabilities: np.ndarray) -> None:
+    if probabilities.ndim != 2 or probabilities.shape[1] != len(DIGITS):
+        raise ValueError(f"expected probabilities of shape (N, 10), got {probabilities.shape}")
+    if len(y_true) != len(probabilities):
+        raise ValueError(f"{len(y_true)} labels but {len(probabilities)} predictions")
+
+
+def compute_test_metrics(y_test: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
+    """Test loss, accuracy, macro F1 and number of mistakes.
+
+    Returns:
+        ``test_loss``, ``test_accuracy``, ``test_macro_f1``, ``test_errors``.
+    """
+    _check_predictions(y_test, probabilities)
+    predicted = probabilities.argmax(axis=1)
+    return {
+        "test_loss": float(log_loss(y_test, probabilities, labels=DIGITS)),
+        "test_accuracy": float(accuracy_score(y_test, predicted)),
+        "test_macro_f1": float(f1_score(y_test, predicted, labels=DIGITS, average="macro")),
+        "test_errors": float(np.sum(predicted != y_test)),
+    }
+
+
+def classification_report(y_test: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame:
+    """Precision, recall, F1 and support of each digit (scikit-learn's report, as a table)."""
+    _check_predictions(y_test, probabilities)
+    report = sklearn_classification_report(
+        y_test, probabilities.argmax(axis=1), labels=DIGITS, output_dict=True, zero_division=0
+    )
+    table = pd.DataFrame({digit: report[str(digit)] for digit in DIGITS}).T
+    table.index.name = "digit"
+    table["support"] = table["support"].astype(int)
+    return table
+
+
+def confusion_table(y_test: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame:
+    """Confusion matrix: rows are true digits, columns predicted digits."""
+    _check_predictions(y_test, probabilities)
+    matrix = confusion_matrix(y_test, probabilities.argmax(axis=1), labels=DIGITS)
+    return pd.DataFrame(
+        matrix,
+        index=pd.Index(DIGITS, name="true"),
+        columns=pd.Index([str(d) for d in DIGITS], name="predicted"),
+    )
+
+
+def plot_confusion_matrix(matrix: pd.DataFrame) -> Figure:
+    """Heatmap of the confusion matrix, with the count written in every cell."""
+    counts = matrix.to_numpy()
+    figure = Figure(figsize=(7, 6), layout="constrained")
+    ax = figure.subplots()
+    # Log scale so that the few mistakes are visible next to the large diagonal.
+    image = ax.imshow(np.log1p(counts), cmap="Blues")
+    for (row, column), count in np.ndenumerate(counts):
+        dark = image.norm(np.log1p(count)) > 0.6
+        ax.text(column, row, str(count), ha="center", va="center", fontsize=8,
+                color="white" if dark else "black")
+    ax.set_xticks(range(counts.shape[1]), matrix.columns)
+    ax.set_yticks(range(counts.shape[0]), matrix.index)
+    ax.set_xlabel("predicted digit")
+    ax.set_ylabel("true digit")
+    ax.set_title(f"Confusion matrix on the test set ({counts.trace()} of {counts.sum()} right)")
+    return figure
+
+
+def plot_misclassified(
+    X_test: np.ndarray, y_test: np.ndarray, probabilities: np.ndarray, params: dict[str, Any]
+) -> Figure:
+    """The test digits the model got wrong, most confident mistakes first, captioned
+    ``true→predicted (confidence)``."""
+    _check_predictions(y_test, probabilities)
+    predicted = probabilities.argmax(axis=1)
+    confidence = probabilities.max(axis=1)
+    wrong = np.flatnonzero(predicted != y_test)
+    shown = wrong[np.argsort(-confidence[wrong])][: params["misclassified_to_show"]]
+    captions = [f"{y_test[i]}→{predicted[i]} ({confidence[i]:.0%})" for i in shown]
+    return digit_grid(
+        X_test[shown],
+        captions,
+        columns=params["misclassified_columns"],
+        title=f"Misclassified test digits: {len(wrong)} of {len(y_test)} (true→predicted)",
+    )

@@ -1,0 +1,63 @@
+"""The evaluate pipeline: the trained model and the test set in, metrics and figures out."""
+
+from kedro.pipeline import Node, Pipeline
+
+from digit_pipeline.tracking import as_metric_history
+
+from .nodes import (
+    classification_report,
+    compute_test_metrics,
+    confusion_table,
+    plot_confusion_matrix,
+    plot_misclassified,
+    predict_probabilities,
+)
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                func=predict_probabilities,
+                inputs=["trained_model", "X_test", "params:evaluate"],
+                outputs="test_probabilities",
+                name="predict_probabilities_node",
+            ),
+            Node(
+                func=compute_test_metrics,
+                inputs=["y_test", "test_probabilities"],
+                outputs="test_metrics",
+                name="compute_test_metrics_node",
+            ),
+            Node(
+                func=as_metric_history,
+                inputs="test_metrics",
+                outputs="test_metrics_mlflow",
+                name="log_test_metrics_node",
+            ),
+            Node(
+                func=classification_report,
+                inputs=["y_test", "test_probabilities"],
+                outputs="classification_report",
+                name="classification_report_node",
+            ),
+            Node(
+                func=confusion_table,
+                inputs=["y_test", "test_probabilities"],
+                outputs="confusion_matrix",
+                name="confusion_table_node",
+            ),
+            Node(
+                func=plot_confusion_matrix,
+                inputs="confusion_matrix",
+                outputs="confusion_matrix_plot",
+                name="plot_confusion_matrix_node",
+            ),
+            Node(
+                func=plot_misclassified,
+                inputs=["X_test", "y_test", "test_probabilities", "params:evaluate"],
+                outputs="misclassified_plot",
+                name="plot_misclassified_node",
+            ),
+        ]
+    )

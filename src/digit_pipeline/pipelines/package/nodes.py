@@ -1,0 +1,142 @@
+"""Nodes of the package pipeline: the trained model goes into MLflow's model registry,
+and the champion alias moves to it only when it is better.
+
+These nodes talk to MLflow (the active run that kedro-mlflow opened, and the registry);
+the decision itself is the pure function ``decide_promotion``.
+"""
+
+import logging
+from importlib.metadata import version
+from typing import Any
+
+import keras
+import mlflow
+import numpy as np
+from mlflow import MlflowClient
+from mlflow.models import ModelSignature
+from mlflow.types import Schema, TensorSpec
+
+from digit_pipeline.model import INPUT_SHAPE, NUM_CLASSES
+
+logger = logging.getLogger(__name__)
+
+# What the served model needs, pinned to what trained it (inferring them costs ~20 s).
+SERVING_PACKAGES = ("mlflow", "tensorflow", "keras", "numpy")
+
+SIGNATURE = ModelSignature(
+    inputs=Schema([TensorSpec(np.dtype(np.float32), (-1, *INPUT_SHAPE), "image")]),
+    outputs=Schema([TensorSpec(np.dtype(np.float32), (-1, NUM_CLASSES), "probabilities")]),
+)
+
+
+def log_and_register_model(model: keras.Model, params: dict[str, Any]) -> dict[str, Any]:
+    """Log the model to the active MLflow run and register it as a new version.
+
+    Args:
+        model: The trained Keras model.
+        params: ``registered_model_name``.
+
+    Returns:
+        ``name``, ``version``, ``run_id`` and ``model_uri`` of the new model version.
+    """
+    run = mlflow.active_run()
+    if run is None:
+        raise RuntimeError("no active MLflow run: run the package pipeline through `kedro run`")
+    info = mlflow.keras.log_model(
+        model,
+        name="model",
+        signature=SIGNATURE,
+        pip_requirements=[f"{package}=={version(package)}" for package in SERVING_PACKAGES],
+        registered_model_name=params["registered_model_name"],
+    )
+    registered = {
+        "name": params["registered_model_name"],
+        "version": int(info.registered_model_version),
+        "run_id": run.info.run_id,
+        "model_uri": info.model_uri,
+    }
+    logger.info("Registered %s version %s", registered["name"], registered["version"])
+    return registered
+
+
+def decide_promotion(
+    candidate_accuracy: float, champion_accuracy: float | None, min_accuracy: float
+) -> tuple[bool, str]:
+    """Whether a candidate model replaces the champion.
+
+    It must reach the floor ``min_accuracy`` and strictly beat the champion's test
+    accuracy. ``champion_accuracy`` is None when there is no champion, NaN when there is
+    one whose accuracy is unknown (then it stays).
+
+    Returns:
+        The decision and a one-line reason.
+    """
+    if not np.isfinite(candidate_accuracy):
+        return False, f"test accuracy {candidate_accuracy} is not a number"
+    if candidate_accuracy < min_accuracy:
+        return False, f"test accuracy {candidate_accuracy:.4f} is below the floor {min_accuracy:.4f}"
+    if champion_accuracy is None:
+        return True, f"test accuracy {candidate_accuracy:.4f} reaches the floor and there is no champion yet"
+    if not np.isfinite(champion_accuracy):
+        return False, "the champion's test accuracy is unknown: move the alias by hand if you must"
+    if candidate_accuracy <= champion_accuracy:
+        return False, (
+            f"test accuracy {candidate_accuracy:.4f} does not beat the champion's {champion_accuracy:.4f}"
+        )
+    return True, f"test accuracy {candidate_accuracy:.4f} beats the champion's {champion_accuracy:.4f}"
+
+
+def promote_if_better(
+    model_version: dict[str, Any], test_metrics: dict[str, float], params: dict[str, Any]
+) -> dict[str, Any]:
+    """Point the champion alias at the new version if ``decide_promotion`` says so, and
+    record the decision as tags on the run and on the model version.
+
+    Args:
+        model_version: What ``log_and_register_model`` returned.
+        test_metrics: The evaluate pipeline's metrics, with ``test_accuracy``.
+        params: ``registered_model_name``, ``champion_alias``, ``min_test_accuracy``.
+
+    Returns:
+        The decision: ``promoted``, ``reason``, the candidate's and the previous
+        champion's version and test accuracy, and the champion version afterwards.
+    """
+    client = MlflowClient()
+    name, alias = params["registered_model_name"], params["champion_alias"]
+    champion = _current_champion(client, name, alias)
+    champion_accuracy = _test_accuracy(client, champion) if champion else None
+
+    candidate_accuracy = test_metrics["test_accuracy"]
+    promoted, reason = decide_promotion(candidate_accuracy, champion_accuracy, params["min_test_accuracy"])
+    if promoted:
+        client.set_registered_model_alias(name, alias, model_version["version"])
+
+    previous_version = int(champion.version) if champion else None
+    decision = {
+        "promoted": promoted,
+        "reason": reason,
+        "candidate_version": model_version["version"],
+        "candidate_test_accuracy": candidate_accuracy,
+        "previous_champion_version": previous_version,
+        "previous_champion_test_accuracy": champion_accuracy,
+        "champion_version": model_version["version"] if promoted else previous_version,
+    }
+    verdict = "promoted" if promoted else "not promoted"
+    mlflow.set_tags({f"{alias}.decision": verdict, f"{alias}.reason": reason})
+    client.set_model_version_tag(name, str(model_version["version"]), "test_accuracy", f"{candidate_accuracy:.4f}")
+    client.set_model_version_tag(name, str(model_version["version"]), f"{alias}.decision", verdict)
+    logger.info("%s version %s %s as %s: %s", name, model_version["version"], verdict, alias, reason)
+    return decision
+
+
+def _test_accuracy(client: MlflowClient, model_version) -> float:
+    """A registered version's test accuracy: its run's metric, else its tag, else NaN."""
+    metrics = client.get_run(model_version.run_id).data.metrics if model_version.run_id else {}
+    value = metrics.get("test_accuracy", model_version.tags.get("test_accuracy"))
+    return float(value) if value is not None else float("nan")
+
+
+def _current_champion(client: MlflowClient, name: str, alias: str):
+    """The model version the alias points at, or None."""
+    aliases = client.get_registered_model(name).aliases
+    return client.get_model_version(name, aliases[alias]) if alias in aliases else None

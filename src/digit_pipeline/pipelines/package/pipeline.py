@@ -1,0 +1,25 @@
+"""The package pipeline: the trained model and its test metrics in, a registered model
+version (and maybe a new champion) out."""
+
+from kedro.pipeline import Node, Pipeline
+
+from .nodes import log_and_register_model, promote_if_better
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                func=log_and_register_model,
+                inputs=["trained_model", "params:package"],
+                outputs="model_version",
+                name="log_and_register_model_node",
+            ),
+            Node(
+                func=promote_if_better,
+                inputs=["model_version", "test_metrics", "params:package"],
+                outputs="champion_decision",
+                name="promote_if_better_node",
+            ),
+        ]
+    )

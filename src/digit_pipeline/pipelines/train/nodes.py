@@ -1,0 +1,80 @@
+"""Nodes of the train pipeline."""
+
+import logging
+from typing import Any
+
+import keras
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from digit_pipeline.model import build_cnn
+
+logger = logging.getLogger(__name__)
+
+
+def train_model(
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+    params: dict[str, Any],
+) -> tuple[keras.Model, pd.DataFrame]:
+    """Build the CNN and train it, stopping early when the validation loss stops improving.
+
+    Args:
+        X_train, y_train: Training images (N, 28, 28, 1) float32 and labels (N,).
+        X_val, y_val: Validation images and labels; the only data used to stop or adapt.
+        params: The model's parameters (see ``build_cnn``) and ``seed``, ``epochs``,
+            ``batch_size``, ``early_stopping_patience``, ``reduce_lr_patience``,
+            ``reduce_lr_factor``, ``verbose``.
+
+    Returns:
+        The model with the weights of its best validation epoch, and the training
+        history: one row per epoch (the index, from 1) with its loss, accuracy and
+        learning rate.
+    """
+    if params["epochs"] < 1:
+        raise ValueError(f"epochs must be at least 1, got {params['epochs']}")
+    if params["batch_size"] < 1:
+        raise ValueError(f"batch_size must be at least 1, got {params['batch_size']}")
+
+    keras.utils.set_random_seed(params["seed"])
+    model = build_cnn(params)
+    model.summary(print_fn=lambda line, *args, **kwargs: logger.info(line))
+
+    callbacks = [
+        keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=params["early_stopping_patience"], restore_best_weights=True
+        ),
+        keras.callbacks.ReduceLROnPlateau(
+            monitor="val_loss", factor=params["reduce_lr_factor"], patience=params["reduce_lr_patience"]
+        ),
+    ]
+    history = model.fit(
+        X_train,
+        y_train,
+        validation_data=(X_val, y_val),
+        epochs=params["epochs"],
+        batch_size=params["batch_size"],
+        callbacks=callbacks,
+        verbose=params["verbose"],
+    )
+    table = pd.DataFrame(history.history, index=pd.RangeIndex(1, len(history.epoch) + 1, name="epoch"))
+    return model, table
+
+
+def plot_learning_curves(history: pd.DataFrame) -> Figure:
+    """Loss and accuracy per epoch, on the training and the validation data."""
+    figure = Figure(figsize=(10, 4), layout="constrained")
+    loss_ax, accuracy_ax = figure.subplots(1, 2)
+    for ax, metric in ((loss_ax, "loss"), (accuracy_ax, "accuracy")):
+        ax.plot(history.index, history[metric], marker="o", label="training")
+        ax.plot(history.index, history[f"val_{metric}"], marker="o", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    figure.suptitle("Learning curves")
+    return figure
+

@@ -1,0 +1,32 @@
+"""The train pipeline: model inputs in, a trained model and its learning curves out."""
+
+from kedro.pipeline import Node, Pipeline
+
+from digit_pipeline.tracking import as_metric_history
+
+from .nodes import plot_learning_curves, train_model
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                func=train_model,
+                inputs=["X_train", "y_train", "X_val", "y_val", "params:train"],
+                outputs=["trained_model", "training_history"],
+                name="train_model_node",
+            ),
+            Node(
+                func=plot_learning_curves,
+                inputs="training_history",
+                outputs="learning_curves_plot",
+                name="plot_learning_curves_node",
+            ),
+            Node(
+                func=as_metric_history,
+                inputs="training_history",
+                outputs="training_metrics",
+                name="log_training_metrics_node",
+            ),
+        ]
+    )

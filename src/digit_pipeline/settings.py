@@ -1,0 +1,14 @@
+"""Project settings. See https://docs.kedro.org/en/stable/configure/configuration_basics/"""
+
+from omegaconf.resolvers import oc
+
+# kedro-mlflow registers its hook through its entry point; nothing to add here.
+
+CONFIG_LOADER_ARGS = {
+    "base_env": "base",
+    "default_run_env": "local",
+    # `${oc.env:MLFLOW_TRACKING_URI,sqlite:///mlflow.db}` in mlflow.yml: the environment wins.
+    "custom_resolvers": {"oc.env": oc.env},
+    # An environment (e.g. `smoke`) overrides single keys of a parameter block, not the block.
+    "merge_strategy": {"parameters": "soft"},
+}
