@@ -1,25 +1,113 @@
-"""
-This module contains example tests for a Kedro project.
-Tests should be placed in ``src/tests``, in modules that mirror your
-project's structure, and in files named test_*.py.
-"""
-import pytest
+"""End to end: `kedro run -e smoke` in a copy of the project, through a real KedroSession,
+with kedro-mlflow logging to a temporary sqlite MLflow store."""
+
 from pathlib import Path
+
+import pytest
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
+from mlflow import MlflowClient
+from mlflow.entities import Run
 
-# The tests below are here for the demonstration purpose
-# and should be replaced with the ones testing the project
-# functionality
+from .conftest import copy_project
 
-class TestKedroRun:
-    def test_kedro_run_no_pipeline(self):
-    # This example test expects a pipeline run failure, since
-    # the default project template contains no pipelines.
-        bootstrap_project(Path.cwd())
+MODEL_NAME = "digit-classifier"
 
-        with pytest.raises(Exception) as excinfo:
-            with KedroSession.create(project_path=Path.cwd()) as session:
-                session.run()
 
-        assert "Pipeline contains no nodes" in str(excinfo.value)
+def kedro_run(project: Path, runtime_params: dict | None = None) -> Run:
+    """Run the default pipeline in the smoke environment; return the MLflow run it made."""
+    bootstrap_project(project)
+    client = MlflowClient()
+    before = {run.info.run_id for run in client.search_runs(_experiment_ids(client))}
+    try:
+        with KedroSession.create(project_path=project, env="smoke", runtime_params=runtime_params) as session:
+            session.run()
+    finally:
+        new = [run for run in client.search_runs(_experiment_ids(client)) if run.info.run_id not in before]
+        assert len(new) == 1, "each kedro run makes exactly one MLflow run"
+        kedro_run.last = new[0]
+    return new[0]
+
+
+def _experiment_ids(client: MlflowClient) -> list[str]:
+    experiment = client.get_experiment_by_name("digit-pipeline")
+    return [experiment.experiment_id] if experiment else []
+
+
+def _champion(client: MlflowClient) -> str | None:
+    return client.get_registered_model(MODEL_NAME).aliases.get("champion")
+
+
+def _versions(client: MlflowClient) -> set[str]:
+    return {v.version for v in client.search_model_versions(f"name='{MODEL_NAME}'")}
+
+
+@pytest.fixture(scope="module")
+def smoke_project(tmp_path_factory):
+    """A project copy with one finished smoke run; MLFLOW_TRACKING_URI points at its own store."""
+    project = copy_project(tmp_path_factory.mktemp("digit-pipeline"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(project)
+        patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{project / 'mlflow.db'}")
+        first_run = kedro_run(project)
+        yield project, first_run
+
+
+def test_smoke_run_logs_everything_and_registers_a_champion(smoke_project):
+    project, run = smoke_project
+    client = MlflowClient()
+    assert client.get_experiment(run.info.experiment_id).name == "digit-pipeline"
+    assert run.info.status == "FINISHED"
+
+    metrics = run.data.metrics
+    assert 0.5 <= metrics["test_accuracy"] <= 1.0
+    assert {"test_loss", "test_macro_f1", "val_accuracy", "val_loss", "loss"} <= set(metrics)
+    assert [m.step for m in client.get_metric_history(run.info.run_id, "val_loss")] == [0]
+    assert run.data.params["train.epochs"] == "1" and run.data.params["preprocess.train_subset"] == "2000"
+
+    artifacts = {a.path for folder in ("data", "training", "evaluation", "registry") for a in client.list_artifacts(run.info.run_id, folder)}
+    assert {
+        "evaluation/confusion_matrix.png",
+        "evaluation/confusion_matrix.csv",
+        "evaluation/classification_report.csv",
+        "evaluation/misclassified.png",
+        "training/learning_curves.png",
+        "data/sample_digits.png",
+        "registry/champion_decision.json",
+    } <= artifacts
+    # Artifacts live in the store's ./mlruns, beside the sqlite file, as real PNG files.
+    local_png = Path(client.download_artifacts(run.info.run_id, "evaluation/confusion_matrix.png"))
+    assert local_png.read_bytes().startswith(b"\x89PNG")
+    assert run.info.artifact_uri.startswith(str(project / "mlruns"))
+
+    versions = client.search_model_versions(f"name='{MODEL_NAME}'")
+    assert [v.run_id for v in versions] == [run.info.run_id]
+    assert _champion(client) == versions[0].version
+    assert run.data.tags["champion.decision"] == "promoted"
+    assert (project / "data" / "08_reporting" / "confusion_matrix.png").exists()
+
+
+def test_worse_run_is_registered_but_does_not_move_the_champion(smoke_project):
+    client = MlflowClient()
+    champion = _champion(client)
+    # A learning rate of 0 never learns: about one digit in ten right. The floor is
+    # lowered so that only the comparison with the champion can stop it.
+    run = kedro_run(smoke_project[0], {"train": {"learning_rate": 0.0}, "package": {"min_test_accuracy": 0.0}})
+    assert run.info.status == "FINISHED"
+    assert run.data.metrics["test_accuracy"] < 0.5
+    assert _champion(client) == champion
+    assert run.data.tags["champion.decision"] == "not promoted"
+    assert "does not beat the champion" in run.data.tags["champion.reason"]
+    assert any(v.run_id == run.info.run_id for v in client.search_model_versions(f"name='{MODEL_NAME}'"))
+
+
+def test_run_failing_in_train_leaves_the_registry_alone(smoke_project):
+    client = MlflowClient()
+    champion, versions = _champion(client), _versions(client)
+    with pytest.raises(ValueError, match="epochs must be at least 1"):
+        kedro_run(smoke_project[0], {"train": {"epochs": 0}})
+    failed = client.get_run(kedro_run.last.info.run_id)
+    assert failed.info.status == "FAILED"
+    assert "test_accuracy" not in failed.data.metrics
+    assert _champion(client) == champion
+    assert _versions(client) == versions

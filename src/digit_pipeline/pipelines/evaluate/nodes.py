@@ -37,7 +37,7 @@ def compute_test_metrics(y_test: np.ndarray, probabilities: np.ndarray) -> dict[
     return {
         "test_loss": float(log_loss(y_test, probabilities, labels=DIGITS)),
         "test_accuracy": float(accuracy_score(y_test, predicted)),
-        "test_macro_f1": float(f1_score(y_test, predicted, labels=DIGITS, average="macro")),
+        "test_macro_f1": float(f1_score(y_test, predicted, labels=DIGITS, average="macro", zero_division=0)),
         "test_errors": float(np.sum(predicted != y_test)),
     }
 

@@ -44,6 +44,16 @@ def validate_split(images: np.ndarray, labels: np.ndarray, split: str) -> tuple[
     return images, labels
 
 
+def validate_train_split(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``validate_split`` for the training split."""
+    return validate_split(images, labels, "train")
+
+
+def validate_test_split(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``validate_split`` for the test split."""
+    return validate_split(images, labels, "test")
+
+
 def count_classes(train_labels: np.ndarray, test_labels: np.ndarray) -> pd.DataFrame:
     """Count the images of each digit in both splits.
 

@@ -1,23 +1,21 @@
 """The ingest pipeline: raw IDX files in, validated arrays and a data report out."""
 
-from functools import partial
-
 from kedro.pipeline import Node, Pipeline
 
-from .nodes import count_classes, plot_sample_digits, validate_split
+from .nodes import count_classes, plot_sample_digits, validate_test_split, validate_train_split
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
             Node(
-                func=partial(validate_split, split="train"),
+                func=validate_train_split,
                 inputs=["train_images_raw", "train_labels_raw"],
                 outputs=["mnist_train_images", "mnist_train_labels"],
                 name="validate_train_split_node",
             ),
             Node(
-                func=partial(validate_split, split="test"),
+                func=validate_test_split,
                 inputs=["test_images_raw", "test_labels_raw"],
                 outputs=["mnist_test_images", "mnist_test_labels"],
                 name="validate_test_split_node",

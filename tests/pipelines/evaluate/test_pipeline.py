@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+
+from digit_pipeline.pipelines.evaluate.nodes import (
+    classification_report,
+    compute_test_metrics,
+    confusion_table,
+    plot_confusion_matrix,
+    plot_misclassified,
+)
+
+# Four test digits; the model gets the 3 wrong (reads it as an 8, 70% sure).
+Y_TRUE = np.array([0, 1, 2, 3])
+
+
+@pytest.fixture
+def probabilities():
+    p = np.full((4, 10), 0.01)
+    for row, digit in enumerate([0, 1, 2]):
+        p[row, digit] = 0.91
+    p[3, 8], p[3, 3] = 0.70, 0.22
+    return p
+
+
+def test_compute_test_metrics_by_hand(probabilities):
+    metrics = compute_test_metrics(Y_TRUE, probabilities)
+    assert metrics["test_accuracy"] == 0.75
+    assert metrics["test_errors"] == 1
+    # Cross-entropy: the mean of -log p(true digit).
+    assert metrics["test_loss"] == pytest.approx(-(3 * np.log(0.91) + np.log(0.22)) / 4)
+    assert set(metrics) == {"test_loss", "test_accuracy", "test_macro_f1", "test_errors"}
+
+
+def test_metrics_reject_mismatched_inputs(probabilities):
+    with pytest.raises(ValueError, match="3 labels but 4 predictions"):
+        compute_test_metrics(Y_TRUE[:3], probabilities)
+    with pytest.raises(ValueError, match=r"expected probabilities of shape \(N, 10\), got \(4, 9\)"):
+        confusion_table(Y_TRUE, probabilities[:, :9])
+
+
+def test_classification_report_per_digit(probabilities):
+    report = classification_report(Y_TRUE, probabilities)
+    assert report.index.tolist() == list(range(10))
+    assert report.loc[3, "recall"] == 0.0 and report.loc[3, "support"] == 1
+    assert report.loc[8, "precision"] == 0.0  # predicted once, wrongly
+    assert report.loc[0, "f1-score"] == 1.0
+
+
+def test_confusion_table_and_its_plot(probabilities):
+    matrix = confusion_table(Y_TRUE, probabilities)
+    assert matrix.shape == (10, 10)
+    assert matrix.loc[3, "8"] == 1 and matrix.loc[3, "3"] == 0
+    assert np.trace(matrix.to_numpy()) == 3
+    figure = plot_confusion_matrix(matrix)
+    assert "3 of 4 right" in figure.axes[0].get_title()
+    assert sum(text.get_text() == "1" for text in figure.axes[0].texts) == 4
+
+
+def test_plot_misclassified_shows_the_mistakes(probabilities):
+    images = np.zeros((4, 28, 28, 1), dtype=np.float32)
+    params = {"misclassified_to_show": 10, "misclassified_columns": 5}
+    figure = plot_misclassified(images, Y_TRUE, probabilities, params)
+    captions = [ax.get_title() for ax in figure.axes if ax.images]
+    assert captions == ["3→8 (70%)"]
+    assert "1 of 4" in figure.get_suptitle()

@@ -1,0 +1,92 @@
+"""The package nodes against a real MLflow sqlite store in a temporary directory."""
+
+import math
+
+import mlflow
+import numpy as np
+import pytest
+from mlflow import MlflowClient
+
+from digit_pipeline.model import build_cnn
+from digit_pipeline.pipelines.package.nodes import decide_promotion, log_and_register_model, promote_if_better
+
+PARAMS = {"registered_model_name": "digit-classifier", "champion_alias": "champion", "min_test_accuracy": 0.98}
+
+
+@pytest.mark.parametrize(
+    "candidate, champion, promoted, reason",
+    [
+        (0.991, None, True, "reaches the floor and there is no champion yet"),
+        (0.975, None, False, "test accuracy 0.9750 is below the floor 0.9800"),
+        (0.993, 0.992, True, "beats the champion's 0.9920"),
+        (0.992, 0.992, False, "does not beat the champion's 0.9920"),
+        (0.985, 0.992, False, "does not beat the champion's 0.9920"),
+        (0.999, math.nan, False, "the champion's test accuracy is unknown"),
+        (math.nan, None, False, "is not a number"),
+    ],
+)
+def test_decide_promotion(candidate, champion, promoted, reason):
+    decision, why = decide_promotion(candidate, champion, min_accuracy=0.98)
+    assert decision is promoted
+    assert reason in why
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    return build_cnn({"conv_filters": [4], "kernel_size": 3, "dense_units": 8, "dropout": 0.0, "learning_rate": 0.001})
+
+
+def _run_package(model, test_accuracy: float, params=PARAMS) -> tuple[dict, dict, str]:
+    """What `kedro run` does: an active run holding the test accuracy, then both nodes."""
+    with mlflow.start_run() as run:
+        mlflow.log_metric("test_accuracy", test_accuracy)
+        version = log_and_register_model(model, params)
+        decision = promote_if_better(version, {"test_accuracy": test_accuracy}, params)
+    return version, decision, run.info.run_id
+
+
+def _champion_version(client: MlflowClient) -> int | None:
+    aliases = client.get_registered_model("digit-classifier").aliases
+    return aliases.get("champion")
+
+
+def test_champion_moves_only_to_better_models(mlflow_store, tiny_model):
+    client = MlflowClient()
+
+    first, decision, run_id = _run_package(tiny_model, 0.990)
+    assert first["version"] == 1 and decision["promoted"]
+    assert _champion_version(client) == 1
+    assert client.get_run(run_id).data.tags["champion.decision"] == "promoted"
+    assert client.get_model_version("digit-classifier", "1").tags["test_accuracy"] == "0.9900"
+
+    worse, decision, run_id = _run_package(tiny_model, 0.985)
+    assert worse["version"] == 2 and not decision["promoted"]
+    assert decision["champion_version"] == 1 and decision["previous_champion_test_accuracy"] == 0.990
+    assert _champion_version(client) == 1
+    assert "does not beat" in client.get_run(run_id).data.tags["champion.reason"]
+
+    better, decision, _ = _run_package(tiny_model, 0.995)
+    assert decision["promoted"] and decision["previous_champion_version"] == 1
+    assert _champion_version(client) == better["version"] == 3
+
+
+def test_first_model_below_the_floor_is_registered_but_not_champion(mlflow_store, tiny_model):
+    version, decision, _ = _run_package(tiny_model, 0.5)
+    assert version["version"] == 1 and not decision["promoted"]
+    assert _champion_version(MlflowClient()) is None
+
+
+def test_registered_champion_loads_and_predicts(mlflow_store, tiny_model):
+    _run_package(tiny_model, 0.99)
+    model = mlflow.pyfunc.load_model("models:/digit-classifier@champion")
+    probabilities = model.predict(np.zeros((3, 28, 28, 1), dtype=np.float32))
+    assert np.asarray(probabilities).shape == (3, 10)
+    requirements = mlflow.pyfunc.get_model_dependencies("models:/digit-classifier@champion")
+    with open(requirements) as file:
+        pinned = file.read()
+    assert "tensorflow==" in pinned and "keras==" in pinned
+
+
+def test_log_and_register_needs_an_active_run(mlflow_store, tiny_model):
+    with pytest.raises(RuntimeError, match="no active MLflow run"):
+        log_and_register_model(tiny_model, PARAMS)

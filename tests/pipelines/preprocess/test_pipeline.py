@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+
+from digit_pipeline.pipelines.preprocess.nodes import prepare_test_set, select_training_subset, split_validation
+
+PARAMS = {"seed": 42, "train_subset": 2000, "validation_size": 0.1}
+
+
+def test_select_training_subset_is_stratified_and_seeded(mnist_train):
+    images, labels = select_training_subset(*mnist_train, PARAMS)
+    assert images.shape == (2000, 28, 28) and labels.shape == (2000,)
+    # Stratified: every digit keeps its share of MNIST to within one image.
+    expected = np.bincount(mnist_train[1]) / 60000 * 2000
+    assert np.all(np.abs(np.bincount(labels) - expected) <= 1)
+    again, _ = select_training_subset(*mnist_train, PARAMS)
+    np.testing.assert_array_equal(images, again)
+
+
+def test_select_training_subset_keeps_everything_when_null(mnist_test):
+    images, labels = select_training_subset(*mnist_test, {**PARAMS, "train_subset": None})
+    assert images is mnist_test[0] and labels is mnist_test[1]
+
+
+def test_select_training_subset_rejects_tiny_subsets(mnist_test):
+    with pytest.raises(ValueError, match="train_subset must be at least 20"):
+        select_training_subset(*mnist_test, {**PARAMS, "train_subset": 5})
+
+
+def test_split_validation_scales_and_stratifies(mnist_test):
+    X_train, y_train, X_val, y_val = split_validation(*mnist_test, PARAMS)
+    assert X_train.shape == (9000, 28, 28, 1) and X_val.shape == (1000, 28, 28, 1)
+    assert X_train.dtype == np.float32 and y_train.dtype == np.int64
+    assert X_train.min() == 0.0 and X_train.max() == 1.0
+    np.testing.assert_allclose(np.bincount(y_val) / 1000, np.bincount(mnist_test[1]) / 10000, atol=0.002)
+    # Nothing is lost or duplicated: the two parts hold exactly the original pixels.
+    assert np.sort(np.concatenate([X_train, X_val]).sum(axis=(1, 2, 3))).tolist() == pytest.approx(
+        np.sort(mnist_test[0].sum(axis=(1, 2)) / 255.0).tolist(), rel=1e-5
+    )
+
+
+@pytest.mark.parametrize("fraction", [0, 1, 1.5])
+def test_split_validation_rejects_bad_fractions(mnist_test, fraction):
+    with pytest.raises(ValueError, match="validation_size must be a fraction in"):
+        split_validation(*mnist_test, {**PARAMS, "validation_size": fraction})
+
+
+def test_prepare_test_set_scales_without_reordering(mnist_test):
+    X_test, y_test = prepare_test_set(*mnist_test)
+    assert X_test.shape == (10000, 28, 28, 1)
+    np.testing.assert_allclose(X_test[123, :, :, 0] * 255, mnist_test[0][123], atol=1e-4)
+    np.testing.assert_array_equal(y_test, mnist_test[1])
+
+
+def test_prepare_test_set_rejects_wrong_shapes():
+    with pytest.raises(ValueError, match=r"expected images of shape \(N, 28, 28\), got \(4, 32, 32\)"):
+        prepare_test_set(np.zeros((4, 32, 32), dtype=np.uint8), np.zeros(4, dtype=np.uint8))
