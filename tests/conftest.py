@@ -8,6 +8,10 @@ from pathlib import Path
 import mlflow
 import numpy as np
 import pytest
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+from mlflow import MlflowClient
+from mlflow.entities import Run
 
 from digit_pipeline.idx import parse_idx
 
@@ -54,7 +58,9 @@ def copy_project(destination: Path) -> Path:
     (destination / "src").mkdir()
     for name in ("pyproject.toml", ".telemetry"):
         shutil.copy2(PROJECT_ROOT / name, destination / name)
-    shutil.copytree(PROJECT_ROOT / "conf", destination / "conf", ignore=shutil.ignore_patterns("local"))
+    shutil.copytree(
+        PROJECT_ROOT / "conf", destination / "conf", ignore=shutil.ignore_patterns("local")
+    )
     (destination / "conf" / "local").mkdir()
     shutil.copytree(PROJECT_ROOT / "notebooks", destination / "notebooks")
     shutil.copytree(MNIST_DIR, destination / "data" / "01_raw" / "mnist")
@@ -62,3 +68,45 @@ def copy_project(destination: Path) -> Path:
         (destination / "data" / layer.name).mkdir()
     (destination / "mlruns").mkdir()
     return destination
+
+
+def tracking_uri(project: Path) -> str:
+    """The sqlite MLflow store of a project copy, at its root."""
+    return f"sqlite:///{project / 'mlflow.db'}"
+
+
+def kedro_run(project: Path, runtime_params: dict | None = None) -> Run:
+    """`kedro run -e smoke` in a project copy, logging to the copy's own MLflow store
+    (through MLFLOW_TRACKING_URI, as a user would point it elsewhere).
+
+    Returns:
+        The MLflow run it made, also kept as ``kedro_run.last`` when the run fails.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(project)  # before the store opens: MLflow puts artifacts in ./mlruns
+        patch.setenv("MLFLOW_TRACKING_URI", tracking_uri(project))
+        client = MlflowClient(tracking_uri(project))
+        before = {run.info.run_id for run in _runs(client)}
+        bootstrap_project(project)
+        try:
+            with KedroSession.create(
+                project_path=project, env="smoke", runtime_params=runtime_params
+            ) as session:
+                session.run()
+        finally:
+            new = [run for run in _runs(client) if run.info.run_id not in before]
+            assert len(new) == 1, "each kedro run makes exactly one MLflow run"
+            kedro_run.last = new[0]
+    return new[0]
+
+
+def _runs(client: MlflowClient) -> list[Run]:
+    experiment = client.get_experiment_by_name("digit-pipeline")
+    return client.search_runs([experiment.experiment_id]) if experiment else []
+
+
+@pytest.fixture(scope="session")
+def smoke_project(tmp_path_factory) -> tuple[Path, Run]:
+    """A project copy in which one smoke run has finished: its path and its MLflow run."""
+    project = copy_project(tmp_path_factory.mktemp("digit-pipeline"))
+    return project, kedro_run(project)

@@ -25,7 +25,10 @@ def _raw(name: str) -> bytes:
 
 def test_loads_real_test_images_with_pinned_digest():
     images = _dataset(
-        MNIST_DIR / "t10k-images-idx3-ubyte.gz", record_shape=[28, 28], records=10000, sha256=TEST_IMAGES_SHA256
+        MNIST_DIR / "t10k-images-idx3-ubyte.gz",
+        record_shape=[28, 28],
+        records=10000,
+        sha256=TEST_IMAGES_SHA256,
     ).load()
     assert images.shape == (10000, 28, 28)
     assert images.dtype == np.uint8
@@ -34,7 +37,10 @@ def test_loads_real_test_images_with_pinned_digest():
 
 def test_loads_real_train_labels_as_digits():
     labels = _dataset(
-        MNIST_DIR / "train-labels-idx1-ubyte.gz", record_shape=[], records=60000, sha256=TRAIN_LABELS_SHA256
+        MNIST_DIR / "train-labels-idx1-ubyte.gz",
+        record_shape=[],
+        records=60000,
+        sha256=TRAIN_LABELS_SHA256,
     ).load()
     assert labels.shape == (60000,)
     assert set(np.unique(labels)) == set(range(10))
@@ -70,7 +76,10 @@ def test_wrong_magic_is_reported(tmp_path):
     raw[3] = 0x01  # claims to be a 1-dimensional (label) file
     path = tmp_path / "images-with-label-magic"
     path.write_bytes(bytes(raw))
-    with pytest.raises(DatasetError, match=r"images-with-label-magic: wrong magic number 0x00000801, expected 0x00000803"):
+    with pytest.raises(
+        DatasetError,
+        match=r"images-with-label-magic: wrong magic number 0x00000801, expected 0x00000803",
+    ):
         _dataset(path, record_shape=[28, 28]).load()
 
 
@@ -91,7 +100,10 @@ def test_header_count_mismatch_is_reported(tmp_path):
 
 
 def test_expected_record_count_is_enforced():
-    with pytest.raises(DatasetError, match=r"t10k-labels-idx1-ubyte\.gz: header counts 10000 records, expected 60000"):
+    with pytest.raises(
+        DatasetError,
+        match=r"t10k-labels-idx1-ubyte\.gz: header counts 10000 records, expected 60000",
+    ):
         _dataset(MNIST_DIR / "t10k-labels-idx1-ubyte.gz", record_shape=[], records=60000).load()
 
 
@@ -105,7 +117,10 @@ def test_wrong_digest_is_reported(tmp_path):
     raw[5000] ^= 0xFF  # one pixel changed: structure intact, content not the official file
     path = tmp_path / "t10k-images-idx3-ubyte.gz"
     path.write_bytes(gzip.compress(bytes(raw)))
-    with pytest.raises(DatasetError, match=rf"{path}: SHA-256 .* is {hashlib.sha256(raw).hexdigest()}, expected {TEST_IMAGES_SHA256}"):
+    with pytest.raises(
+        DatasetError,
+        match=rf"{path}: SHA-256 .* is {hashlib.sha256(raw).hexdigest()}, expected {TEST_IMAGES_SHA256}",
+    ):
         _dataset(path, record_shape=[28, 28], sha256=TEST_IMAGES_SHA256).load()
 
 

@@ -4,34 +4,11 @@ with kedro-mlflow logging to a temporary sqlite MLflow store."""
 from pathlib import Path
 
 import pytest
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
 from mlflow import MlflowClient
-from mlflow.entities import Run
 
-from .conftest import copy_project
+from .conftest import kedro_run, tracking_uri
 
 MODEL_NAME = "digit-classifier"
-
-
-def kedro_run(project: Path, runtime_params: dict | None = None) -> Run:
-    """Run the default pipeline in the smoke environment; return the MLflow run it made."""
-    bootstrap_project(project)
-    client = MlflowClient()
-    before = {run.info.run_id for run in client.search_runs(_experiment_ids(client))}
-    try:
-        with KedroSession.create(project_path=project, env="smoke", runtime_params=runtime_params) as session:
-            session.run()
-    finally:
-        new = [run for run in client.search_runs(_experiment_ids(client)) if run.info.run_id not in before]
-        assert len(new) == 1, "each kedro run makes exactly one MLflow run"
-        kedro_run.last = new[0]
-    return new[0]
-
-
-def _experiment_ids(client: MlflowClient) -> list[str]:
-    experiment = client.get_experiment_by_name("digit-pipeline")
-    return [experiment.experiment_id] if experiment else []
 
 
 def _champion(client: MlflowClient) -> str | None:
@@ -42,20 +19,9 @@ def _versions(client: MlflowClient) -> set[str]:
     return {v.version for v in client.search_model_versions(f"name='{MODEL_NAME}'")}
 
 
-@pytest.fixture(scope="module")
-def smoke_project(tmp_path_factory):
-    """A project copy with one finished smoke run; MLFLOW_TRACKING_URI points at its own store."""
-    project = copy_project(tmp_path_factory.mktemp("digit-pipeline"))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(project)
-        patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{project / 'mlflow.db'}")
-        first_run = kedro_run(project)
-        yield project, first_run
-
-
 def test_smoke_run_logs_everything_and_registers_a_champion(smoke_project):
     project, run = smoke_project
-    client = MlflowClient()
+    client = MlflowClient(tracking_uri(project))
     assert client.get_experiment(run.info.experiment_id).name == "digit-pipeline"
     assert run.info.status == "FINISHED"
 
@@ -63,9 +29,16 @@ def test_smoke_run_logs_everything_and_registers_a_champion(smoke_project):
     assert 0.5 <= metrics["test_accuracy"] <= 1.0
     assert {"test_loss", "test_macro_f1", "val_accuracy", "val_loss", "loss"} <= set(metrics)
     assert [m.step for m in client.get_metric_history(run.info.run_id, "val_loss")] == [0]
-    assert run.data.params["train.epochs"] == "1" and run.data.params["preprocess.train_subset"] == "2000"
+    assert (
+        run.data.params["train.epochs"] == "1"
+        and run.data.params["preprocess.train_subset"] == "2000"
+    )
 
-    artifacts = {a.path for folder in ("data", "training", "evaluation", "registry") for a in client.list_artifacts(run.info.run_id, folder)}
+    artifacts = {
+        a.path
+        for folder in ("data", "training", "evaluation", "registry")
+        for a in client.list_artifacts(run.info.run_id, folder)
+    }
     assert {
         "evaluation/confusion_matrix.png",
         "evaluation/confusion_matrix.csv",
@@ -88,21 +61,25 @@ def test_smoke_run_logs_everything_and_registers_a_champion(smoke_project):
 
 
 def test_worse_run_is_registered_but_does_not_move_the_champion(smoke_project):
-    client = MlflowClient()
+    client = MlflowClient(tracking_uri(smoke_project[0]))
     champion = _champion(client)
     # A learning rate of 0 never learns: about one digit in ten right. The floor is
     # lowered so that only the comparison with the champion can stop it.
-    run = kedro_run(smoke_project[0], {"train": {"learning_rate": 0.0}, "package": {"min_test_accuracy": 0.0}})
+    run = kedro_run(
+        smoke_project[0], {"train": {"learning_rate": 0.0}, "package": {"min_test_accuracy": 0.0}}
+    )
     assert run.info.status == "FINISHED"
     assert run.data.metrics["test_accuracy"] < 0.5
     assert _champion(client) == champion
     assert run.data.tags["champion.decision"] == "not promoted"
     assert "does not beat the champion" in run.data.tags["champion.reason"]
-    assert any(v.run_id == run.info.run_id for v in client.search_model_versions(f"name='{MODEL_NAME}'"))
+    assert any(
+        v.run_id == run.info.run_id for v in client.search_model_versions(f"name='{MODEL_NAME}'")
+    )
 
 
 def test_run_failing_in_train_leaves_the_registry_alone(smoke_project):
-    client = MlflowClient()
+    client = MlflowClient(tracking_uri(smoke_project[0]))
     champion, versions = _champion(client), _versions(client)
     with pytest.raises(ValueError, match="epochs must be at least 1"):
         kedro_run(smoke_project[0], {"train": {"epochs": 0}})

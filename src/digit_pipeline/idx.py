@@ -68,10 +68,14 @@ def parse_idx(
 
     header_size = 4 + 4 * ndim
     if len(data) < header_size:
-        raise IDXFormatError(f"{name}: truncated inside the header ({len(data)} of {header_size} bytes)")
+        raise IDXFormatError(
+            f"{name}: truncated inside the header ({len(data)} of {header_size} bytes)"
+        )
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     if record_shape is not None and shape[1:] != tuple(record_shape):
-        raise IDXFormatError(f"{name}: records of shape {shape[1:]}, expected {tuple(record_shape)}")
+        raise IDXFormatError(
+            f"{name}: records of shape {shape[1:]}, expected {tuple(record_shape)}"
+        )
     if records is not None and shape[0] != records:
         raise IDXFormatError(f"{name}: header counts {shape[0]} records, expected {records}")
 
@@ -125,6 +129,7 @@ class IDXDataset(AbstractDataset[None, np.ndarray]):
     def __init__(
         self,
         filepath: str,
+        *,
         record_shape: list[int] | None = None,
         records: int | None = None,
         sha256: str | None = None,

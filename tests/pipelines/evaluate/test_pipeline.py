@@ -34,7 +34,9 @@ def test_compute_test_metrics_by_hand(probabilities):
 def test_metrics_reject_mismatched_inputs(probabilities):
     with pytest.raises(ValueError, match="3 labels but 4 predictions"):
         compute_test_metrics(Y_TRUE[:3], probabilities)
-    with pytest.raises(ValueError, match=r"expected probabilities of shape \(N, 10\), got \(4, 9\)"):
+    with pytest.raises(
+        ValueError, match=r"expected probabilities of shape \(N, 10\), got \(4, 9\)"
+    ):
         confusion_table(Y_TRUE, probabilities[:, :9])
 
 

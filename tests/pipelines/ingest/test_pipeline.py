@@ -8,7 +8,9 @@ from digit_pipeline.pipelines.ingest.nodes import count_classes, plot_sample_dig
 @pytest.fixture
 def digits():
     rng = np.random.default_rng(0)
-    return rng.integers(0, 256, (30, 28, 28), dtype=np.uint8), np.tile(np.arange(10, dtype=np.uint8), 3)
+    return rng.integers(0, 256, (30, 28, 28), dtype=np.uint8), np.tile(
+        np.arange(10, dtype=np.uint8), 3
+    )
 
 
 def test_validate_split_accepts_real_mnist(mnist_test):
@@ -20,10 +22,19 @@ def test_validate_split_accepts_real_mnist(mnist_test):
     "change, message",
     [
         (lambda x, y: (x[:-1], y), r"train: 29 images but 30 labels"),
-        (lambda x, y: (x.astype(np.float32), y), r"train: expected uint8 images and labels, got float32"),
-        (lambda x, y: (x[:, :27], y), r"train: expected images of shape \(N, 28, 28\), got \(30, 27, 28\)"),
+        (
+            lambda x, y: (x.astype(np.float32), y),
+            r"train: expected uint8 images and labels, got float32",
+        ),
+        (
+            lambda x, y: (x[:, :27], y),
+            r"train: expected images of shape \(N, 28, 28\), got \(30, 27, 28\)",
+        ),
         (lambda x, y: (x, y.reshape(3, 10)), r"train: expected labels of shape \(N,\)"),
-        (lambda x, y: (x, np.where(np.arange(30) == 7, 12, y).astype(np.uint8)), r"train: 1 labels outside 0-9, first at index 7 \(value 12\)"),
+        (
+            lambda x, y: (x, np.where(np.arange(30) == 7, 12, y).astype(np.uint8)),
+            r"train: 1 labels outside 0-9, first at index 7 \(value 12\)",
+        ),
         (lambda x, y: (x[:0], y[:0]), r"train: no records"),
     ],
     ids=["count", "dtype", "image-shape", "label-shape", "label-range", "empty"],

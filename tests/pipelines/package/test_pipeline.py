@@ -8,9 +8,17 @@ import pytest
 from mlflow import MlflowClient
 
 from digit_pipeline.model import build_cnn
-from digit_pipeline.pipelines.package.nodes import decide_promotion, log_and_register_model, promote_if_better
+from digit_pipeline.pipelines.package.nodes import (
+    decide_promotion,
+    log_and_register_model,
+    promote_if_better,
+)
 
-PARAMS = {"registered_model_name": "digit-classifier", "champion_alias": "champion", "min_test_accuracy": 0.98}
+PARAMS = {
+    "registered_model_name": "digit-classifier",
+    "champion_alias": "champion",
+    "min_test_accuracy": 0.98,
+}
 
 
 @pytest.mark.parametrize(
@@ -33,7 +41,15 @@ def test_decide_promotion(candidate, champion, promoted, reason):
 
 @pytest.fixture(scope="module")
 def tiny_model():
-    return build_cnn({"conv_filters": [4], "kernel_size": 3, "dense_units": 8, "dropout": 0.0, "learning_rate": 0.001})
+    return build_cnn(
+        {
+            "conv_filters": [4],
+            "kernel_size": 3,
+            "dense_units": 8,
+            "dropout": 0.0,
+            "learning_rate": 0.001,
+        }
+    )
 
 
 def _run_package(model, test_accuracy: float, params=PARAMS) -> tuple[dict, dict, str]:
@@ -61,7 +77,9 @@ def test_champion_moves_only_to_better_models(mlflow_store, tiny_model):
 
     worse, decision, run_id = _run_package(tiny_model, 0.985)
     assert worse["version"] == 2 and not decision["promoted"]
-    assert decision["champion_version"] == 1 and decision["previous_champion_test_accuracy"] == 0.990
+    assert (
+        decision["champion_version"] == 1 and decision["previous_champion_test_accuracy"] == 0.990
+    )
     assert _champion_version(client) == 1
     assert "does not beat" in client.get_run(run_id).data.tags["champion.reason"]
 

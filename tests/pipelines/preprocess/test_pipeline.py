@@ -1,7 +1,11 @@
 import numpy as np
 import pytest
 
-from digit_pipeline.pipelines.preprocess.nodes import prepare_test_set, select_training_subset, split_validation
+from digit_pipeline.pipelines.preprocess.nodes import (
+    prepare_test_set,
+    select_training_subset,
+    split_validation,
+)
 
 PARAMS = {"seed": 42, "train_subset": 2000, "validation_size": 0.1}
 
@@ -31,7 +35,9 @@ def test_split_validation_scales_and_stratifies(mnist_test):
     assert X_train.shape == (9000, 28, 28, 1) and X_val.shape == (1000, 28, 28, 1)
     assert X_train.dtype == np.float32 and y_train.dtype == np.int64
     assert X_train.min() == 0.0 and X_train.max() == 1.0
-    np.testing.assert_allclose(np.bincount(y_val) / 1000, np.bincount(mnist_test[1]) / 10000, atol=0.002)
+    np.testing.assert_allclose(
+        np.bincount(y_val) / 1000, np.bincount(mnist_test[1]) / 10000, atol=0.002
+    )
     # Nothing is lost or duplicated: the two parts hold exactly the original pixels.
     assert np.sort(np.concatenate([X_train, X_val]).sum(axis=(1, 2, 3))).tolist() == pytest.approx(
         np.sort(mnist_test[0].sum(axis=(1, 2)) / 255.0).tolist(), rel=1e-5
@@ -52,5 +58,7 @@ def test_prepare_test_set_scales_without_reordering(mnist_test):
 
 
 def test_prepare_test_set_rejects_wrong_shapes():
-    with pytest.raises(ValueError, match=r"expected images of shape \(N, 28, 28\), got \(4, 32, 32\)"):
+    with pytest.raises(
+        ValueError, match=r"expected images of shape \(N, 28, 28\), got \(4, 32, 32\)"
+    ):
         prepare_test_set(np.zeros((4, 32, 32), dtype=np.uint8), np.zeros(4, dtype=np.uint8))

@@ -63,7 +63,12 @@ def test_train_model_rejects_bad_parameters(small_split, override, message):
 
 def test_plot_learning_curves_draws_both_splits():
     history = pd.DataFrame(
-        {"loss": [0.5, 0.3], "accuracy": [0.8, 0.9], "val_loss": [0.4, 0.35], "val_accuracy": [0.85, 0.88]},
+        {
+            "loss": [0.5, 0.3],
+            "accuracy": [0.8, 0.9],
+            "val_loss": [0.4, 0.35],
+            "val_accuracy": [0.85, 0.88],
+        },
         index=pd.RangeIndex(1, 3, name="epoch"),
     )
     figure = plot_learning_curves(history)
@@ -79,4 +84,6 @@ def test_training_history_becomes_one_mlflow_step_per_epoch():
         "loss": [{"step": 0, "value": 0.5}, {"step": 1, "value": 0.3}],
         "val_accuracy": [{"step": 0, "value": 0.85}, {"step": 1, "value": 0.88}],
     }
-    assert as_metric_history({"test_accuracy": np.float32(0.5)}) == {"test_accuracy": [{"step": 0, "value": 0.5}]}
+    assert as_metric_history({"test_accuracy": np.float32(0.5)}) == {
+        "test_accuracy": [{"step": 0, "value": 0.5}]
+    }

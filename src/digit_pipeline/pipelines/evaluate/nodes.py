@@ -14,7 +14,9 @@ from digit_pipeline.plots import digit_grid
 DIGITS = list(range(10))
 
 
-def predict_probabilities(model: keras.Model, X_test: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+def predict_probabilities(
+    model: keras.Model, X_test: np.ndarray, params: dict[str, Any]
+) -> np.ndarray:
     """Class probabilities (N, 10) for the test images."""
     return model.predict(X_test, batch_size=params["batch_size"], verbose=0)
 
@@ -37,7 +39,9 @@ def compute_test_metrics(y_test: np.ndarray, probabilities: np.ndarray) -> dict[
     return {
         "test_loss": float(log_loss(y_test, probabilities, labels=DIGITS)),
         "test_accuracy": float(accuracy_score(y_test, predicted)),
-        "test_macro_f1": float(f1_score(y_test, predicted, labels=DIGITS, average="macro", zero_division=0)),
+        "test_macro_f1": float(
+            f1_score(y_test, predicted, labels=DIGITS, average="macro", zero_division=0)
+        ),
         "test_errors": float(np.sum(predicted != y_test)),
     }
 
@@ -74,8 +78,15 @@ def plot_confusion_matrix(matrix: pd.DataFrame) -> Figure:
     image = ax.imshow(np.log1p(counts), cmap="Blues")
     for (row, column), count in np.ndenumerate(counts):
         dark = image.norm(np.log1p(count)) > 0.6
-        ax.text(column, row, str(count), ha="center", va="center", fontsize=8,
-                color="white" if dark else "black")
+        ax.text(
+            column,
+            row,
+            str(count),
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="white" if dark else "black",
+        )
     ax.set_xticks(range(counts.shape[1]), matrix.columns)
     ax.set_yticks(range(counts.shape[0]), matrix.index)
     ax.set_xlabel("predicted digit")

@@ -11,7 +11,9 @@ from digit_pipeline.plots import digit_grid
 NUM_CLASSES = 10
 
 
-def validate_split(images: np.ndarray, labels: np.ndarray, split: str) -> tuple[np.ndarray, np.ndarray]:
+def validate_split(
+    images: np.ndarray, labels: np.ndarray, split: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Check that one split of MNIST is usable before anything trains on it.
 
     Args:
@@ -26,7 +28,9 @@ def validate_split(images: np.ndarray, labels: np.ndarray, split: str) -> tuple[
         ValueError: Wrong dtype or shape, counts that disagree, or labels outside 0-9.
     """
     if images.dtype != np.uint8 or labels.dtype != np.uint8:
-        raise ValueError(f"{split}: expected uint8 images and labels, got {images.dtype} and {labels.dtype}")
+        raise ValueError(
+            f"{split}: expected uint8 images and labels, got {images.dtype} and {labels.dtype}"
+        )
     if images.ndim != 3 or images.shape[1:] != (28, 28):
         raise ValueError(f"{split}: expected images of shape (N, 28, 28), got {images.shape}")
     if labels.ndim != 1:
@@ -75,7 +79,9 @@ def count_classes(train_labels: np.ndarray, test_labels: np.ndarray) -> pd.DataF
 def plot_sample_digits(images: np.ndarray, labels: np.ndarray, params: dict[str, Any]) -> Figure:
     """The first ``samples_per_class`` training images of each digit, one row per digit."""
     per_class = params["samples_per_class"]
-    picks = np.concatenate([np.flatnonzero(labels == digit)[:per_class] for digit in range(NUM_CLASSES)])
+    picks = np.concatenate(
+        [np.flatnonzero(labels == digit)[:per_class] for digit in range(NUM_CLASSES)]
+    )
     return digit_grid(
         images[picks],
         [str(label) for label in labels[picks]],

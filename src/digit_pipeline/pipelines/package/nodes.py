@@ -74,16 +74,25 @@ def decide_promotion(
     if not np.isfinite(candidate_accuracy):
         return False, f"test accuracy {candidate_accuracy} is not a number"
     if candidate_accuracy < min_accuracy:
-        return False, f"test accuracy {candidate_accuracy:.4f} is below the floor {min_accuracy:.4f}"
+        return (
+            False,
+            f"test accuracy {candidate_accuracy:.4f} is below the floor {min_accuracy:.4f}",
+        )
     if champion_accuracy is None:
-        return True, f"test accuracy {candidate_accuracy:.4f} reaches the floor and there is no champion yet"
+        return (
+            True,
+            f"test accuracy {candidate_accuracy:.4f} reaches the floor and there is no champion yet",
+        )
     if not np.isfinite(champion_accuracy):
         return False, "the champion's test accuracy is unknown: move the alias by hand if you must"
     if candidate_accuracy <= champion_accuracy:
         return False, (
             f"test accuracy {candidate_accuracy:.4f} does not beat the champion's {champion_accuracy:.4f}"
         )
-    return True, f"test accuracy {candidate_accuracy:.4f} beats the champion's {champion_accuracy:.4f}"
+    return (
+        True,
+        f"test accuracy {candidate_accuracy:.4f} beats the champion's {champion_accuracy:.4f}",
+    )
 
 
 def promote_if_better(
@@ -107,7 +116,9 @@ def promote_if_better(
     champion_accuracy = _test_accuracy(client, champion) if champion else None
 
     candidate_accuracy = test_metrics["test_accuracy"]
-    promoted, reason = decide_promotion(candidate_accuracy, champion_accuracy, params["min_test_accuracy"])
+    promoted, reason = decide_promotion(
+        candidate_accuracy, champion_accuracy, params["min_test_accuracy"]
+    )
     if promoted:
         client.set_registered_model_alias(name, alias, model_version["version"])
 
@@ -123,9 +134,13 @@ def promote_if_better(
     }
     verdict = "promoted" if promoted else "not promoted"
     mlflow.set_tags({f"{alias}.decision": verdict, f"{alias}.reason": reason})
-    client.set_model_version_tag(name, str(model_version["version"]), "test_accuracy", f"{candidate_accuracy:.4f}")
+    client.set_model_version_tag(
+        name, str(model_version["version"]), "test_accuracy", f"{candidate_accuracy:.4f}"
+    )
     client.set_model_version_tag(name, str(model_version["version"]), f"{alias}.decision", verdict)
-    logger.info("%s version %s %s as %s: %s", name, model_version["version"], verdict, alias, reason)
+    logger.info(
+        "%s version %s %s as %s: %s", name, model_version["version"], verdict, alias, reason
+    )
     return decision
 
 

@@ -45,10 +45,14 @@ def train_model(
 
     callbacks = [
         keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=params["early_stopping_patience"], restore_best_weights=True
+            monitor="val_loss",
+            patience=params["early_stopping_patience"],
+            restore_best_weights=True,
         ),
         keras.callbacks.ReduceLROnPlateau(
-            monitor="val_loss", factor=params["reduce_lr_factor"], patience=params["reduce_lr_patience"]
+            monitor="val_loss",
+            factor=params["reduce_lr_factor"],
+            patience=params["reduce_lr_patience"],
         ),
     ]
     history = model.fit(
@@ -60,7 +64,9 @@ def train_model(
         callbacks=callbacks,
         verbose=params["verbose"],
     )
-    table = pd.DataFrame(history.history, index=pd.RangeIndex(1, len(history.epoch) + 1, name="epoch"))
+    table = pd.DataFrame(
+        history.history, index=pd.RangeIndex(1, len(history.epoch) + 1, name="epoch")
+    )
     return model, table
 
 
@@ -77,4 +83,3 @@ def plot_learning_curves(history: pd.DataFrame) -> Figure:
         ax.legend()
     figure.suptitle("Learning curves")
     return figure
-

@@ -1,0 +1,41 @@
+# Two commands do all the set-up on a fresh machine (Python 3.11 as python3):
+#   make run    create .venv, install the project, run the whole pipeline (`kedro run`)
+#   make test   the same set-up plus the test extras, then the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+# No telemetry from Kedro (also refused by the committed .telemetry file) or MLflow.
+export KEDRO_DISABLE_TELEMETRY := 1
+export DO_NOT_TRACK := 1
+export MLFLOW_DISABLE_TELEMETRY := true
+# `mlflow models serve` and friends find uvicorn and the rest in the venv.
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: run test install install-test lint clean
+
+run: install
+	$(BIN)/kedro run
+
+test: install-test
+	$(BIN)/pytest
+
+lint: install-test
+	$(BIN)/ruff check src tests
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
+	touch $@
+
+clean:
+	rm -rf $(VENV) mlflow.db mlruns/[0-9]* mlruns/models data/0[2-8]_*/[!.]*

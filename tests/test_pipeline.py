@@ -1,0 +1,79 @@
+"""All five pipelines wired together, run on an in-memory catalog of real MNIST digits,
+inside a real MLflow run on a temporary store (the package nodes log and register)."""
+
+import mlflow
+import pytest
+from kedro.config import OmegaConfigLoader
+from kedro.io import DataCatalog
+from kedro.runner import SequentialRunner
+from matplotlib.figure import Figure
+from mlflow import MlflowClient
+
+from digit_pipeline.pipeline_registry import register_pipelines
+
+from .conftest import PROJECT_ROOT
+
+
+@pytest.fixture
+def smoke_parameters() -> dict:
+    loader = OmegaConfigLoader(
+        conf_source=str(PROJECT_ROOT / "conf"),
+        base_env="base",
+        default_run_env="smoke",
+        merge_strategy={"parameters": "soft"},
+    )
+    return loader["parameters"]
+
+
+def test_pipelines_are_registered_in_order():
+    pipelines = register_pipelines()
+    assert set(pipelines) == {"ingest", "preprocess", "train", "evaluate", "package", "__default__"}
+    names = [node.name for node in pipelines["__default__"].nodes]  # topologically sorted
+    assert names.index("validate_train_split_node") < names.index("train_model_node")
+    assert names.index("train_model_node") < names.index("compute_test_metrics_node")
+    assert names.index("compute_test_metrics_node") < names.index("promote_if_better_node")
+
+
+def test_default_pipeline_on_an_in_memory_catalog(
+    mlflow_store, smoke_parameters, mnist_train, mnist_test
+):
+    catalog = DataCatalog()
+    catalog["train_images_raw"], catalog["train_labels_raw"] = (
+        mnist_train[0][:3000],
+        mnist_train[1][:3000],
+    )
+    catalog["test_images_raw"], catalog["test_labels_raw"] = mnist_test
+    for block, values in smoke_parameters.items():
+        catalog[f"params:{block}"] = values
+
+    with mlflow.start_run() as run:
+        outputs = SequentialRunner().run(register_pipelines()["__default__"], catalog)
+    results = {name: dataset.load() for name, dataset in outputs.items()}
+
+    assert set(results) == {
+        "class_counts",
+        "sample_digits_plot",
+        "learning_curves_plot",
+        "training_metrics",
+        "test_metrics_mlflow",
+        "classification_report",
+        "confusion_matrix_plot",
+        "misclassified_plot",
+        "champion_decision",
+    }
+    assert (
+        results["class_counts"]["train"].sum() == 3000
+        and results["class_counts"]["test"].sum() == 10000
+    )
+    assert all(isinstance(results[name], Figure) for name in results if name.endswith("_plot"))
+    assert len(results["training_metrics"]["val_loss"]) == 1  # one epoch
+    accuracy = results["test_metrics_mlflow"]["test_accuracy"][0]["value"]
+    assert accuracy > 0.5
+
+    decision = results["champion_decision"]
+    assert decision["promoted"] and decision["candidate_test_accuracy"] == accuracy
+    client = MlflowClient()
+    assert client.get_registered_model("digit-classifier").aliases == {
+        "champion": decision["champion_version"]
+    }
+    assert client.get_run(run.info.run_id).data.tags["champion.decision"] == "promoted"
