@@ -45,6 +45,7 @@ def mlflow_store(tmp_path, monkeypatch) -> str:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     monkeypatch.chdir(tmp_path)  # MLflow puts artifacts in ./mlruns
     mlflow.set_tracking_uri(uri)
+    mlflow.set_experiment("digit-pipeline")  # forget the experiment of an earlier test's store
     yield uri
     if mlflow.active_run():
         mlflow.end_run()
