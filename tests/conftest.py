@@ -41,7 +41,7 @@ def mnist_test() -> tuple[np.ndarray, np.ndarray]:
 @pytest.fixture
 def mlflow_store(tmp_path, monkeypatch) -> str:
     """A fresh sqlite MLflow store in a temporary directory, with artifacts beside it."""
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    uri = tracking_uri(tmp_path)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     monkeypatch.chdir(tmp_path)  # MLflow puts artifacts in ./mlruns
     mlflow.set_tracking_uri(uri)
