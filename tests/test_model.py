@@ -1,9 +1,7 @@
 import keras
 import numpy as np
-import pytest
 
 from digit_pipeline.model import build_cnn
-from digit_pipeline.preprocessing import to_model_input
 
 SEED_DESIGN = {
     "conv_filters": [32, 64],
@@ -26,23 +24,3 @@ def test_build_cnn_follows_the_parameters():
     probabilities = model(np.zeros((2, 28, 28, 1), dtype=np.float32), training=False).numpy()
     assert probabilities.shape == (2, 10)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
-
-
-def test_to_model_input_scales_mnist_bytes():
-    images = np.array([[[0] * 28] * 28, [[255] * 28] * 28], dtype=np.uint8)
-    scaled = to_model_input(images)
-    assert scaled.shape == (2, 28, 28, 1) and scaled.dtype == np.float32
-    assert scaled.min() == 0.0 and scaled.max() == 1.0
-
-
-@pytest.mark.parametrize(
-    "images, message",
-    [
-        (np.zeros((2, 28, 28, 1)), r"expected images of shape \(N, 28, 28\)"),
-        (np.full((1, 28, 28), 300), "pixel values must lie in 0-255"),
-        (np.full((1, 28, 28), -1), "pixel values must lie in 0-255"),
-    ],
-)
-def test_to_model_input_rejects_bad_images(images, message):
-    with pytest.raises(ValueError, match=message):
-        to_model_input(images)

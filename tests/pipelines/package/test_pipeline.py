@@ -97,8 +97,10 @@ def test_first_model_below_the_floor_is_registered_but_not_champion(mlflow_store
 def test_registered_champion_loads_and_predicts(mlflow_store, tiny_model):
     _run_package(tiny_model, 0.99)
     model = mlflow.pyfunc.load_model("models:/digit-classifier@champion")
-    probabilities = model.predict(np.zeros((3, 28, 28, 1), dtype=np.float32))
-    assert np.asarray(probabilities).shape == (3, 10)
+    predictions = model.predict([{"pixels": np.zeros((28, 28)).tolist()}] * 3)
+    assert len(predictions) == 3
+    assert len(predictions[0]["probabilities"]) == 10
+    assert sum(predictions[0]["probabilities"]) == pytest.approx(1.0, abs=1e-5)
     requirements = mlflow.pyfunc.get_model_dependencies("models:/digit-classifier@champion")
     with open(requirements) as file:
         pinned = file.read()

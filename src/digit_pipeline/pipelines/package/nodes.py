@@ -6,31 +6,30 @@ the decision itself is the pure function ``decide_promotion``.
 """
 
 import logging
+import tempfile
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 import keras
 import mlflow
 import numpy as np
 from mlflow import MlflowClient
-from mlflow.models import ModelSignature
-from mlflow.types import Schema, TensorSpec
 
-from digit_pipeline.model import INPUT_SHAPE, NUM_CLASSES
+import digit_pipeline
+from digit_pipeline.serving import DigitClassifier
 
 logger = logging.getLogger(__name__)
 
 # What the served model needs, pinned to what trained it (inferring them costs ~20 s).
-SERVING_PACKAGES = ("mlflow", "tensorflow", "keras", "numpy")
-
-SIGNATURE = ModelSignature(
-    inputs=Schema([TensorSpec(np.dtype(np.float32), (-1, *INPUT_SHAPE), "image")]),
-    outputs=Schema([TensorSpec(np.dtype(np.float32), (-1, NUM_CLASSES), "probabilities")]),
-)
+SERVING_PACKAGES = ("mlflow", "tensorflow", "keras", "numpy", "pillow", "scipy")
+# The package travels with the model, so that it loads where the project is not installed.
+PACKAGE_DIR = Path(digit_pipeline.__file__).parent
 
 
 def log_and_register_model(model: keras.Model, params: dict[str, Any]) -> dict[str, Any]:
-    """Log the model to the active MLflow run and register it as a new version.
+    """Log the model to the active MLflow run, as a pyfunc that reads image files and
+    28x28 pixel arrays (``digit_pipeline.serving``), and register it as a new version.
 
     Args:
         model: The trained Keras model.
@@ -42,13 +41,17 @@ def log_and_register_model(model: keras.Model, params: dict[str, Any]) -> dict[s
     run = mlflow.active_run()
     if run is None:
         raise RuntimeError("no active MLflow run: run the package pipeline through `kedro run`")
-    info = mlflow.keras.log_model(
-        model,
-        name="model",
-        signature=SIGNATURE,
-        pip_requirements=[f"{package}=={version(package)}" for package in SERVING_PACKAGES],
-        registered_model_name=params["registered_model_name"],
-    )
+    with tempfile.TemporaryDirectory() as folder:
+        keras_path = Path(folder) / "digit_cnn.keras"
+        model.save(keras_path)
+        info = mlflow.pyfunc.log_model(
+            name="model",
+            python_model=DigitClassifier(),
+            artifacts={"keras_model": str(keras_path)},
+            code_paths=[str(PACKAGE_DIR)],
+            pip_requirements=[f"{package}=={version(package)}" for package in SERVING_PACKAGES],
+            registered_model_name=params["registered_model_name"],
+        )
     registered = {
         "name": params["registered_model_name"],
         "version": int(info.registered_model_version),

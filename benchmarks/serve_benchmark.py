@@ -1,0 +1,133 @@
+"""Latency and throughput of the served model through `mlflow models serve`, next to the
+stock `mlflow.keras` flavour of the same network served the same way.
+
+    python benchmarks/serve_benchmark.py [--model-uri models:/digit-classifier@champion]
+
+Both servers run on 127.0.0.1 with `--env-manager local`, one at a time, on this machine.
+Each request body is built once; the client keeps one HTTP connection open. Figures:
+single-item latency (p50, p99 over --requests sequential requests, after a warm-up) and
+batch throughput (images/s of one request of --batch `pixels` items, median of --repeats).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import io
+import json
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import mlflow
+import numpy as np
+from PIL import Image
+
+from digit_pipeline.idx import parse_idx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from tests.support import mlflow_models_serve  # noqa: E402  (the tests' server helper)
+
+TEST_IMAGES = ROOT / "data" / "01_raw" / "mnist" / "t10k-images-idx3-ubyte.gz"
+
+
+@contextmanager
+def served(model_uri: str):
+    """An HTTP connection to `mlflow models serve` of the model, kept open."""
+    with mlflow_models_serve(model_uri) as port:
+        yield http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+
+def post(connection: http.client.HTTPConnection, body: bytes) -> float:
+    """One request; returns its wall time in seconds."""
+    start = time.perf_counter()
+    connection.request("POST", "/invocations", body, {"Content-Type": "application/json"})
+    response = connection.getresponse()
+    payload = response.read()
+    elapsed = time.perf_counter() - start
+    if response.status != 200:
+        raise RuntimeError(f"HTTP {response.status}: {payload[:300]!r}")
+    return elapsed
+
+
+def latency(connection, body: bytes, requests: int) -> dict[str, float]:
+    for _ in range(20):
+        post(connection, body)
+    times = np.array([post(connection, body) for _ in range(requests)]) * 1000
+    return {"p50_ms": float(np.percentile(times, 50)), "p99_ms": float(np.percentile(times, 99))}
+
+
+def throughput(connection, body: bytes, batch: int, repeats: int) -> float:
+    post(connection, body)
+    post(connection, body)
+    return batch / statistics.median(post(connection, body) for _ in range(repeats))
+
+
+def drawing_png(digit: np.ndarray) -> bytes:
+    """A digit as a user would draw it: dark ink on a white 280x280 canvas, off-centre."""
+    canvas = Image.new("L", (280, 280), 255)
+    canvas.paste(
+        Image.fromarray(255 - digit).resize((150, 150), Image.Resampling.BILINEAR), (30, 90)
+    )
+    buffer = io.BytesIO()
+    canvas.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model-uri", default="models:/digit-classifier@champion")
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=10)
+    args = parser.parse_args()
+
+    images = parse_idx(TEST_IMAGES.read_bytes(), TEST_IMAGES.name)
+    image_item = {"image": base64.b64encode(drawing_png(images[0])).decode()}
+    single = {
+        "image": json.dumps({"inputs": [image_item]}).encode(),
+        "pixels": json.dumps({"inputs": [{"pixels": images[0].tolist()}]}).encode(),
+    }
+    batch_pixels = json.dumps(
+        {"inputs": [{"pixels": d.tolist()} for d in images[: args.batch]]}
+    ).encode()
+
+    def as_tensors(n):
+        return json.dumps({"inputs": (images[:n, :, :, None] / 255.0).tolist()}).encode()
+
+    results = {}
+    with served(args.model_uri) as connection:
+        results["pyfunc, one image file"] = latency(connection, single["image"], args.requests)
+        results["pyfunc, one pixels item"] = latency(connection, single["pixels"], args.requests)
+        results["pyfunc, one pixels item"]["images_per_s"] = throughput(
+            connection, batch_pixels, args.batch, args.repeats
+        )
+
+    # The stock flavour of the same network: the pyfunc's Keras model, saved with mlflow.keras.
+    with tempfile.TemporaryDirectory() as folder:
+        network = mlflow.pyfunc.load_model(args.model_uri).unwrap_python_model().reader.model
+        stock_path = Path(folder) / "stock_keras"
+        mlflow.keras.save_model(network, str(stock_path))
+        with served(str(stock_path)) as connection:
+            results["stock mlflow.keras, one 28x28x1 tensor"] = latency(
+                connection, as_tensors(1), args.requests
+            )
+            results["stock mlflow.keras, one 28x28x1 tensor"]["images_per_s"] = throughput(
+                connection, as_tensors(args.batch), args.batch, args.repeats
+            )
+
+    print(
+        f"\n{'served model, request':45s} {'p50 ms':>8s} {'p99 ms':>8s} {f'batch of {args.batch} img/s':>20s}"
+    )
+    for name, figures in results.items():
+        rate = f"{figures['images_per_s']:.0f}" if "images_per_s" in figures else "-"
+        print(f"{name:45s} {figures['p50_ms']:8.1f} {figures['p99_ms']:8.1f} {rate:>20s}")
+
+
+if __name__ == "__main__":
+    main()

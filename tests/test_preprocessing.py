@@ -1,0 +1,205 @@
+"""The preprocessing module on images built from real MNIST digits: each variant, once
+framed, must look like the digit's original MNIST framing."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digit_pipeline.preprocessing import (
+    MAX_IMAGE_BYTES,
+    ImageError,
+    otsu_threshold,
+    prepare_image,
+    to_model_input,
+)
+
+SAMPLES = 60  # real test digits per variant
+
+
+def encode(pixels: np.ndarray, format: str = "PNG", **options) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, format, **options)
+    return buffer.getvalue()
+
+
+def enlarge(digit: np.ndarray, size: int) -> np.ndarray:
+    return np.asarray(
+        Image.fromarray(digit).resize((size, size), Image.Resampling.BILINEAR), dtype=np.float64
+    )
+
+
+def correlation(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+def gradient_paper(digit: np.ndarray, seed: int) -> np.ndarray:
+    """Dark-blue ink on yellowish paper lit from one side, with sensor noise."""
+    light = np.linspace(0.55, 1.0, 300)[None, :] * np.ones((220, 1))
+    paper = light[..., None] * np.array([235.0, 225.0, 190.0])
+    ink = enlarge(digit, 120)[..., None] / 255 * np.array([200.0, 190.0, 120.0])
+    paper[50:170, 100:220] -= ink
+    return paper + np.random.default_rng(seed).normal(0, 8, paper.shape)
+
+
+# variant: (how to make it from a 28x28 MNIST digit, least mean correlation with the original)
+VARIANTS = {
+    "as-is": (lambda d, i: encode(d), 0.9),
+    "dark-on-light, 4x larger": (lambda d, i: encode(255 - enlarge(d, 112)), 0.9),
+    "in a corner of a large page": (
+        lambda d, i: encode(
+            np.pad(255 - enlarge(d, 112), ((0, 300), (0, 400)), constant_values=255)
+        ),
+        0.9,
+    ),
+    # Smaller than MNIST's 20 px box: detail is lost before framing.
+    "scaled down to 16 px": (lambda d, i: encode(255 - enlarge(d, 16)), 0.85),
+    "gradient, coloured paper, noise": (lambda d, i: encode(gradient_paper(d, i)), 0.9),
+    "JPEG quality 50": (lambda d, i: encode(255 - enlarge(d, 112), "JPEG", quality=50), 0.9),
+    "grey GIF, light ink on dark": (lambda d, i: encode(enlarge(d, 56) * 0.6 + 40, "GIF"), 0.9),
+}
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=list(VARIANTS))
+def test_variants_come_back_in_mnist_framing(mnist_test, variant):
+    images, _ = mnist_test
+    make, least_mean = VARIANTS[variant]
+    scores = []
+    for index in range(SAMPLES):
+        prepared = prepare_image(make(images[index], index))
+        assert prepared.digit.shape == (28, 28) and prepared.digit.dtype == np.float32
+        scores.append(correlation(prepared.digit, images[index]))
+    assert np.mean(scores) > least_mean, f"{variant}: mean correlation {np.mean(scores):.3f}"
+    assert np.min(scores) > 0.5, f"{variant}: worst correlation {np.min(scores):.3f}"
+
+
+def test_slightly_rotated_digits_stay_close(mnist_test):
+    images, _ = mnist_test
+    scores = []
+    for index in range(SAMPLES):
+        rotated = Image.fromarray(enlarge(images[index], 112).astype(np.uint8)).rotate(
+            8 if index % 2 else -8, resample=Image.Resampling.BILINEAR
+        )
+        scores.append(
+            correlation(prepare_image(encode(255 - np.asarray(rotated))).digit, images[index])
+        )
+    # Framing does not undo a rotation; the digit must still be placed and sized like MNIST.
+    assert np.mean(scores) > 0.75
+
+
+def test_drawing_on_a_transparent_canvas(mnist_test):
+    """A browser canvas: opaque dark strokes on transparent pixels."""
+    digit = enlarge(mnist_test[0][0], 140)
+    rgba = np.zeros((280, 280, 4), dtype=np.uint8)
+    rgba[70:210, 40:180, 3] = digit.astype(np.uint8)  # ink only in alpha; colour black
+    buffer = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buffer, "PNG")
+    assert correlation(prepare_image(buffer.getvalue()).digit, mnist_test[0][0]) > 0.85
+
+
+def test_a_strip_of_digits_is_cut_left_to_right(mnist_test):
+    images, labels = mnist_test
+    picks = [0, 1, 2, 3, 4, 7]  # 7 2 1 0 4 9
+    strip = np.concatenate([enlarge(images[i], 84) for i in picks], axis=1)
+    page = np.pad(255 - strip, 40, constant_values=255)
+    prepared = prepare_image(encode(page))
+    assert len(prepared.crops) == len(picks)
+    lefts = [x for x, _, _, _ in prepared.boxes]
+    assert lefts == sorted(lefts)
+    for crop, pick, (x, y, w, h) in zip(prepared.crops, picks, prepared.boxes, strict=True):
+        assert correlation(crop, images[pick]) > 0.8
+        position = picks.index(pick)
+        assert 40 + 84 * position - 5 <= x and x + w <= 40 + 84 * (position + 1) + 5
+        assert 40 <= y and y + h <= 40 + 84 + 1
+
+
+def test_a_broken_stroke_stays_one_digit(mnist_test):
+    """A 7 whose bar is lifted off its stem: one digit, not two."""
+    seven = enlarge(mnist_test[0][0], 112)
+    seven[44:48, :] = 0  # a gap across the whole digit
+    prepared = prepare_image(encode(255 - seven))
+    assert len(prepared.crops) == 1
+
+
+def test_touching_digits_are_split(mnist_test):
+    images, _ = mnist_test
+    pair = np.concatenate(
+        [enlarge(images[1], 84)[:, 6:-6], enlarge(images[3], 84)[:, 6:-6]], axis=1
+    )
+    assert len(prepare_image(encode(255 - pair)).crops) == 2
+
+
+def test_big_photo_boxes_are_in_original_pixels(mnist_test):
+    """A 3000x2000 photo is processed at a reduced size; its box comes back in its own pixels."""
+    digit = mnist_test[0][0]
+    page = np.pad(255 - enlarge(digit, 600), ((500, 900), (1000, 1400)), constant_values=255)
+    ((x, y, w, h),) = prepare_image(encode(page, "JPEG", quality=90)).boxes
+    rows, columns = np.flatnonzero(digit.max(axis=1) > 127), np.flatnonzero(digit.max(axis=0) > 127)
+    scale = 600 / 28
+    tolerance = 1.5 * scale  # one and a half MNIST pixels
+    assert abs(x - (1000 + columns[0] * scale)) < tolerance
+    assert abs(y - (500 + rows[0] * scale)) < tolerance
+    assert abs(w - (columns[-1] - columns[0] + 1) * scale) < 2 * tolerance
+    assert abs(h - (rows[-1] - rows[0] + 1) * scale) < 2 * tolerance
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "the image is empty"),
+        (
+            b"hello, these are not pixels",
+            "not an image: expected a PNG, JPEG, BMP, GIF or WebP file",
+        ),
+        (b"x" * (MAX_IMAGE_BYTES + 1), f"more than the limit of {MAX_IMAGE_BYTES}"),
+        (encode(np.full((60, 60), 255)), "no digit found: the image is blank"),
+        (encode(np.zeros((60, 60))), "no digit found: the image is blank"),
+    ],
+    ids=["empty", "text", "too-many-bytes", "white-page", "black-page"],
+)
+def test_bad_images_get_clear_errors(data, message):
+    with pytest.raises(ImageError, match=message):
+        prepare_image(data)
+
+
+def test_too_many_pixels_is_refused_before_decoding():
+    buffer = io.BytesIO()
+    Image.new("1", (8000, 6000)).save(buffer, "PNG")  # a few kB on disk, 48 megapixels
+    with pytest.raises(ImageError, match=r"8000x6000 pixels, more than the limit"):
+        prepare_image(buffer.getvalue())
+
+
+def test_truncated_and_unsupported_files(mnist_test):
+    png = encode(255 - enlarge(mnist_test[0][0], 112))
+    with pytest.raises(ImageError, match="corrupt or truncated"):
+        prepare_image(png[: len(png) // 2])
+    buffer = io.BytesIO()
+    Image.fromarray(mnist_test[0][0]).save(buffer, "TIFF")
+    with pytest.raises(ImageError, match="unsupported image format TIFF"):
+        prepare_image(buffer.getvalue())
+
+
+def test_otsu_threshold_separates_two_levels():
+    values = np.concatenate([np.full(900, 0.1), np.full(100, 0.8)])
+    assert 0.1 < otsu_threshold(values) <= 0.8
+
+
+def test_to_model_input_scales_mnist_bytes():
+    images = np.array([[[0] * 28] * 28, [[255] * 28] * 28], dtype=np.uint8)
+    scaled = to_model_input(images)
+    assert scaled.shape == (2, 28, 28, 1) and scaled.dtype == np.float32
+    assert scaled.min() == 0.0 and scaled.max() == 1.0
+
+
+@pytest.mark.parametrize(
+    "images, message",
+    [
+        (np.zeros((2, 28, 28, 1)), r"expected images of shape \(N, 28, 28\)"),
+        (np.full((1, 28, 28), 300), "pixel values must lie in 0-255"),
+        (np.full((1, 28, 28), -1), "pixel values must lie in 0-255"),
+    ],
+)
+def test_to_model_input_rejects_bad_images(images, message):
+    with pytest.raises(ValueError, match=message):
+        to_model_input(images)

@@ -1,0 +1,166 @@
+"""The served contract: the registered pyfunc, first in-process, then through a real
+`mlflow models serve` on 127.0.0.1 serving a smoke-trained champion."""
+
+import base64
+import io
+import json
+import urllib.error
+import urllib.request
+
+import mlflow
+import numpy as np
+import pytest
+from PIL import Image
+
+from digit_pipeline.preprocessing import MAX_IMAGE_BYTES
+from digit_pipeline.serving import InvalidInput, parse_item
+
+from .conftest import tracking_uri
+from .support import mlflow_models_serve
+
+
+def png_base64(pixels: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, "PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def drawn(digit: np.ndarray, size: int = 112) -> np.ndarray:
+    """Dark ink on white paper, larger than MNIST."""
+    return 255 - np.asarray(Image.fromarray(digit).resize((size, size), Image.Resampling.BILINEAR))
+
+
+PIXELS = np.zeros((28, 28)).tolist()
+BAD_ITEMS = {
+    "not base64": ({"image": "%%% not base64 %%%"}, "inputs[0]: image is not valid base64"),
+    "not an image": (
+        {"image": base64.b64encode(b"just some text").decode()},
+        "inputs[0]: not an image",
+    ),
+    "empty image": ({"image": ""}, "inputs[0]: the image is empty"),
+    "image not a string": ({"image": 42}, "inputs[0]: image must be a base64 string, got int"),
+    "too large": (
+        {"image": "A" * (MAX_IMAGE_BYTES * 4 // 3 + 8)},
+        f"larger than the limit of {MAX_IMAGE_BYTES} bytes",
+    ),
+    "wrong shape": (
+        {"pixels": [[0] * 27] * 28},
+        "pixels must be 28 rows of 28 numbers, got shape (28, 27)",
+    ),
+    "ragged": ({"pixels": [[0] * 28] * 27 + [[0] * 5]}, "pixels must be 28 rows of 28 numbers"),
+    "strings": ({"pixels": [["0"] * 28] * 28}, "pixels must be numbers"),
+    "null": ({"pixels": [[None] * 28] * 28}, "pixels must be numbers"),
+    "NaN": ({"pixels": [[float("nan")] * 28] * 28}, "pixels must be finite numbers"),
+    "out of range": ({"pixels": [[256] * 28] * 28}, "pixels must lie in 0-255, got 256 to 256"),
+    "negative": ({"pixels": [[-1] * 28] * 28}, "pixels must lie in 0-255, got -1 to -1"),
+    "neither field": ({}, 'give exactly one of "image" or "pixels", got 0'),
+    "both fields": (
+        {"image": "", "pixels": PIXELS},
+        'give exactly one of "image" or "pixels", got 2',
+    ),
+    "unknown field": ({"img": ""}, "unknown field(s) ['img']"),
+    "not an object": ("a string", 'expected an object with "image" or "pixels", got str'),
+}
+
+
+@pytest.mark.parametrize("name", BAD_ITEMS)
+def test_parse_item_rejects_bad_items(name):
+    item, message = BAD_ITEMS[name]
+    with pytest.raises(InvalidInput) as error:
+        parse_item(item, 0)
+    assert message in error.value.message
+    assert len(error.value.message) < 200
+
+
+def test_invalid_input_keeps_its_short_message():
+    error = InvalidInput("inputs[3]: pixels must be numbers")
+    error.message = (
+        f"Failed to predict data '{'x' * 10_000}'. Error: {error.message}"  # what MLflow does
+    )
+    assert json.loads(error.serialize_as_json())["message"] == "inputs[3]: pixels must be numbers"
+    assert error.get_http_status_code() == 400
+
+
+@pytest.fixture(scope="module")
+def champion(smoke_project):
+    """The smoke run's registered champion, loaded in-process, and its store's URI."""
+    uri = tracking_uri(smoke_project[0])
+    mlflow.set_tracking_uri(uri)
+    return mlflow.pyfunc.load_model("models:/digit-classifier@champion"), uri
+
+
+def test_pyfunc_reads_pixels_and_images_alike(champion, mnist_test):
+    model, _ = champion
+    images, labels = mnist_test
+    inputs = [{"pixels": images[i].tolist()} for i in range(200)]
+    predictions = model.predict(inputs)
+    assert len(predictions) == 200
+    read = np.array([p["digit"] for p in predictions])
+    assert np.mean(read == labels[:200]) > 0.6  # a one-epoch smoke model
+    for p in predictions[:5]:
+        assert p["digits"] == str(p["digit"]) and p["boxes"] == [[0, 0, 28, 28]]
+        assert p["confidence"] == max(p["probabilities"])
+        assert sum(p["probabilities"]) == pytest.approx(1.0, abs=1e-5)
+    # The same digits drawn dark on light and 4x larger read the same in most cases.
+    drawn_predictions = model.predict([{"image": png_base64(drawn(images[i]))} for i in range(50)])
+    agreement = np.mean(
+        [d["digit"] == p["digit"] for d, p in zip(drawn_predictions, predictions, strict=False)]
+    )
+    assert agreement > 0.8
+
+
+@pytest.fixture(scope="module")
+def server(champion):
+    """`mlflow models serve -m models:/digit-classifier@champion --env-manager local`."""
+    _, uri = champion
+    with mlflow_models_serve(
+        "models:/digit-classifier@champion", env={"MLFLOW_TRACKING_URI": uri}
+    ) as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+def post(server: str, body) -> tuple[int, dict]:
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    request = urllib.request.Request(
+        f"{server}/invocations", data, {"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_served_model_answers_the_contract(server, champion, mnist_test):
+    model, _ = champion
+    images, _ = mnist_test
+    strip = np.concatenate([drawn(images[i], 84) for i in range(5)], axis=1)
+    inputs = [
+        {"pixels": images[0].tolist()},
+        {"image": png_base64(drawn(images[1]))},
+        {"image": png_base64(np.pad(strip, 30, constant_values=255))},
+    ]
+    status, body = post(server, {"inputs": inputs})
+    assert status == 200
+    pixels, image, line = body["predictions"]
+    assert set(pixels) == {"digit", "confidence", "probabilities", "digits", "boxes"}
+    assert body["predictions"] == json.loads(
+        json.dumps(model.predict(inputs))
+    )  # same as in-process
+    assert pixels["boxes"] == [[0, 0, 28, 28]] and len(pixels["probabilities"]) == 10
+    assert len(image["digits"]) == 1 and len(image["boxes"]) == 1
+    assert len(line["digits"]) == 5 and len(line["boxes"]) == 5
+    assert [box[0] for box in line["boxes"]] == sorted(box[0] for box in line["boxes"])
+
+
+def test_served_model_rejects_bad_input_with_400_and_keeps_answering(server):
+    for name, (item, message) in BAD_ITEMS.items():
+        status, body = post(server, {"inputs": [{"pixels": PIXELS}, item]})
+        assert status == 400, name
+        assert message.replace("inputs[0]", "inputs[1]") in body["message"], name
+        assert len(body["message"]) < 200, name
+    for body in (b"this is not JSON", {"instances": [1, 2]}, {"inputs": {"pixels": PIXELS}}):
+        status, _ = post(server, body)
+        assert status == 400, body
+    status, body = post(server, {"inputs": [{"pixels": PIXELS}]})
+    assert status == 200 and len(body["predictions"]) == 1
