@@ -3,6 +3,8 @@ temporary directories, and copies of the project to run Kedro sessions in."""
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import mlflow
@@ -76,19 +78,26 @@ def tracking_uri(project: Path) -> str:
     return f"sqlite:///{project / 'mlflow.db'}"
 
 
+@contextmanager
+def in_project(project: Path) -> Iterator[None]:
+    """Inside a project copy, as a user in its root: MLflow logs to the copy's own store
+    (through MLFLOW_TRACKING_URI, as a user would point it elsewhere)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(project)  # before the store opens: MLflow puts artifacts in ./mlruns
+        patch.setenv("MLFLOW_TRACKING_URI", tracking_uri(project))
+        bootstrap_project(project)
+        yield
+
+
 def kedro_run(project: Path, runtime_params: dict | None = None) -> Run:
-    """`kedro run -e smoke` in a project copy, logging to the copy's own MLflow store
-    (through MLFLOW_TRACKING_URI, as a user would point it elsewhere).
+    """`kedro run -e smoke` in a project copy.
 
     Returns:
         The MLflow run it made, also kept as ``kedro_run.last`` when the run fails.
     """
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(project)  # before the store opens: MLflow puts artifacts in ./mlruns
-        patch.setenv("MLFLOW_TRACKING_URI", tracking_uri(project))
+    with in_project(project):
         client = MlflowClient(tracking_uri(project))
         before = {run.info.run_id for run in _runs(client)}
-        bootstrap_project(project)
         try:
             with KedroSession.create(
                 project_path=project, env="smoke", runtime_params=runtime_params

@@ -39,5 +39,5 @@ def test_explore_notebook_runs(project, monkeypatch):
 def test_compare_runs_notebook_reads_mlflow(project, monkeypatch):
     output = _execute(project / "notebooks" / "02_compare_runs.ipynb", monkeypatch)
     assert tracking_uri(project) in output
-    assert "finished runs" in output and "0 finished runs" not in output
+    assert "finished training runs" in output and "0 finished training runs" not in output
     assert "champion: version" in output

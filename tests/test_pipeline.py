@@ -27,7 +27,16 @@ def smoke_parameters() -> dict:
 
 def test_pipelines_are_registered_in_order():
     pipelines = register_pipelines()
-    assert set(pipelines) == {"ingest", "preprocess", "train", "evaluate", "package", "__default__"}
+    assert set(pipelines) == {
+        "ingest",
+        "preprocess",
+        "train",
+        "evaluate",
+        "package",
+        "__default__",
+        "predict",
+    }
+    assert not set(pipelines["predict"].nodes) & set(pipelines["__default__"].nodes)
     names = [node.name for node in pipelines["__default__"].nodes]  # topologically sorted
     assert names.index("validate_train_split_node") < names.index("train_model_node")
     assert names.index("train_model_node") < names.index("compute_test_metrics_node")

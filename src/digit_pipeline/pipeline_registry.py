@@ -1,8 +1,9 @@
-"""Project pipelines: one per stage, and all five in order as the default."""
+"""Project pipelines: one per stage, all five training stages in order as the default,
+and `predict` for batch prediction with the registered champion."""
 
 from kedro.pipeline import Pipeline
 
-from digit_pipeline.pipelines import evaluate, ingest, package, preprocess, train
+from digit_pipeline.pipelines import evaluate, ingest, package, predict, preprocess, train
 
 
 def register_pipelines() -> dict[str, Pipeline]:
@@ -19,4 +20,5 @@ def register_pipelines() -> dict[str, Pipeline]:
         "package": package.create_pipeline(),
     }
     pipelines["__default__"] = sum(pipelines.values(), Pipeline([]))
+    pipelines["predict"] = predict.create_pipeline()
     return pipelines

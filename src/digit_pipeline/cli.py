@@ -1,0 +1,41 @@
+"""The `digit-pipeline` command: read handwritten digits with the registered model.
+
+digit-pipeline predict IMAGE... [--model-uri models:/digit-classifier@champion]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from digit_pipeline.predict import CHAMPION_URI, load_reader, read_image_files
+
+
+@click.group()
+def main() -> None:
+    """Read handwritten digits with the model in MLflow's registry.
+
+    MLflow is found through MLFLOW_TRACKING_URI, else ./mlflow.db: run from the project root.
+    """
+
+
+@main.command()
+@click.argument(
+    "images", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--model-uri", default=CHAMPION_URI, show_default=True, help="Registered model to use."
+)
+def predict(images: tuple[Path, ...], model_uri: str) -> None:
+    """Print the digits read in each IMAGE (PNG, JPEG, BMP, GIF or WebP) as CSV:
+    file, digit (the whole image as one digit), confidence, digits (left to right)."""
+    table, errors = read_image_files(
+        {str(path): path.read_bytes() for path in images}, load_reader(model_uri)
+    )
+    click.echo(table.to_csv(index=False), nl=False)
+    for name, error in errors.items():
+        click.echo(f"{name}: {error}", err=True)
+    if errors:
+        sys.exit(1)

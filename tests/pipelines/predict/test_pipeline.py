@@ -1,0 +1,118 @@
+"""Batch prediction and the command line, on a folder of generated images, with the
+champion of a smoke run in a temporary MLflow store."""
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from kedro.framework.session import KedroSession
+from mlflow import MlflowClient
+from PIL import Image
+
+from digit_pipeline.pipelines.predict.nodes import predict_images
+
+from ...conftest import in_project, tracking_uri
+
+
+def _save(pixels: np.ndarray, path: Path, format: str) -> None:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels.astype(np.uint8)).save(buffer, format)
+    path.write_bytes(buffer.getvalue())
+
+
+@pytest.fixture
+def image_folder(tmp_path, mnist_test) -> Path:
+    """Three drawn digits (PNG, JPEG, WebP), a strip of four, a text file and a .gitkeep."""
+    images, _ = mnist_test
+    folder = tmp_path / "to_predict"
+    folder.mkdir()
+
+    def drawn(i, size=112):
+        return 255 - np.asarray(Image.fromarray(images[i]).resize((size, size)))
+
+    _save(drawn(0), folder / "a_seven.png", "PNG")
+    _save(drawn(1), folder / "b_two.jpg", "JPEG")
+    _save(drawn(2), folder / "c_one.webp", "WEBP")
+    _save(
+        np.pad(np.concatenate([drawn(i, 84) for i in range(4)], axis=1), 20, constant_values=255),
+        folder / "d_strip.png",
+        "PNG",
+    )
+    (folder / "notes.txt").write_text("not an image")
+    (folder / ".gitkeep").write_text("")
+    return folder
+
+
+EXPECTED_FILES = ["a_seven.png", "b_two.jpg", "c_one.webp", "d_strip.png"]
+
+
+@pytest.fixture
+def champion(smoke_project):
+    mlflow.set_tracking_uri(tracking_uri(smoke_project[0]))
+    return mlflow.pyfunc.load_model("models:/digit-classifier@champion")
+
+
+def test_predict_images_node(image_folder, champion, caplog):
+    files = {path.name: path.read_bytes for path in image_folder.iterdir()}
+    table = predict_images(files, champion)
+    assert table.columns.tolist() == ["file", "digit", "confidence", "digits"]
+    assert table["file"].tolist() == EXPECTED_FILES
+    assert table["digit"].between(0, 9).all() and table["confidence"].between(0, 1).all()
+    assert len(table.set_index("file").loc["d_strip.png", "digits"]) == 4
+    assert "Skipped notes.txt: not an image" in caplog.text
+
+
+def test_predict_pipeline_writes_a_csv_and_logs_it(smoke_project, image_folder):
+    project = smoke_project[0]
+    with in_project(project):
+        runtime_params = {"predict_dir": str(image_folder)}
+        with KedroSession.create(
+            project_path=project, env="smoke", runtime_params=runtime_params
+        ) as session:
+            session.run(pipeline_name="predict")
+    table = pd.read_csv(
+        project / "data" / "07_model_output" / "predictions.csv", dtype={"digits": str}
+    )
+    assert table["file"].tolist() == EXPECTED_FILES
+    assert len(table.loc[3, "digits"]) == 4
+    # The batch prediction is an MLflow run of its own, holding the CSV.
+    client = MlflowClient(tracking_uri(project))
+    experiment = client.get_experiment_by_name("digit-pipeline").experiment_id
+    (run,) = client.search_runs([experiment], "attributes.run_name = 'predict'")
+    assert run.info.status == "FINISHED"
+    assert [a.path for a in client.list_artifacts(run.info.run_id, "predictions")] == [
+        "predictions/predictions.csv"
+    ]
+
+
+def test_command_line_prints_csv_and_reports_bad_files(smoke_project, image_folder):
+    project = smoke_project[0]
+    command = [
+        str(Path(sys.executable).parent / "digit-pipeline"),
+        "predict",
+        "a_seven.png",
+        "d_strip.png",
+        "notes.txt",
+    ]
+    environment = {**os.environ, "MLFLOW_TRACKING_URI": tracking_uri(project)}
+    result = subprocess.run(
+        command,
+        check=False,
+        cwd=image_folder,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1  # one file could not be read
+    rows = [line.split(",") for line in result.stdout.strip().splitlines()]
+    assert rows[0] == ["file", "digit", "confidence", "digits"]
+    assert [row[0] for row in rows[1:]] == ["a_seven.png", "d_strip.png"]
+    assert len(rows[2][3]) == 4
+    assert "notes.txt: not an image" in result.stderr
