@@ -144,6 +144,24 @@ def test_big_photo_boxes_are_in_original_pixels(mnist_test):
     assert abs(h - (rows[-1] - rows[0] + 1) * scale) < 2 * tolerance
 
 
+def test_phone_photo_is_turned_upright(mnist_test):
+    """A phone stores a portrait photo sideways with an EXIF orientation; boxes come back
+    in the upright picture, as a person sees it."""
+    digit = mnist_test[0][0]
+    upright = np.pad(
+        255 - enlarge(digit, 300), ((100, 400), (50, 50)), constant_values=255
+    )  # 800 x 400
+    sideways = Image.fromarray(upright.astype(np.uint8)).transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
+    buffer = io.BytesIO()
+    sideways.save(buffer, "JPEG", exif=exif.tobytes(), quality=90)
+    prepared = prepare_image(buffer.getvalue())
+    assert correlation(prepared.digit, digit) > 0.85  # read sideways, it would not be a 7
+    ((x, y, w, h),) = prepared.boxes
+    assert 50 <= x <= 50 + 300 and 100 <= y <= 100 + 300 and x + w <= 360 and y + h <= 410
+
+
 @pytest.mark.parametrize(
     "data, message",
     [

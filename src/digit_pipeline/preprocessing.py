@@ -32,6 +32,7 @@ MAX_IMAGE_PIXELS = 40_000_000
 IMAGE_FORMATS = {"PNG", "JPEG", "MPO", "BMP", "GIF", "WEBP"}
 # Larger images are reduced to this longest side before anything else: plenty for digits.
 WORKING_SIZE = 640
+EXIF_ORIENTATION = 0x0112
 
 
 class ImageError(ValueError):
@@ -129,6 +130,7 @@ def decode_image(data: bytes) -> tuple[np.ndarray, float]:
     if width == 0 or height == 0:
         raise ImageError("the image has no pixels")
     try:
+        orientation = image.getexif().get(EXIF_ORIENTATION, 1)
         image.draft("RGB", (WORKING_SIZE, WORKING_SIZE))  # JPEG: decode at reduced size
         image = ImageOps.exif_transpose(image)
         gray = _flatten_to_gray(image)
@@ -136,8 +138,9 @@ def decode_image(data: bytes) -> tuple[np.ndarray, float]:
         raise ImageError(f"the image is corrupt or truncated ({error})") from error
     if max(gray.size) > WORKING_SIZE:
         gray.thumbnail((WORKING_SIZE, WORKING_SIZE), Image.Resampling.BOX)
-    scale = gray.size[0] / width
-    return np.asarray(gray, dtype=np.float32) / 255.0, scale
+    # Boxes are given in the upright image: EXIF orientations 5 to 8 swap the axes.
+    upright_width = height if orientation in (5, 6, 7, 8) else width
+    return np.asarray(gray, dtype=np.float32) / 255.0, gray.size[0] / upright_width
 
 
 def _flatten_to_gray(image: Image.Image) -> Image.Image:
