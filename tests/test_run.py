@@ -1,6 +1,9 @@
 """End to end: `kedro run -e smoke` in a copy of the project, through a real KedroSession,
 with kedro-mlflow logging to a temporary sqlite MLflow store."""
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,3 +91,15 @@ def test_run_failing_in_train_leaves_the_registry_alone(smoke_project):
     assert "test_accuracy" not in failed.data.metrics
     assert _champion(client) == champion
     assert _versions(client) == versions
+
+
+def test_kedro_command_line_lists_the_pipelines(smoke_project):
+    """`make run` calls the `kedro` command itself: it must load the project."""
+    kedro = Path(sys.executable).parent / "kedro"
+    result = subprocess.run(
+        [str(kedro), "registry", "list"], cwd=smoke_project[0], env=os.environ, check=False,
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    for name in ("__default__", "ingest", "preprocess", "train", "evaluate", "package", "predict"):
+        assert f"- {name}" in result.stdout

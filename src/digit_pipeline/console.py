@@ -1,4 +1,5 @@
 """The `digit-pipeline` command: read handwritten digits with the registered model.
+(Not named cli.py: Kedro would take that module for the project's own `kedro` commands.)
 
 digit-pipeline predict IMAGE... [--model-uri models:/digit-classifier@champion]
 """
