@@ -100,13 +100,15 @@ def main() -> None:
     def as_tensors(n):
         return json.dumps({"inputs": (images[:n, :, :, None] / 255.0).tolist()}).encode()
 
-    results = {}
+    results = {}  # row name: {p50_ms, p99_ms} or {images_per_s}
     with served(args.model_uri) as connection:
-        results["pyfunc, one image file"] = latency(connection, single["image"], args.requests)
-        results["pyfunc, one pixels item"] = latency(connection, single["pixels"], args.requests)
-        results["pyfunc, one pixels item"]["images_per_s"] = throughput(
-            connection, batch_pixels, args.batch, args.repeats
+        results["pyfunc: one image file (280x280 PNG)"] = latency(
+            connection, single["image"], args.requests
         )
+        results["pyfunc: one pixels item"] = latency(connection, single["pixels"], args.requests)
+        results[f"pyfunc: {args.batch} pixels items in one request"] = {
+            "images_per_s": throughput(connection, batch_pixels, args.batch, args.repeats)
+        }
 
     # The stock flavour of the same network: the pyfunc's Keras model, saved with mlflow.keras.
     with tempfile.TemporaryDirectory() as folder:
@@ -114,19 +116,20 @@ def main() -> None:
         stock_path = Path(folder) / "stock_keras"
         mlflow.keras.save_model(network, str(stock_path))
         with served(str(stock_path)) as connection:
-            results["stock mlflow.keras, one 28x28x1 tensor"] = latency(
+            results["stock mlflow.keras: one 28x28x1 tensor"] = latency(
                 connection, as_tensors(1), args.requests
             )
-            results["stock mlflow.keras, one 28x28x1 tensor"]["images_per_s"] = throughput(
-                connection, as_tensors(args.batch), args.batch, args.repeats
-            )
+            results[f"stock mlflow.keras: {args.batch} tensors in one request"] = {
+                "images_per_s": throughput(
+                    connection, as_tensors(args.batch), args.batch, args.repeats
+                )
+            }
 
-    print(
-        f"\n{'served model, request':45s} {'p50 ms':>8s} {'p99 ms':>8s} {f'batch of {args.batch} img/s':>20s}"
-    )
+    print(f"\n{'served model: request':50s} {'p50 ms':>8s} {'p99 ms':>8s} {'images/s':>9s}")
     for name, figures in results.items():
-        rate = f"{figures['images_per_s']:.0f}" if "images_per_s" in figures else "-"
-        print(f"{name:45s} {figures['p50_ms']:8.1f} {figures['p99_ms']:8.1f} {rate:>20s}")
+        cells = [f"{figures[key]:.1f}" if key in figures else "" for key in ("p50_ms", "p99_ms")]
+        rate = f"{figures['images_per_s']:.0f}" if "images_per_s" in figures else ""
+        print(f"{name:50s} {cells[0]:>8s} {cells[1]:>8s} {rate:>9s}")
 
 
 if __name__ == "__main__":

@@ -7,10 +7,12 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 
 def free_port() -> int:
@@ -33,26 +35,29 @@ def mlflow_models_serve(
         "mlflow", "models", "serve", "-m", model_uri, "--env-manager", "local",
         "-h", "127.0.0.1", "-p", str(port),
     ]  # fmt: skip
-    server = subprocess.Popen(
-        command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    try:
-        wait_for_http(port, "/ping", server, timeout)
-        yield port
-    finally:
-        server.terminate()
+    # The server's output goes to a file, not a pipe: a full pipe would block the server.
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
         try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+            wait_for_http(port, "/ping", server, timeout, log)
+            yield port
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
 
 
-def wait_for_http(port: int, path: str, process: subprocess.Popen, timeout: float) -> None:
-    """Wait until GET path answers 200, or fail with what the process printed."""
+def wait_for_http(
+    port: int, path: str, process: subprocess.Popen, timeout: float, log: IO[bytes]
+) -> None:
+    """Wait until GET path answers 200, or fail with the end of what the process printed."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read().decode(errors="replace") if process.stdout else ""
+            log.seek(0)
+            output = log.read().decode(errors="replace")
             raise RuntimeError(
                 f"the server exited with code {process.returncode}:\n{output[-3000:]}"
             )
