@@ -22,31 +22,73 @@ def free_port() -> int:
 
 
 @contextmanager
-def mlflow_models_serve(
-    model_uri: str, env: dict[str, str] | None = None, timeout: float = 180.0
-) -> Iterator[int]:
-    """Run `mlflow models serve -m MODEL_URI --env-manager local` as the README says, on a
-    free port of 127.0.0.1, until the block ends. Yields the port once /ping answers."""
-    port = free_port()
+def running_server(
+    command: list[str],
+    port: int,
+    ready_path: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 180.0,
+) -> Iterator[None]:
+    """Run a server command until the block ends; enter once GET ready_path answers 200.
+    The venv's bin/ comes first on PATH (`mlflow models serve` execs uvicorn from there)."""
     environment = {**os.environ, **(env or {})}
-    # mlflow execs uvicorn: the venv's bin/ must come first on PATH.
     environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{environment.get('PATH', '')}"
-    command = [
-        "mlflow", "models", "serve", "-m", model_uri, "--env-manager", "local",
-        "-h", "127.0.0.1", "-p", str(port),
-    ]  # fmt: skip
     # The server's output goes to a file, not a pipe: a full pipe would block the server.
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
         try:
-            wait_for_http(port, "/ping", server, timeout, log)
-            yield port
+            wait_for_http(port, ready_path, server, timeout, log)
+            yield
         finally:
             server.terminate()
             try:
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 server.kill()
+
+
+@contextmanager
+def mlflow_models_serve(model_uri: str, env: dict[str, str] | None = None) -> Iterator[int]:
+    """`mlflow models serve -m MODEL_URI --env-manager local` as the README says, on a free
+    port of 127.0.0.1. Yields the port once /ping answers."""
+    port = free_port()
+    command = [
+        "mlflow", "models", "serve", "-m", model_uri, "--env-manager", "local",
+        "-h", "127.0.0.1", "-p", str(port),
+    ]  # fmt: skip
+    with running_server(command, port, "/ping", env):
+        yield port
+
+
+@contextmanager
+def digit_pipeline_app(env: dict[str, str] | None = None) -> Iterator[str]:
+    """`digit-pipeline app` on a free port of 127.0.0.1. Yields its base URL once it answers."""
+    port = free_port()
+    command = [str(Path(sys.executable).parent / "digit-pipeline"), "app", "--port", str(port)]
+    with running_server(command, port, "/api/model", env):
+        yield f"http://127.0.0.1:{port}"
+
+
+# Debian's Chromium, as root, with no network but loopback: these flags keep it quiet.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+def draw(
+    page, canvas_selector: str, strokes: list[list[tuple[float, float]]], size: float = 280
+) -> None:
+    """Draw strokes with the mouse on a canvas; points in the canvas's own pixels (0-size)."""
+    box = page.locator(canvas_selector).bounding_box()
+    scale = box["width"] / size
+    for stroke in strokes:
+        page.mouse.move(box["x"] + stroke[0][0] * scale, box["y"] + stroke[0][1] * scale)
+        page.mouse.down()
+        for x, y in stroke[1:]:
+            page.mouse.move(box["x"] + x * scale, box["y"] + y * scale, steps=8)
+        page.mouse.up()
 
 
 def wait_for_http(

@@ -2,6 +2,7 @@
 (Not named cli.py: Kedro would take that module for the project's own `kedro` commands.)
 
 digit-pipeline predict IMAGE... [--model-uri models:/digit-classifier@champion]
+digit-pipeline app [--host 127.0.0.1] [--port 8000] [--model-uri ...]
 """
 
 from __future__ import annotations
@@ -40,3 +41,20 @@ def predict(images: tuple[Path, ...], model_uri: str) -> None:
         click.echo(f"{name}: {error}", err=True)
     if errors:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option(
+    "--model-uri", default=CHAMPION_URI, show_default=True, help="Registered model to use."
+)
+def app(host: str, port: int, model_uri: str) -> None:
+    """Start the GUI: draw a digit or upload a photo of handwriting in the browser."""
+    import uvicorn  # noqa: PLC0415  (only this command needs the web server)
+
+    from digit_pipeline.app import create_app, load_model  # noqa: PLC0415
+
+    reader, model = load_model(model_uri)
+    click.echo(f"Reading with {model_uri} (version {model['version']}); open http://{host}:{port}/")
+    uvicorn.run(create_app(reader, model), host=host, port=port, log_level="warning")

@@ -1,0 +1,209 @@
+"""The GUI: `digit-pipeline app` as a real server on 127.0.0.1 with a smoke-trained
+champion, its JSON API, and the page driven by a real headless Chromium (Playwright)."""
+
+import base64
+import io
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import requests
+from PIL import Image
+
+from digit_pipeline.app import MAX_UPLOAD_BYTES
+
+from .conftest import tracking_uri
+from .support import CHROMIUM, CHROMIUM_ARGS, digit_pipeline_app, draw
+
+STATIC = Path(__file__).resolve().parents[1] / "src" / "digit_pipeline" / "static"
+
+
+def png(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def strip_of(images: np.ndarray, count: int) -> bytes:
+    """MNIST test digits written in a row, dark on light, as a scan would show them."""
+    row = np.concatenate(
+        [np.asarray(Image.fromarray(d).resize((84, 84))) for d in images[:count]], axis=1
+    )
+    return png(np.pad(255 - row, 30, constant_values=255))
+
+
+@pytest.fixture(scope="module")
+def app_url(smoke_project):
+    with digit_pipeline_app(env={"MLFLOW_TRACKING_URI": tracking_uri(smoke_project[0])}) as url:
+        yield url
+
+
+def predict(app_url: str, content: bytes, name: str = "digit.png") -> requests.Response:
+    return requests.post(f"{app_url}/api/predict", files={"file": (name, content)}, timeout=60)
+
+
+# --- the API ------------------------------------------------------------------
+
+
+def test_api_describes_the_model(app_url):
+    model = requests.get(f"{app_url}/api/model", timeout=10).json()
+    assert model["name"] == "digit-classifier" and model["alias"] == "champion"
+    assert model["version"] == 1 and 0.5 < model["test_accuracy"] <= 1
+    assert model["max_upload_bytes"] == MAX_UPLOAD_BYTES
+
+
+def test_api_reads_an_image_and_returns_what_the_model_saw(app_url, mnist_test):
+    images, _ = mnist_test
+    response = predict(
+        app_url, strip_of(images, 4), name="../../etc/passwd"
+    )  # a name, never a path
+    assert response.status_code == 200
+    body = response.json()
+    assert {"digit", "confidence", "probabilities", "digits", "boxes", "input_image"} <= set(body)
+    assert len(body["digits"]) == 4 and len(body["boxes"]) == 4
+    header, encoded = body["input_image"].split(",", 1)
+    assert header == "data:image/png;base64"
+    seen = Image.open(io.BytesIO(base64.b64decode(encoded)))
+    assert seen.size == (28, 28) and seen.mode == "L"
+
+
+@pytest.mark.parametrize(
+    "content, status, message",
+    [
+        (b"plain text, not an image", 400, "not an image"),
+        (b"", 400, "the image is empty"),
+        (png(np.full((50, 50), 255)), 400, "no digit found"),
+        (
+            b"\x89PNG" + os.urandom(MAX_UPLOAD_BYTES),
+            413,
+            f"larger than the limit of {MAX_UPLOAD_BYTES} bytes",
+        ),
+    ],
+    ids=["text", "empty", "blank", "too-large"],
+)
+def test_api_rejects_bad_uploads(app_url, content, status, message):
+    response = predict(app_url, content)
+    assert response.status_code == status
+    assert message in response.json()["detail"]
+    assert requests.get(f"{app_url}/api/model", timeout=10).status_code == 200  # still up
+
+
+def test_api_needs_a_file_field(app_url):
+    for kwargs in (
+        {"data": {"file": "not a file"}},
+        {"files": {"image": ("a.png", b"x")}},
+        {"data": b"raw"},
+    ):
+        response = requests.post(f"{app_url}/api/predict", timeout=10, **kwargs)
+        assert response.status_code == 400, kwargs
+        assert "field 'file'" in response.json()["detail"]
+
+
+def test_page_needs_nothing_from_the_internet(app_url):
+    page = requests.get(app_url, timeout=10)
+    assert page.status_code == 200 and "<canvas" in page.text
+    for asset in ("index.html", "app.js", "style.css"):
+        text = (STATIC / asset).read_text()
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text), asset
+        assert "@import" not in text and "url(http" not in text, asset
+    assert requests.get(f"{app_url}/static/app.js", timeout=10).status_code == 200
+    assert requests.get(f"{app_url}/static/../app.py", timeout=10).status_code == 404
+
+
+# --- the page in a real browser -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"no browser at {CHROMIUM}: .ci/run installs Debian's chromium")
+        pytest.skip(f"no browser at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    page = browser.new_page(viewport={"width": 1100, "height": 1000})
+    page.goto(app_url)
+    page.wait_for_function("document.getElementById('model-info').textContent.startsWith('Model:')")
+    yield page
+    page.close()
+
+
+def reading(page) -> str:
+    page.wait_for_function("document.getElementById('digit').textContent !== '–'", timeout=15_000)
+    return page.locator("#digit").inner_text()
+
+
+def test_page_names_the_model(page):
+    assert re.fullmatch(
+        r"Model: digit-classifier version 1 \(@champion\), test accuracy \d+\.\d\d%",
+        page.locator("#model-info").inner_text(),
+    )
+
+
+def test_drawing_a_one_is_read_while_drawing(page):
+    draw(page, "#pad", [[(140, 40), (142, 140), (140, 240)]])
+    assert reading(page) == "1"
+    bars = page.locator("#bars li")
+    assert bars.count() == 10
+    widths = [float(bars.nth(i).locator(".value").inner_text().rstrip("%")) for i in range(10)]
+    assert sum(widths) == pytest.approx(100, abs=1) and max(widths) == widths[1]
+    assert page.locator("#model-input").get_attribute("src").startswith("data:image/png;base64,")
+    page.click("#undo")
+    page.wait_for_function("document.getElementById('digit').textContent === '–'")
+
+
+def test_drawing_a_seven_shows_a_prediction_and_ten_bars(page):
+    draw(page, "#pad", [[(70, 60), (210, 60), (130, 240)]])
+    assert reading(page) in "0123456789"
+    assert page.locator("#bars li").count() == 10
+    assert "% sure" in page.locator("#confidence").inner_text()
+
+
+def test_uploading_a_strip_shows_boxes_and_digits(page, tmp_path, mnist_test):
+    images, labels = mnist_test
+    path = tmp_path / "strip.png"
+    path.write_bytes(strip_of(images, 5))
+    page.set_input_files("#file", str(path))
+    page.wait_for_selector(".box")
+    assert page.locator(".box").count() == 5
+    read = page.locator("#digits-read").inner_text()
+    assert re.fullmatch(r"Digits read: \d{5}", read)
+    assert [page.locator(".box span").nth(i).inner_text() for i in range(5)] == list(read[-5:])
+    assert page.locator("#error").is_hidden()
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("notes.txt", b"these are words, not digits", "Not a readable image: not an image"),
+        (
+            "huge.png",
+            b"\x89PNG" + bytes(MAX_UPLOAD_BYTES),
+            "File too large: the file is larger than the limit",
+        ),
+    ],
+    ids=["text-file", "oversized"],
+)
+def test_uploading_a_bad_file_shows_an_error(page, tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    page.set_input_files("#file", str(path))
+    page.wait_for_selector("#error:not([hidden])")
+    assert message in page.locator("#error").inner_text()
+
+
+def test_unreachable_server_is_reported(page):
+    page.route("**/api/predict", lambda route: route.abort())
+    draw(page, "#pad", [[(140, 40), (140, 240)]])
+    page.wait_for_selector("#error:not([hidden])")
+    assert "Server unreachable" in page.locator("#error").inner_text()
