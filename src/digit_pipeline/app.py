@@ -27,8 +27,8 @@ from PIL import Image
 from starlette.datastructures import UploadFile
 
 from digit_pipeline.predict import reader_of
-from digit_pipeline.preprocessing import MAX_IMAGE_BYTES, ImageError
-from digit_pipeline.serving import DigitReader, image_input
+from digit_pipeline.preprocessing import MAX_IMAGE_BYTES, ImageError, prepare_image
+from digit_pipeline.serving import DigitReader
 
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_UPLOAD_BYTES = MAX_IMAGE_BYTES
@@ -90,7 +90,7 @@ def create_app(reader: DigitReader, model: dict[str, Any]) -> FastAPI:
     async def predict(request: Request) -> dict[str, Any]:
         data = await _read_upload(request)
         try:
-            item = await run_in_threadpool(image_input, data)
+            item = await run_in_threadpool(prepare_image, data)
         except ImageError as error:
             raise HTTPException(status_code=400, detail=str(error)) from error
         (prediction,) = await run_in_threadpool(reader.read, [item])

@@ -9,8 +9,8 @@ from pathlib import PurePosixPath
 import mlflow
 import pandas as pd
 
-from digit_pipeline.preprocessing import ImageError
-from digit_pipeline.serving import DigitClassifier, DigitReader, image_input
+from digit_pipeline.preprocessing import ImageError, prepare_image
+from digit_pipeline.serving import DigitClassifier, DigitReader
 
 CHAMPION_URI = "models:/digit-classifier@champion"
 COLUMNS = ["file", "digit", "confidence", "digits"]
@@ -53,7 +53,7 @@ def read_image_files(
             continue
         content = files[name]
         try:
-            inputs.append(image_input(content() if callable(content) else content))
+            inputs.append(prepare_image(content() if callable(content) else content))
             names.append(name)
         except ImageError as error:
             errors[name] = str(error)

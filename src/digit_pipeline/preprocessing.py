@@ -41,12 +41,12 @@ class ImageError(ValueError):
 
 @dataclass(frozen=True)
 class PreparedImage:
-    """An image file brought into MNIST's framing.
+    """An input brought into MNIST's framing: what the CNN reads for it.
 
     Attributes:
         digit: The whole ink framed as one digit, (28, 28) float32 in [0, 1].
         crops: One framed (28, 28) crop per digit found, left to right.
-        boxes: Each crop's box in the original image, ``(x, y, width, height)`` in pixels.
+        boxes: Each crop's box in the original input, ``(x, y, width, height)`` in pixels.
     """
 
     digit: np.ndarray

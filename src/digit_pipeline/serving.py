@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -27,6 +26,7 @@ from digit_pipeline.preprocessing import (
     IMAGE_SIZE,
     MAX_IMAGE_BYTES,
     ImageError,
+    PreparedImage,
     prepare_image,
 )
 
@@ -56,16 +56,7 @@ class InvalidInput(MlflowException):
         pass
 
 
-@dataclass(frozen=True)
-class DigitInput:
-    """One request item, validated and framed: what the CNN will read for it."""
-
-    digit: np.ndarray  # (28, 28) float32 in [0, 1]: the whole input as one digit
-    crops: list[np.ndarray]  # one per digit found, left to right
-    boxes: list[tuple[int, int, int, int]]  # (x, y, width, height) of each crop
-
-
-def parse_item(item: Any, index: int) -> DigitInput:
+def parse_item(item: Any, index: int) -> PreparedImage:
     """Validate one request item and bring it into MNIST's framing.
 
     Raises:
@@ -86,19 +77,13 @@ def parse_item(item: Any, index: int) -> DigitInput:
         raise InvalidInput(f'{where}: give exactly one of "image" or "pixels", got {len(fields)}')
     try:
         if "image" in item:
-            return image_input(_decode_base64(item["image"]))
+            return prepare_image(_decode_base64(item["image"]))
         return pixels_input(item["pixels"])
     except (ImageError, ValueError) as error:
         raise InvalidInput(f"{where}: {error}") from error
 
 
-def image_input(data: bytes) -> DigitInput:
-    """Frame an image file's digits (see ``preprocessing.prepare_image``)."""
-    prepared = prepare_image(data)
-    return DigitInput(prepared.digit, prepared.crops, prepared.boxes)
-
-
-def pixels_input(pixels: Any) -> DigitInput:
+def pixels_input(pixels: Any) -> PreparedImage:
     """A 28x28 array of 0-255 values in MNIST's convention, read as it is."""
     try:
         array = np.array(pixels)
@@ -113,7 +98,7 @@ def pixels_input(pixels: Any) -> DigitInput:
     if array.min() < 0 or array.max() > 255:
         raise ValueError(f"pixels must lie in 0-255, got {array.min()} to {array.max()}")
     digit = (array / 255.0).astype(np.float32)
-    return DigitInput(digit, [digit], [(0, 0, IMAGE_SIZE, IMAGE_SIZE)])
+    return PreparedImage(digit=digit, crops=[digit], boxes=[(0, 0, IMAGE_SIZE, IMAGE_SIZE)])
 
 
 def _decode_base64(text: Any) -> bytes:
@@ -140,7 +125,7 @@ class DigitReader:
         batch = np.stack(digits)[..., np.newaxis].astype(np.float32)
         return np.asarray(self.model(batch, training=False))
 
-    def read(self, inputs: list[DigitInput]) -> list[dict[str, Any]]:
+    def read(self, inputs: list[PreparedImage]) -> list[dict[str, Any]]:
         """Predictions in the served contract, one per input, from one model call."""
         if not inputs:
             return []
