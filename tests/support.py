@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import io
 import os
 import socket
 import subprocess
@@ -13,6 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+
+import numpy as np
+from PIL import Image
 
 
 def free_port() -> int:
@@ -113,3 +117,17 @@ def wait_for_http(
         time.sleep(0.5)
     process.kill()
     raise RuntimeError(f"the server did not answer {path} within {timeout} s")
+
+
+def encode(pixels: np.ndarray, format: str = "PNG", **options) -> bytes:
+    """An array of 0-255 values as the bytes of an image file."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, format, **options)
+    return buffer.getvalue()
+
+
+def enlarge(digit: np.ndarray, size: int) -> np.ndarray:
+    """A 28x28 MNIST digit resized to size x size (bilinear), as float values 0-255."""
+    return np.asarray(
+        Image.fromarray(digit).resize((size, size), Image.Resampling.BILINEAR), dtype=np.float64
+    )

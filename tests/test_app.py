@@ -15,23 +15,15 @@ from PIL import Image
 from digit_pipeline.app import MAX_UPLOAD_BYTES
 
 from .conftest import tracking_uri
-from .support import CHROMIUM, CHROMIUM_ARGS, digit_pipeline_app, draw
+from .support import CHROMIUM, CHROMIUM_ARGS, digit_pipeline_app, draw, encode, enlarge
 
 STATIC = Path(__file__).resolve().parents[1] / "src" / "digit_pipeline" / "static"
 
 
-def png(pixels: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 def strip_of(images: np.ndarray, count: int) -> bytes:
     """MNIST test digits written in a row, dark on light, as a scan would show them."""
-    row = np.concatenate(
-        [np.asarray(Image.fromarray(d).resize((84, 84))) for d in images[:count]], axis=1
-    )
-    return png(np.pad(255 - row, 30, constant_values=255))
+    row = np.concatenate([enlarge(d, 84) for d in images[:count]], axis=1)
+    return encode(np.pad(255 - row, 30, constant_values=255))
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +66,7 @@ def test_api_reads_an_image_and_returns_what_the_model_saw(app_url, mnist_test):
     [
         (b"plain text, not an image", 400, "not an image"),
         (b"", 400, "the image is empty"),
-        (png(np.full((50, 50), 255)), 400, "no digit found"),
+        (encode(np.full((50, 50), 255)), 400, "no digit found"),
         (
             b"\x89PNG" + os.urandom(MAX_UPLOAD_BYTES),
             413,

@@ -15,19 +15,9 @@ from digit_pipeline.preprocessing import (
     to_model_input,
 )
 
+from .support import encode, enlarge
+
 SAMPLES = 60  # real test digits per variant
-
-
-def encode(pixels: np.ndarray, format: str = "PNG", **options) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, format, **options)
-    return buffer.getvalue()
-
-
-def enlarge(digit: np.ndarray, size: int) -> np.ndarray:
-    return np.asarray(
-        Image.fromarray(digit).resize((size, size), Image.Resampling.BILINEAR), dtype=np.float64
-    )
 
 
 def correlation(a: np.ndarray, b: np.ndarray) -> float:

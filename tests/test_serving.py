@@ -2,7 +2,6 @@
 `mlflow models serve` on 127.0.0.1 serving a smoke-trained champion."""
 
 import base64
-import io
 import json
 import urllib.error
 import urllib.request
@@ -10,24 +9,21 @@ import urllib.request
 import mlflow
 import numpy as np
 import pytest
-from PIL import Image
 
 from digit_pipeline.preprocessing import MAX_IMAGE_BYTES
 from digit_pipeline.serving import InvalidInput, parse_item
 
 from .conftest import tracking_uri
-from .support import mlflow_models_serve
+from .support import encode, enlarge, mlflow_models_serve
 
 
 def png_base64(pixels: np.ndarray) -> str:
-    buffer = io.BytesIO()
-    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, "PNG")
-    return base64.b64encode(buffer.getvalue()).decode()
+    return base64.b64encode(encode(pixels)).decode()
 
 
 def drawn(digit: np.ndarray, size: int = 112) -> np.ndarray:
     """Dark ink on white paper, larger than MNIST."""
-    return 255 - np.asarray(Image.fromarray(digit).resize((size, size), Image.Resampling.BILINEAR))
+    return 255 - enlarge(digit, size)
 
 
 PIXELS = np.zeros((28, 28)).tolist()

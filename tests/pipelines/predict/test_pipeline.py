@@ -1,7 +1,6 @@
 """Batch prediction and the command line, on a folder of generated images, with the
 champion of a smoke run in a temporary MLflow store."""
 
-import io
 import os
 import subprocess
 import sys
@@ -13,17 +12,11 @@ import pandas as pd
 import pytest
 from kedro.framework.session import KedroSession
 from mlflow import MlflowClient
-from PIL import Image
 
 from digit_pipeline.pipelines.predict.nodes import predict_images
 
 from ...conftest import in_project, tracking_uri
-
-
-def _save(pixels: np.ndarray, path: Path, format: str) -> None:
-    buffer = io.BytesIO()
-    Image.fromarray(pixels.astype(np.uint8)).save(buffer, format)
-    path.write_bytes(buffer.getvalue())
+from ...support import encode, enlarge
 
 
 @pytest.fixture
@@ -34,16 +27,15 @@ def image_folder(tmp_path, mnist_test) -> Path:
     folder.mkdir()
 
     def drawn(i, size=112):
-        return 255 - np.asarray(Image.fromarray(images[i]).resize((size, size)))
+        return 255 - enlarge(images[i], size)
 
-    _save(drawn(0), folder / "a_seven.png", "PNG")
-    _save(drawn(1), folder / "b_two.jpg", "JPEG")
-    _save(drawn(2), folder / "c_one.webp", "WEBP")
-    _save(
-        np.pad(np.concatenate([drawn(i, 84) for i in range(4)], axis=1), 20, constant_values=255),
-        folder / "d_strip.png",
-        "PNG",
+    (folder / "a_seven.png").write_bytes(encode(drawn(0), "PNG"))
+    (folder / "b_two.jpg").write_bytes(encode(drawn(1), "JPEG"))
+    (folder / "c_one.webp").write_bytes(encode(drawn(2), "WEBP"))
+    strip = np.pad(
+        np.concatenate([drawn(i, 84) for i in range(4)], axis=1), 20, constant_values=255
     )
+    (folder / "d_strip.png").write_bytes(encode(strip, "PNG"))
     (folder / "notes.txt").write_text("not an image")
     (folder / ".gitkeep").write_text("")
     return folder
