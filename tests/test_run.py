@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
@@ -49,8 +50,23 @@ def test_smoke_run_logs_everything_and_registers_a_champion(smoke_project):
         "evaluation/misclassified.png",
         "training/learning_curves.png",
         "data/sample_digits.png",
+        "evaluation/robustness.csv",
+        "evaluation/robustness.png",
+        "evaluation/calibration.json",
+        "evaluation/reliability.png",
         "registry/champion_decision.json",
     } <= artifacts
+    assert {"test_ece", "test_ece_calibrated", "temperature", "val_ece"} <= set(metrics)
+    robustness = pd.read_csv(
+        project / "data" / "08_reporting" / "robustness.csv", index_col="perturbation"
+    )
+    assert len(robustness) == 12 and robustness.loc["none", "accuracy_raw"] > 0.5
+    # An inverted digit (dark on white) is far from MNIST; the preprocessing turns it back.
+    inverted = robustness.loc["inverted"]
+    assert inverted["accuracy_raw"] < 0.5 < inverted["accuracy_preprocessed"]
+    # The temperature is kept only if it lowers the validation ECE.
+    if metrics["temperature"] != 1.0:
+        assert metrics["val_ece_scaled"] < metrics["val_ece"]
     # Artifacts live in the store's ./mlruns, beside the sqlite file, as real PNG files.
     local_png = Path(client.download_artifacts(run.info.run_id, "evaluation/confusion_matrix.png"))
     assert local_png.read_bytes().startswith(b"\x89PNG")
@@ -103,3 +119,31 @@ def test_kedro_command_line_lists_the_pipelines(smoke_project):
     assert result.returncode == 0, result.stderr[-2000:]
     for name in ("__default__", "ingest", "preprocess", "train", "evaluate", "package", "predict"):
         assert f"- {name}" in result.stdout
+
+
+def test_sweep_makes_one_mlflow_run_per_combination(smoke_project):
+    project = smoke_project[0]
+    client = MlflowClient(tracking_uri(project))
+    before = {run.info.run_id for run in client.search_runs([run_experiment(client)])}
+    command = Path(sys.executable).parent / "digit-pipeline"
+    result = subprocess.run(
+        [str(command), "sweep", "--env", "smoke", "train.seed=1,2", "train.dropout=0.2"],
+        cwd=project, env={**os.environ, "MLFLOW_TRACKING_URI": tracking_uri(project)},
+        check=False, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    new = [
+        run for run in client.search_runs([run_experiment(client)])
+        if run.info.run_id not in before
+    ]  # fmt: skip
+    assert sorted(run.data.params["train.seed"] for run in new) == ["1", "2"]
+    assert {run.data.params["train.dropout"] for run in new} == {"0.2"}
+    table = result.stdout[result.stdout.index("| train.seed") :].splitlines()
+    assert len(table) == 4  # header, rule, two runs
+    for row, run in zip(table[2:], sorted(new, key=lambda r: r.data.params["train.seed"])):
+        assert row.startswith(f"| {run.data.params['train.seed']} | 0.2 | {run.info.run_id[:8]} |")
+        assert f"{run.data.metrics['test_accuracy']:.4f}" in row
+
+
+def run_experiment(client: MlflowClient) -> str:
+    return client.get_experiment_by_name("digit-pipeline").experiment_id

@@ -3,6 +3,7 @@
 
 digit-pipeline predict IMAGE... [--model-uri models:/digit-classifier@champion]
 digit-pipeline app [--host 127.0.0.1] [--port 8000] [--model-uri ...]
+digit-pipeline sweep KEY=VALUE1,VALUE2... [KEY=...] [--env ENV]
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from pathlib import Path
 import click
 
 from digit_pipeline.predict import CHAMPION_URI, load_reader, read_image_files
+from digit_pipeline.sweep import parse_grid, results_table, run_sweep
 
 
 @click.group()
 def main() -> None:
-    """Read handwritten digits with the model in MLflow's registry.
+    """Read handwritten digits with the model in MLflow's registry; sweep parameters.
 
     MLflow is found through MLFLOW_TRACKING_URI, else ./mlflow.db: run from the project root.
     """
@@ -58,3 +60,25 @@ def app(host: str, port: int, model_uri: str) -> None:
     reader, model = load_model(model_uri)
     click.echo(f"Reading with {model_uri} (version {model['version']}); open http://{host}:{port}/")
     uvicorn.run(create_app(reader, model), host=host, port=port, log_level="warning")
+
+
+@main.command()
+@click.argument("specs", nargs=-1, required=True)
+@click.option("--env", "-e", default=None, help="Kedro environment, e.g. smoke.")
+def sweep(specs: tuple[str, ...], env: str | None) -> None:
+    """Run `kedro run` once per combination of parameter values, each its own MLflow run,
+    then print a table of the results. Run it from the project root.
+
+    \b
+    digit-pipeline sweep train.seed=1,2,3
+    digit-pipeline sweep train.learning_rate=0.0005,0.001 train.dropout=0.3,0.4
+    """
+    try:
+        grid = parse_grid(list(specs))
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="SPECS") from error
+    click.echo(f"Sweeping {len(grid)} run(s) of `kedro run`")
+    results = run_sweep(grid, env)
+    click.echo(results_table(results))
+    if any(result.returncode for result in results):
+        sys.exit(1)

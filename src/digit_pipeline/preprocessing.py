@@ -86,7 +86,21 @@ def prepare_image(data: bytes) -> PreparedImage:
     Raises:
         ImageError: Empty, too large, not an image, corrupt, or no ink to be found.
     """
-    gray, scale = decode_image(data)
+    return prepare_grayscale(*decode_image(data))
+
+
+def prepare_grayscale(gray: np.ndarray, scale: float = 1.0) -> PreparedImage:
+    """Frame the digits of a decoded grayscale image like MNIST (``prepare_image`` after
+    decoding).
+
+    Args:
+        gray: (H, W) values in [0, 1], dark ink on light paper or light ink on dark.
+        scale: The factor from the original image to ``gray``, to give boxes in the
+            original's pixels.
+
+    Raises:
+        ImageError: No ink to be found.
+    """
     ink = extract_ink(gray)
     boxes = segment_digits(ink)
     # The whole digit spans the boxes, so specks outside them do not stretch its frame.
@@ -311,13 +325,14 @@ def _split_touching(box: list[int], ink: np.ndarray) -> list[list[int]]:
     width, height = x1 - x0, y1 - y0
     if width <= 1.25 * height:
         return [box]
-    parts = max(2, round(width / (0.8 * height)))
+    parts = min(max(2, round(width / (0.8 * height))), width // 2)  # parts of 2+ columns
     profile = ink[y0:y1, x0:x1].sum(axis=0)
     cuts = [x0]
     for k in range(1, parts):
         centre, window = k * width // parts, max(1, width // (4 * parts))
         low, high = max(1, centre - window), min(width - 1, centre + window)
-        cuts.append(x0 + low + int(np.argmin(profile[low:high])))
+        if low < high:
+            cuts.append(x0 + low + int(np.argmin(profile[low:high])))
     cuts.append(x1)
     pieces = []
     for left, right in zip(cuts[:-1], cuts[1:], strict=True):

@@ -22,6 +22,7 @@ import numpy as np
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
+from digit_pipeline.calibration import scale_temperature
 from digit_pipeline.preprocessing import (
     IMAGE_SIZE,
     MAX_IMAGE_BYTES,
@@ -115,15 +116,17 @@ def _decode_base64(text: Any) -> bytes:
 
 
 class DigitReader:
-    """Reads framed digits with the CNN: one model call for a whole request."""
+    """Reads framed digits with the CNN: one model call for a whole request. The
+    probabilities are calibrated with the temperature fitted on the validation split."""
 
-    def __init__(self, model: keras.Model) -> None:
+    def __init__(self, model: keras.Model, temperature: float = 1.0) -> None:
         self.model = model
+        self.temperature = temperature
 
     def probabilities(self, digits: list[np.ndarray]) -> np.ndarray:
         """(N, 10) probabilities of N framed 28x28 digits."""
         batch = np.stack(digits)[..., np.newaxis].astype(np.float32)
-        return np.asarray(self.model(batch, training=False))
+        return scale_temperature(np.asarray(self.model(batch, training=False)), self.temperature)
 
     def read(self, inputs: list[PreparedImage]) -> list[dict[str, Any]]:
         """Predictions in the served contract, one per input, from one model call."""
@@ -151,11 +154,13 @@ class DigitReader:
 
 class DigitClassifier(mlflow.pyfunc.PythonModel):
     """The served ``digit-classifier``: the Keras CNN (artifact ``keras_model``) behind the
-    contract in this module's docstring."""
+    contract in this module's docstring, its probabilities divided by the ``temperature``
+    of the model's config (see ``digit_pipeline.calibration``)."""
 
     def load_context(self, context) -> None:
         model = keras.saving.load_model(context.artifacts["keras_model"], compile=False)
-        self.reader = DigitReader(model)
+        config = context.model_config or {}
+        self.reader = DigitReader(model, temperature=float(config.get("temperature", 1.0)))
         self.reader.probabilities([np.zeros((IMAGE_SIZE, IMAGE_SIZE), dtype=np.float32)])  # warm up
 
     def predict(

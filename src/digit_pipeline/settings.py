@@ -2,7 +2,11 @@
 
 from omegaconf.resolvers import oc
 
-# kedro-mlflow registers its hook through its entry point; nothing to add here.
+from digit_pipeline.hooks import NodeTimingHook
+
+# Each node's wall time, logged to MLflow. kedro-mlflow registers its own hook through
+# its entry point.
+HOOKS = (NodeTimingHook(),)
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from mlflow import MlflowClient
 
+from digit_pipeline.calibration import scale_temperature
 from digit_pipeline.model import build_cnn
 from digit_pipeline.pipelines.package.nodes import (
     decide_promotion,
@@ -43,20 +44,25 @@ def test_decide_promotion(candidate, champion, promoted, reason):
 def tiny_model():
     return build_cnn(
         {
-            "conv_filters": [4],
+            "seed": 0,
+            "conv_blocks": [[4]],
+            "precision": "float32",
             "kernel_size": 3,
             "dense_units": 8,
             "dropout": 0.0,
             "learning_rate": 0.001,
+            "augmentation": {"rotation_degrees": 0, "zoom": 0, "shift": 0},
         }
     )
 
 
-def _run_package(model, test_accuracy: float, params=PARAMS) -> tuple[dict, dict, str]:
+def _run_package(
+    model, test_accuracy: float, params=PARAMS, temperature: float = 1.0
+) -> tuple[dict, dict, str]:
     """What `kedro run` does: an active run holding the test accuracy, then both nodes."""
     with mlflow.start_run() as run:
         mlflow.log_metric("test_accuracy", test_accuracy)
-        version = log_and_register_model(model, params)
+        version = log_and_register_model(model, {"temperature": temperature}, params)
         decision = promote_if_better(version, {"test_accuracy": test_accuracy}, params)
     return version, decision, run.info.run_id
 
@@ -94,13 +100,19 @@ def test_first_model_below_the_floor_is_registered_but_not_champion(mlflow_store
     assert _champion_version(MlflowClient()) is None
 
 
-def test_registered_champion_loads_and_predicts(mlflow_store, tiny_model):
-    _run_package(tiny_model, 0.99)
+def test_registered_champion_loads_and_predicts(mlflow_store, tiny_model, mnist_test):
+    _run_package(tiny_model, 0.99, temperature=2.0)
     model = mlflow.pyfunc.load_model("models:/digit-classifier@champion")
-    predictions = model.predict([{"pixels": np.zeros((28, 28)).tolist()}] * 3)
+    digit = mnist_test[0][0]
+    predictions = model.predict([{"pixels": digit.tolist()}] * 3)
     assert len(predictions) == 3
     assert len(predictions[0]["probabilities"]) == 10
     assert sum(predictions[0]["probabilities"]) == pytest.approx(1.0, abs=1e-5)
+    # The served probabilities are the network's, calibrated with the run's temperature.
+    raw = np.asarray(tiny_model(digit[np.newaxis, :, :, np.newaxis] / 255.0, training=False))
+    np.testing.assert_allclose(
+        predictions[0]["probabilities"], scale_temperature(raw, 2.0)[0], rtol=1e-4, atol=1e-6
+    )
     requirements = mlflow.pyfunc.get_model_dependencies("models:/digit-classifier@champion")
     with open(requirements) as file:
         pinned = file.read()
@@ -109,4 +121,4 @@ def test_registered_champion_loads_and_predicts(mlflow_store, tiny_model):
 
 def test_log_and_register_needs_an_active_run(mlflow_store, tiny_model):
     with pytest.raises(RuntimeError, match="no active MLflow run"):
-        log_and_register_model(tiny_model, PARAMS)
+        log_and_register_model(tiny_model, {"temperature": 1.0}, PARAMS)

@@ -9,7 +9,8 @@ from digit_pipeline.tracking import as_metric_history
 
 PARAMS = {
     "seed": 7,
-    "conv_filters": [8, 16],
+    "conv_blocks": [[8], [16]],
+    "precision": "mixed_bfloat16",
     "kernel_size": 3,
     "dense_units": 32,
     "dropout": 0.2,
@@ -17,8 +18,7 @@ PARAMS = {
     "batch_size": 32,
     "epochs": 2,
     "early_stopping_patience": 2,
-    "reduce_lr_patience": 1,
-    "reduce_lr_factor": 0.5,
+    "augmentation": {"rotation_degrees": 10, "zoom": 0.1, "shift": 0.1},
     "verbose": 0,
 }
 
@@ -34,6 +34,8 @@ def test_train_model_learns_real_digits(small_split):
     assert model.output_shape == (None, 10)
     assert history.index.name == "epoch" and history.index.tolist() == [1, 2]
     assert {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"} <= set(history.columns)
+    # Cosine schedule: the peak rate first, half of it half-way (epoch 2 of 2).
+    assert history["learning_rate"].tolist() == pytest.approx([0.003, 0.0015])
     # Two short epochs on 900 images: far better than the 10% of guessing.
     assert history["val_accuracy"].iloc[-1] > 0.6
     assert history["loss"].iloc[-1] < history["loss"].iloc[0]
@@ -52,7 +54,8 @@ def test_train_model_is_reproducible_with_a_seed(small_split):
     [
         ({"epochs": 0}, "epochs must be at least 1, got 0"),
         ({"batch_size": 0}, "batch_size must be at least 1, got 0"),
-        ({"conv_filters": []}, "conv_filters must list at least one convolution block"),
+        ({"conv_blocks": []}, "conv_blocks must list at least one block"),
+        ({"conv_blocks": [[8], []]}, "conv_blocks must list at least one block"),
         ({"dropout": 1.0}, r"dropout must lie in \[0, 1\), got 1.0"),
     ],
 )

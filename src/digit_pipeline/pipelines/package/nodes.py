@@ -27,12 +27,16 @@ SERVING_PACKAGES = ("mlflow", "tensorflow", "keras", "numpy", "pillow", "scipy")
 PACKAGE_DIR = Path(digit_pipeline.__file__).parent
 
 
-def log_and_register_model(model: keras.Model, params: dict[str, Any]) -> dict[str, Any]:
+def log_and_register_model(
+    model: keras.Model, calibration: dict[str, float], params: dict[str, Any]
+) -> dict[str, Any]:
     """Log the model to the active MLflow run, as a pyfunc that reads image files and
     28x28 pixel arrays (``digit_pipeline.serving``), and register it as a new version.
 
     Args:
         model: The trained Keras model.
+        calibration: The evaluate pipeline's, with the ``temperature`` that the served
+            model applies to its probabilities.
         params: ``registered_model_name``.
 
     Returns:
@@ -49,6 +53,7 @@ def log_and_register_model(model: keras.Model, params: dict[str, Any]) -> dict[s
             python_model=DigitClassifier(),
             artifacts={"keras_model": str(keras_path)},
             code_paths=[str(PACKAGE_DIR)],
+            model_config={"temperature": calibration["temperature"]},
             pip_requirements=[f"{package}=={version(package)}" for package in SERVING_PACKAGES],
             registered_model_name=params["registered_model_name"],
         )

@@ -11,7 +11,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=log_and_register_model,
-                inputs=["trained_model", "params:package"],
+                inputs=["trained_model", "calibration", "params:package"],
                 outputs="model_version",
                 name="log_and_register_model_node",
             ),

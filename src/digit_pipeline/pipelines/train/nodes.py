@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from digit_pipeline.model import build_cnn
+from digit_pipeline.model import build_cnn, training_callbacks
 
 logger = logging.getLogger(__name__)
 
@@ -20,14 +20,14 @@ def train_model(
     y_val: np.ndarray,
     params: dict[str, Any],
 ) -> tuple[keras.Model, pd.DataFrame]:
-    """Build the CNN and train it, stopping early when the validation loss stops improving.
+    """Build the CNN and train it with a cosine learning-rate schedule, keeping the
+    weights of the best validation epoch.
 
     Args:
         X_train, y_train: Training images (N, 28, 28, 1) float32 and labels (N,).
         X_val, y_val: Validation images and labels; the only data used to stop or adapt.
-        params: The model's parameters (see ``build_cnn``) and ``seed``, ``epochs``,
-            ``batch_size``, ``early_stopping_patience``, ``reduce_lr_patience``,
-            ``reduce_lr_factor``, ``verbose``.
+        params: The model's parameters (see ``build_cnn``), how it is trained (see
+            ``training_callbacks``), and ``seed``, ``epochs``, ``batch_size``, ``verbose``.
 
     Returns:
         The model with the weights of its best validation epoch, and the training
@@ -43,25 +43,13 @@ def train_model(
     model = build_cnn(params)
     model.summary(print_fn=lambda line, *args, **kwargs: logger.info(line))
 
-    callbacks = [
-        keras.callbacks.EarlyStopping(
-            monitor="val_loss",
-            patience=params["early_stopping_patience"],
-            restore_best_weights=True,
-        ),
-        keras.callbacks.ReduceLROnPlateau(
-            monitor="val_loss",
-            factor=params["reduce_lr_factor"],
-            patience=params["reduce_lr_patience"],
-        ),
-    ]
     history = model.fit(
         X_train,
         y_train,
         validation_data=(X_val, y_val),
         epochs=params["epochs"],
         batch_size=params["batch_size"],
-        callbacks=callbacks,
+        callbacks=training_callbacks(params),
         verbose=params["verbose"],
     )
     table = pd.DataFrame(

@@ -1,0 +1,73 @@
+"""Framework overhead: the default training configuration as a plain Keras script
+(`plain_keras.py`) and as `kedro run` with MLflow logging, one after the other, with
+the ratio of their wall times and where the `kedro run` time went, node by node.
+
+    python benchmarks/framework_overhead.py     # from the project root, in the venv
+
+`kedro run` is the real thing: it logs to the project's MLflow store and registers a
+model version (the champion moves only if it is better). Each side runs in its own
+process, imports included. Takes about twice a `kedro run`.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import mlflow
+from mlflow import MlflowClient
+
+from digit_pipeline.sweep import EXPERIMENT
+
+ROOT = Path(__file__).resolve().parents[1]
+# The nodes that do what the plain script does (ingest, split, train, test accuracy); the
+# others (plots, robustness, calibration, registering) are work the script skips.
+SAME_WORK = (
+    "validate_train_split_node", "validate_test_split_node", "select_training_subset_node",
+    "split_validation_node", "prepare_test_set_node", "train_model_node",
+    "predict_probabilities_node", "compute_test_metrics_node",
+)  # fmt: skip
+
+
+def timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    plain = timed([sys.executable, str(ROOT / "benchmarks" / "plain_keras.py")])
+    started = time.time()
+    kedro = timed([str(Path(sys.executable).parent / "kedro"), "run"])
+
+    mlflow.set_tracking_uri(os.environ.get("MLFLOW_TRACKING_URI", f"sqlite:///{ROOT / 'mlflow.db'}"))
+    client = MlflowClient()
+    experiment = client.get_experiment_by_name(EXPERIMENT)
+    (run,) = client.search_runs(
+        [experiment.experiment_id],
+        filter_string=f"attributes.start_time >= {int(started * 1000)}",
+        max_results=1,
+    )
+    nodes = {
+        name.removeprefix("node_seconds."): seconds
+        for name, seconds in run.data.metrics.items()
+        if name.startswith("node_seconds.")
+    }
+    same_work = sum(seconds for name, seconds in nodes.items() if name in SAME_WORK)
+    print(f"\nkedro run {run.info.run_id}: test accuracy {run.data.metrics['test_accuracy']:.4f}")
+    print("| node | seconds |\n|---|---:|")
+    for name, seconds in sorted(nodes.items(), key=lambda item: -item[1]):
+        print(f"| {name} | {seconds:.1f} |")
+    print(f"| outside the nodes (start-up, loading and saving data, MLflow) | {kedro - sum(nodes.values()):.1f} |")
+    print(f"\nplain Keras script: {plain:.1f} s")
+    print(f"kedro run:          {kedro:.1f} s ({kedro / 60:.1f} min)")
+    print(f"ratio kedro run / plain Keras: {kedro / plain:.3f}")
+    print(
+        f"ratio without the work the plain script skips: "
+        f"{(kedro - sum(nodes.values()) + same_work) / plain:.3f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

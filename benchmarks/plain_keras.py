@@ -1,0 +1,55 @@
+"""The default training configuration as a plain Keras script: no Kedro, no MLflow.
+
+The baseline of `framework_overhead.py`. It does what the pipeline does to get a trained
+model and its test accuracy, with the same parameters (conf/base) and the same model
+code: read the MNIST files, scale, split off the validation set, train, evaluate.
+
+    python benchmarks/plain_keras.py        # from the project root, in the venv
+"""
+
+import tempfile
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import yaml
+
+from digit_pipeline.idx import IDXDataset
+from digit_pipeline.model import build_cnn, training_callbacks
+from digit_pipeline.pipelines.preprocess.nodes import prepare_test_set, split_validation
+
+ROOT = Path(__file__).resolve().parents[1]
+RAW = ROOT / "data" / "01_raw" / "mnist"
+
+
+def parameters(name: str) -> dict:
+    return yaml.safe_load((ROOT / "conf" / "base" / f"parameters_{name}.yml").read_text())[name]
+
+
+def main() -> None:
+    started = time.perf_counter()
+    train, preprocess = parameters("train"), parameters("preprocess")
+    read = {name: IDXDataset(str(RAW / f"{name}.gz")).load() for name in (
+        "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
+    )}  # fmt: skip
+    X_train, y_train, X_val, y_val = split_validation(
+        read["train-images-idx3-ubyte"], read["train-labels-idx1-ubyte"], preprocess
+    )
+    X_test, y_test = prepare_test_set(read["t10k-images-idx3-ubyte"], read["t10k-labels-idx1-ubyte"])
+    keras.utils.set_random_seed(train["seed"])
+    model = build_cnn(train)
+    model.fit(
+        X_train, y_train, validation_data=(X_val, y_val), epochs=train["epochs"],
+        batch_size=train["batch_size"], callbacks=training_callbacks(train), verbose=2,
+    )  # fmt: skip
+    accuracy = float(np.mean(model.predict(X_test, verbose=0).argmax(axis=1) == y_test))
+    with tempfile.TemporaryDirectory() as folder:
+        model.save(Path(folder) / "digit_cnn.keras")
+    print(f"test accuracy {accuracy:.4f}")
+    print(f"plain Keras: {time.perf_counter() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

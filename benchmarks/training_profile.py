@@ -1,0 +1,98 @@
+"""Where one training epoch's time goes, with the default configuration (conf/base).
+
+Each part is timed over one whole epoch of the 54,000 training images, in this order:
+the input pipeline alone (Keras iterating the arrays in shuffled batches), the
+augmentation alone, the forward pass alone, a training epoch with augmentation turned
+off (forward and backward), a full training epoch, and the validation pass.
+
+    python benchmarks/training_profile.py     # from the project root, in the venv
+"""
+
+import time
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+import yaml
+
+from digit_pipeline.idx import IDXDataset
+from digit_pipeline.model import build_cnn
+from digit_pipeline.pipelines.preprocess.nodes import split_validation
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def seconds(work) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    conf = ROOT / "conf" / "base"
+    params = yaml.safe_load((conf / "parameters_train.yml").read_text())["train"]
+    split = yaml.safe_load((conf / "parameters_preprocess.yml").read_text())["preprocess"]
+    raw = ROOT / "data" / "01_raw" / "mnist"
+    images, labels = (
+        IDXDataset(str(raw / f"{name}.gz")).load()
+        for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
+    )
+    X_train, y_train, X_val, y_val = split_validation(images, labels, split)
+    batch_size = params["batch_size"]
+    keras.utils.set_random_seed(params["seed"])
+
+    model = build_cnn(params)
+    no_augmentation = build_cnn(
+        {**params, "augmentation": {"rotation_degrees": 0, "zoom": 0, "shift": 0}}
+    )
+    augment = tf.function(lambda batch: model.get_layer("augmentation")(batch, training=True))
+    forward = tf.function(lambda batch: model(batch, training=False))
+    batches = (
+        tf.data.Dataset.from_tensor_slices((X_train, y_train))
+        .shuffle(len(y_train), seed=params["seed"])
+        .batch(batch_size)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+
+    def each_batch(step):
+        def run():
+            for images_batch, _ in batches:
+                step(images_batch)
+
+        return run
+
+    def fit(network):
+        return lambda: network.fit(
+            X_train, y_train, batch_size=batch_size, epochs=1, verbose=0
+        )
+
+    # Warm up: trace every function once, so that no part pays for building its graph.
+    for step in (augment, forward):
+        step(X_train[:batch_size])
+    for network in (model, no_augmentation):
+        network.fit(X_train[:batch_size], y_train[:batch_size], epochs=1, verbose=0)
+    model.evaluate(X_val[:batch_size], y_val[:batch_size], verbose=0)
+
+    parts = {
+        "input pipeline (shuffled batches, nothing done with them)": seconds(
+            each_batch(lambda batch: None)
+        ),
+        "augmentation alone": seconds(each_batch(augment)),
+        "forward pass alone": seconds(each_batch(forward)),
+        "training without augmentation (forward + backward)": seconds(fit(no_augmentation)),
+        "training with augmentation (what an epoch costs)": seconds(fit(model)),
+        "validation pass (6,000 images)": seconds(
+            lambda: model.evaluate(X_val, y_val, batch_size=batch_size, verbose=0)
+        ),
+    }
+    print(f"One epoch of {len(y_train):,} images, batch {batch_size}, blocks {params['conv_blocks']}, {params['precision']}:")
+    print("| part | seconds |\n|---|---:|")
+    for name, value in parts.items():
+        print(f"| {name} | {value:.1f} |")
+    total = parts["training with augmentation (what an epoch costs)"]
+    print(f"\nepochs {params['epochs']} × ({total:.1f} + validation) ≈ "
+          f"{params['epochs'] * (total + parts['validation pass (6,000 images)']) / 60:.1f} min")
+
+
+if __name__ == "__main__":
+    main()
