@@ -41,7 +41,9 @@ def main() -> None:
     started = time.time()
     kedro = timed([str(Path(sys.executable).parent / "kedro"), "run"])
 
-    mlflow.set_tracking_uri(os.environ.get("MLFLOW_TRACKING_URI", f"sqlite:///{ROOT / 'mlflow.db'}"))
+    mlflow.set_tracking_uri(
+        os.environ.get("MLFLOW_TRACKING_URI", f"sqlite:///{ROOT / 'mlflow.db'}")
+    )
     client = MlflowClient()
     experiment = client.get_experiment_by_name(EXPERIMENT)
     (run,) = client.search_runs(
@@ -59,7 +61,9 @@ def main() -> None:
     print("| node | seconds |\n|---|---:|")
     for name, seconds in sorted(nodes.items(), key=lambda item: -item[1]):
         print(f"| {name} | {seconds:.1f} |")
-    print(f"| outside the nodes (start-up, loading and saving data, MLflow) | {kedro - sum(nodes.values()):.1f} |")
+    print(
+        f"| outside the nodes (start-up, loading and saving data, MLflow) | {kedro - sum(nodes.values()):.1f} |"
+    )
     print(f"\nplain Keras script: {plain:.1f} s")
     print(f"kedro run:          {kedro:.1f} s ({kedro / 60:.1f} min)")
     print(f"ratio kedro run / plain Keras: {kedro / plain:.3f}")

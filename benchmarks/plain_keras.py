@@ -37,7 +37,9 @@ def main() -> None:
     X_train, y_train, X_val, y_val = split_validation(
         read["train-images-idx3-ubyte"], read["train-labels-idx1-ubyte"], preprocess
     )
-    X_test, y_test = prepare_test_set(read["t10k-images-idx3-ubyte"], read["t10k-labels-idx1-ubyte"])
+    X_test, y_test = prepare_test_set(
+        read["t10k-images-idx3-ubyte"], read["t10k-labels-idx1-ubyte"]
+    )
     keras.utils.set_random_seed(train["seed"])
     model = build_cnn(train)
     model.fit(

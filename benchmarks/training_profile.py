@@ -62,9 +62,7 @@ def main() -> None:
         return run
 
     def fit(network):
-        return lambda: network.fit(
-            X_train, y_train, batch_size=batch_size, epochs=1, verbose=0
-        )
+        return lambda: network.fit(X_train, y_train, batch_size=batch_size, epochs=1, verbose=0)
 
     # Warm up: trace every function once, so that no part pays for building its graph.
     for step in (augment, forward):
@@ -85,13 +83,17 @@ def main() -> None:
             lambda: model.evaluate(X_val, y_val, batch_size=batch_size, verbose=0)
         ),
     }
-    print(f"One epoch of {len(y_train):,} images, batch {batch_size}, blocks {params['conv_blocks']}, {params['precision']}:")
+    print(
+        f"One epoch of {len(y_train):,} images, batch {batch_size}, blocks {params['conv_blocks']}, {params['precision']}:"
+    )
     print("| part | seconds |\n|---|---:|")
     for name, value in parts.items():
         print(f"| {name} | {value:.1f} |")
     total = parts["training with augmentation (what an epoch costs)"]
-    print(f"\nepochs {params['epochs']} × ({total:.1f} + validation) ≈ "
-          f"{params['epochs'] * (total + parts['validation pass (6,000 images)']) / 60:.1f} min")
+    print(
+        f"\nepochs {params['epochs']} × ({total:.1f} + validation) ≈ "
+        f"{params['epochs'] * (total + parts['validation pass (6,000 images)']) / 60:.1f} min"
+    )
 
 
 if __name__ == "__main__":

@@ -68,6 +68,9 @@ def test_default_pipeline_on_an_in_memory_catalog(
         "classification_report",
         "confusion_matrix_plot",
         "misclassified_plot",
+        "robustness_plot",
+        "calibration_metrics",
+        "reliability_plot",
         "champion_decision",
     }
     assert (
@@ -78,6 +81,10 @@ def test_default_pipeline_on_an_in_memory_catalog(
     assert len(results["training_metrics"]["val_loss"]) == 1  # one epoch
     accuracy = results["test_metrics_mlflow"]["test_accuracy"][0]["value"]
     assert accuracy > 0.5
+    calibration = {
+        name: history[0]["value"] for name, history in results["calibration_metrics"].items()
+    }
+    assert calibration["test_ece_calibrated"] <= calibration["test_ece"] + 0.02
 
     decision = results["champion_decision"]
     assert decision["promoted"] and decision["candidate_test_accuracy"] == accuracy

@@ -72,7 +72,9 @@ def test_strokes_thinner_and_thicker_and_inverted(digits):
 
 def test_noise_is_seeded(digits):
     assert np.array_equal(gaussian_noise(0.3, seed=1)(digits), gaussian_noise(0.3, seed=1)(digits))
-    assert not np.array_equal(gaussian_noise(0.3, seed=1)(digits), gaussian_noise(0.3, seed=2)(digits))
+    assert not np.array_equal(
+        gaussian_noise(0.3, seed=1)(digits), gaussian_noise(0.3, seed=2)(digits)
+    )
 
 
 def test_preprocessing_undoes_shift_and_inversion_and_reports_blank_images(digits):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from .conftest import kedro_run, tracking_uri
+from .conftest import copy_project, kedro_run, tracking_uri
 
 MODEL_NAME = "digit-classifier"
 
@@ -121,10 +121,8 @@ def test_kedro_command_line_lists_the_pipelines(smoke_project):
         assert f"- {name}" in result.stdout
 
 
-def test_sweep_makes_one_mlflow_run_per_combination(smoke_project):
-    project = smoke_project[0]
-    client = MlflowClient(tracking_uri(project))
-    before = {run.info.run_id for run in client.search_runs([run_experiment(client)])}
+def test_sweep_makes_one_mlflow_run_per_combination(tmp_path):
+    project = copy_project(tmp_path)
     command = Path(sys.executable).parent / "digit-pipeline"
     result = subprocess.run(
         [str(command), "sweep", "--env", "smoke", "train.seed=1,2", "train.dropout=0.2"],
@@ -132,18 +130,13 @@ def test_sweep_makes_one_mlflow_run_per_combination(smoke_project):
         check=False, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
-    new = [
-        run for run in client.search_runs([run_experiment(client)])
-        if run.info.run_id not in before
-    ]  # fmt: skip
-    assert sorted(run.data.params["train.seed"] for run in new) == ["1", "2"]
-    assert {run.data.params["train.dropout"] for run in new} == {"0.2"}
+    client = MlflowClient(tracking_uri(project))
+    experiment = client.get_experiment_by_name("digit-pipeline").experiment_id
+    runs = sorted(client.search_runs([experiment]), key=lambda run: run.data.params["train.seed"])
+    assert [run.data.params["train.seed"] for run in runs] == ["1", "2"]
+    assert {run.data.params["train.dropout"] for run in runs} == {"0.2"}
     table = result.stdout[result.stdout.index("| train.seed") :].splitlines()
     assert len(table) == 4  # header, rule, two runs
-    for row, run in zip(table[2:], sorted(new, key=lambda r: r.data.params["train.seed"])):
+    for row, run in zip(table[2:], runs, strict=True):
         assert row.startswith(f"| {run.data.params['train.seed']} | 0.2 | {run.info.run_id[:8]} |")
         assert f"{run.data.metrics['test_accuracy']:.4f}" in row
-
-
-def run_experiment(client: MlflowClient) -> str:
-    return client.get_experiment_by_name("digit-pipeline").experiment_id

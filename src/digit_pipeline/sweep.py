@@ -67,9 +67,7 @@ def run_sweep(grid: list[dict[str, object]], env: str | None = None) -> list[Swe
     for overrides in grid:
         started = time.time()
         completed = subprocess.run(kedro_command(overrides, env), check=False)
-        results.append(
-            _collect(overrides, started, time.time() - started, completed.returncode)
-        )
+        results.append(_collect(overrides, started, time.time() - started, completed.returncode))
     return results
 
 

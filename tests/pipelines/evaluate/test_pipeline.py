@@ -1,7 +1,6 @@
 import numpy as np
-import pytest
-
 import pandas as pd
+import pytest
 
 from digit_pipeline.pipelines.evaluate.nodes import (
     calibrate,

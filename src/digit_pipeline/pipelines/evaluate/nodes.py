@@ -136,7 +136,10 @@ def robustness_report(
         ``not_framed``, the share of images in which the preprocessing found no digit
         (counted as wrong).
     """
-    images, labels = X_test[: params["robustness_sample"], ..., 0], y_test[: params["robustness_sample"]]
+    images, labels = (
+        X_test[: params["robustness_sample"], ..., 0],
+        y_test[: params["robustness_sample"]],
+    )
     rows = []
     for name, perturb in perturbations(params["seed"]).items():
         perturbed = perturb(images)
@@ -177,7 +180,7 @@ def plot_robustness(report: pd.DataFrame, X_test: np.ndarray, params: dict[str, 
     ax.invert_yaxis()
     ax.set_xlim(0, 1.12)
     ax.set_xlabel("test accuracy")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.grid(axis="x", alpha=0.3)
     ax.set_title(f"Robustness: accuracy on {params['robustness_sample']} perturbed test digits")
 
@@ -213,9 +216,7 @@ def calibrate(
     _check_predictions(y_test, test_probabilities)
     fitted = fit_temperature(val_probabilities, y_val)
     val_ece = expected_calibration_error(val_probabilities, y_val)
-    val_ece_scaled = expected_calibration_error(
-        scale_temperature(val_probabilities, fitted), y_val
-    )
+    val_ece_scaled = expected_calibration_error(scale_temperature(val_probabilities, fitted), y_val)
     temperature = fitted if val_ece_scaled < val_ece else 1.0
     return {
         "temperature": temperature,
@@ -251,14 +252,34 @@ def plot_reliability(
         table = reliability_table(probabilities, y_test)
         filled = table[table["count"] > 0]
         width = 1 / ECE_BINS
-        ax.bar(filled["lower"], filled["accuracy"], width=width, align="edge",
-               edgecolor="black", label="accuracy")
-        ax.bar(filled["lower"], filled["confidence"] - filled["accuracy"], width=width,
-               bottom=filled["accuracy"], align="edge", color="tab:red", alpha=0.4,
-               label="gap to confidence")
+        ax.bar(
+            filled["lower"],
+            filled["accuracy"],
+            width=width,
+            align="edge",
+            edgecolor="black",
+            label="accuracy",
+        )
+        ax.scatter(
+            filled["lower"] + width / 2,
+            filled["confidence"],
+            marker="_",
+            s=300,
+            linewidths=2,
+            color="tab:red",
+            label="mean confidence",
+            zorder=3,
+        )
         for _, row in filled.iterrows():
-            ax.text(row["lower"] + width / 2, 0.02, f"{int(row['count'])}", ha="center",
-                    rotation=90, fontsize=7, color="white")
+            ax.text(
+                row["lower"] + width / 2,
+                0.02,
+                f"{int(row['count'])}",
+                ha="center",
+                rotation=90,
+                fontsize=7,
+                color="white",
+            )
         ax.plot([0, 1], [0, 1], "k--", linewidth=1, label="perfect calibration")
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
