@@ -18,7 +18,7 @@ from pathlib import Path
 import mlflow
 from mlflow import MlflowClient
 
-from digit_pipeline.sweep import EXPERIMENT
+from digit_pipeline.sweep import latest_run_since
 
 ROOT = Path(__file__).resolve().parents[1]
 # The nodes that do what the plain script does (ingest, split, train, test accuracy); the
@@ -44,13 +44,9 @@ def main() -> None:
     mlflow.set_tracking_uri(
         os.environ.get("MLFLOW_TRACKING_URI", f"sqlite:///{ROOT / 'mlflow.db'}")
     )
-    client = MlflowClient()
-    experiment = client.get_experiment_by_name(EXPERIMENT)
-    (run,) = client.search_runs(
-        [experiment.experiment_id],
-        filter_string=f"attributes.start_time >= {int(started * 1000)}",
-        max_results=1,
-    )
+    run = latest_run_since(MlflowClient(), started)
+    if run is None:
+        raise SystemExit("the kedro run left no MLflow run in the digit-pipeline experiment")
     nodes = {
         name.removeprefix("node_seconds."): seconds
         for name, seconds in run.data.metrics.items()

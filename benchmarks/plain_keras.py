@@ -27,18 +27,26 @@ def parameters(name: str) -> dict:
     return yaml.safe_load((ROOT / "conf" / "base" / f"parameters_{name}.yml").read_text())[name]
 
 
+def read_mnist(name: str):
+    """One of the four MNIST files of data/01_raw, validated as the catalog does."""
+    return IDXDataset(str(RAW / f"{name}.gz")).load()
+
+
+def training_split() -> tuple:
+    """X_train, y_train, X_val, y_val, as the preprocess pipeline makes them."""
+    return split_validation(
+        read_mnist("train-images-idx3-ubyte"),
+        read_mnist("train-labels-idx1-ubyte"),
+        parameters("preprocess"),
+    )
+
+
 def main() -> None:
     started = time.perf_counter()
-    train, preprocess = parameters("train"), parameters("preprocess")
-    read = {name: IDXDataset(str(RAW / f"{name}.gz")).load() for name in (
-        "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-        "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
-    )}  # fmt: skip
-    X_train, y_train, X_val, y_val = split_validation(
-        read["train-images-idx3-ubyte"], read["train-labels-idx1-ubyte"], preprocess
-    )
+    train = parameters("train")
+    X_train, y_train, X_val, y_val = training_split()
     X_test, y_test = prepare_test_set(
-        read["t10k-images-idx3-ubyte"], read["t10k-labels-idx1-ubyte"]
+        read_mnist("t10k-images-idx3-ubyte"), read_mnist("t10k-labels-idx1-ubyte")
     )
     keras.utils.set_random_seed(train["seed"])
     model = build_cnn(train)

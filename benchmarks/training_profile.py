@@ -9,17 +9,12 @@ off (forward and backward), a full training epoch, and the validation pass.
 """
 
 import time
-from pathlib import Path
 
 import keras
 import tensorflow as tf
-import yaml
+from plain_keras import parameters, training_split  # the same configuration and data
 
-from digit_pipeline.idx import IDXDataset
 from digit_pipeline.model import build_cnn
-from digit_pipeline.pipelines.preprocess.nodes import split_validation
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def seconds(work) -> float:
@@ -29,15 +24,8 @@ def seconds(work) -> float:
 
 
 def main() -> None:
-    conf = ROOT / "conf" / "base"
-    params = yaml.safe_load((conf / "parameters_train.yml").read_text())["train"]
-    split = yaml.safe_load((conf / "parameters_preprocess.yml").read_text())["preprocess"]
-    raw = ROOT / "data" / "01_raw" / "mnist"
-    images, labels = (
-        IDXDataset(str(raw / f"{name}.gz")).load()
-        for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
-    )
-    X_train, y_train, X_val, y_val = split_validation(images, labels, split)
+    params = parameters("train")
+    X_train, y_train, X_val, y_val = training_split()
     batch_size = params["batch_size"]
     keras.utils.set_random_seed(params["seed"])
 

@@ -154,7 +154,7 @@ class DigitReader:
 
 class DigitClassifier(mlflow.pyfunc.PythonModel):
     """The served ``digit-classifier``: the Keras CNN (artifact ``keras_model``) behind the
-    contract in this module's docstring, its probabilities divided by the ``temperature``
+    contract in this module's docstring, its probabilities scaled with the ``temperature``
     of the model's config (see ``digit_pipeline.calibration``)."""
 
     def load_context(self, context) -> None:

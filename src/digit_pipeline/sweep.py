@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import mlflow
 import yaml
 from mlflow import MlflowClient
+from mlflow.entities import Run
 
 EXPERIMENT = "digit-pipeline"  # conf/base/mlflow.yml
 
@@ -71,24 +72,28 @@ def run_sweep(grid: list[dict[str, object]], env: str | None = None) -> list[Swe
     return results
 
 
+def latest_run_since(client: MlflowClient, started: float) -> Run | None:
+    """The newest run of the project's experiment that started at or after ``started``
+    (seconds since the epoch), or None."""
+    experiment = client.get_experiment_by_name(EXPERIMENT)
+    if experiment is None:
+        return None
+    runs = client.search_runs(
+        [experiment.experiment_id],
+        filter_string=f"attributes.start_time >= {int(started * 1000)}",
+        order_by=["attributes.start_time DESC"],
+        max_results=1,
+    )
+    return runs[0] if runs else None
+
+
 def _collect(
     overrides: dict[str, object], started: float, seconds: float, returncode: int
 ) -> SweepResult:
     client = MlflowClient(mlflow.get_tracking_uri())
-    experiment = client.get_experiment_by_name(EXPERIMENT)
-    runs = (
-        client.search_runs(
-            [experiment.experiment_id],
-            filter_string=f"attributes.start_time >= {int(started * 1000)}",
-            order_by=["attributes.start_time DESC"],
-            max_results=1,
-        )
-        if experiment
-        else []
-    )
-    if not runs:
+    run = latest_run_since(client, started)
+    if run is None:
         return SweepResult(overrides, None, None, None, None, seconds, returncode)
-    run = runs[0]
     val_accuracy = client.get_metric_history(run.info.run_id, "val_accuracy")
     return SweepResult(
         overrides=overrides,
