@@ -22,9 +22,13 @@ def conv_filters(model: keras.Model) -> list[int]:
 def test_build_cnn_follows_the_parameters():
     model = build_cnn(DEFAULT_DESIGN)
     kinds = [type(layer).__name__ for layer in model.layers]
-    assert conv_filters(model) == [32, 32, 64, 64]
-    assert kinds.count("MaxPooling2D") == 2  # one per block
-    assert kinds.count("BatchNormalization") == 5  # one per convolution, one for the dense layer
+    # Per block: the 3x3 convolutions listed, then a 5x5 one with stride 2, then dropout.
+    assert conv_filters(model) == [32, 32, 32, 64, 64, 64]
+    strides = [layer.strides for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert strides == [(1, 1), (1, 1), (2, 2)] * 2
+    assert kinds.count("Dropout") == 3  # one per block, one after the dense layer
+    assert kinds.count("BatchNormalization") == 7  # one per convolution, one for the dense layer
+    assert model.get_layer(index=-5).input.shape == (None, 4 * 4 * 64)  # 28 -> 24 -> 12 -> 8 -> 4
     assert model.get_layer("probabilities").activation.__name__ == "softmax"
     # bfloat16 inside, float32 weights and probabilities.
     assert model.get_layer(index=2).compute_dtype == "bfloat16"
@@ -53,7 +57,7 @@ def test_augmentation_can_be_turned_off():
     model = build_cnn(
         {**DEFAULT_DESIGN, "augmentation": off, "conv_blocks": [[8]], "precision": "float32"}
     )
-    assert conv_filters(model) == [8]
+    assert conv_filters(model) == [8, 8]
     kinds = [type(layer).__name__ for layer in model.layers]
     assert "Sequential" not in kinds
     assert model.get_layer(index=2).compute_dtype == "float32"
