@@ -1,3 +1,6 @@
+import sys
+from pathlib import Path
+
 import pytest
 
 from digit_pipeline.sweep import SweepResult, kedro_command, parse_grid, results_table
@@ -27,10 +30,11 @@ def test_parse_grid_rejects_malformed_specs(specs, message):
 
 
 def test_kedro_command():
-    assert kedro_command({"train.seed": 1, "train.dropout": 0.3}, env="smoke") == [
-        "kedro", "run", "--env", "smoke", "--params", "train.seed=1,train.dropout=0.3",
-    ]  # fmt: skip
-    assert kedro_command({}) == ["kedro", "run"]
+    kedro, *arguments = kedro_command({"train.seed": 1, "train.dropout": 0.3}, env="smoke")
+    assert arguments == ["run", "--env", "smoke", "--params", "train.seed=1,train.dropout=0.3"]
+    # The kedro of this environment, found without an activated virtual environment.
+    assert Path(kedro) == Path(sys.executable).parent / "kedro" and Path(kedro).exists()
+    assert kedro_command({})[1:] == ["run"]
 
 
 def test_results_table_marks_failed_runs():

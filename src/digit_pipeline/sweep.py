@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import itertools
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import mlflow
 import yaml
@@ -52,8 +54,9 @@ def parse_grid(specs: list[str]) -> list[dict[str, object]]:
 
 
 def kedro_command(overrides: dict[str, object], env: str | None = None) -> list[str]:
-    """The `kedro run` command line for one combination."""
-    command = ["kedro", "run"]
+    """The `kedro run` command line for one combination, with the `kedro` installed
+    beside this Python (so that it works from a virtual environment not activated)."""
+    command = [str(Path(sys.executable).parent / "kedro"), "run"]
     if env:
         command += ["--env", env]
     if overrides:
