@@ -1,7 +1,7 @@
 import keras
 import numpy as np
 
-from digit_pipeline.model import build_cnn
+from digit_pipeline.model import build_cnn, training_callbacks
 
 DEFAULT_DESIGN = {
     "seed": 0,
@@ -61,3 +61,12 @@ def test_augmentation_can_be_turned_off():
     kinds = [type(layer).__name__ for layer in model.layers]
     assert "Sequential" not in kinds
     assert model.get_layer(index=2).compute_dtype == "float32"
+
+
+def test_training_keeps_the_best_epoch_and_stops_early_only_when_asked():
+    schedule = {"learning_rate": 0.001, "epochs": 18}
+    _, stopping = training_callbacks({**schedule, "early_stopping_patience": 5})
+    assert stopping.patience == 5 and stopping.restore_best_weights
+    # No patience: never stops before the last epoch, still restores the best one.
+    _, stopping = training_callbacks({**schedule, "early_stopping_patience": None})
+    assert stopping.patience >= 18 and stopping.restore_best_weights

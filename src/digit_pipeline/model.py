@@ -115,10 +115,13 @@ def training_callbacks(params: dict[str, Any]) -> list[keras.callbacks.Callback]
 
     The learning rate starts at ``learning_rate`` and falls along half a cosine to near
     zero at the last of ``epochs`` (logged as ``learning_rate`` in the history). The
-    weights of the epoch with the lowest validation loss are kept, and training stops
-    after ``early_stopping_patience`` epochs without a lower one.
+    weights of the epoch with the lowest validation loss are kept. Training stops early
+    after ``early_stopping_patience`` epochs without a lower one; ``None`` trains all
+    ``epochs`` (under the cosine the validation loss falls most in the last, slow
+    epochs, which a stop at a plateau half-way would throw away).
     """
     peak, epochs = params["learning_rate"], params["epochs"]
+    patience = params["early_stopping_patience"]
 
     def cosine(epoch: int, _current: float) -> float:
         return peak * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
@@ -127,7 +130,7 @@ def training_callbacks(params: dict[str, Any]) -> list[keras.callbacks.Callback]
         keras.callbacks.LearningRateScheduler(cosine),
         keras.callbacks.EarlyStopping(
             monitor="val_loss",
-            patience=params["early_stopping_patience"],
+            patience=epochs if patience is None else patience,
             restore_best_weights=True,
         ),
     ]
