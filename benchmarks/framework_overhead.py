@@ -18,7 +18,7 @@ from pathlib import Path
 import mlflow
 from mlflow import MlflowClient
 
-from digit_pipeline.sweep import latest_run_since
+from digit_pipeline.sweep import kedro_command, latest_run_since
 
 ROOT = Path(__file__).resolve().parents[1]
 # The nodes that do what the plain script does (ingest, split, train, test accuracy); the
@@ -39,7 +39,7 @@ def timed(command: list[str]) -> float:
 def main() -> None:
     plain = timed([sys.executable, str(ROOT / "benchmarks" / "plain_keras.py")])
     started = time.time()
-    kedro = timed([str(Path(sys.executable).parent / "kedro"), "run"])
+    kedro = timed(kedro_command({}))
 
     mlflow.set_tracking_uri(
         os.environ.get("MLFLOW_TRACKING_URI", f"sqlite:///{ROOT / 'mlflow.db'}")
