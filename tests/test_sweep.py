@@ -22,6 +22,7 @@ def test_parse_grid_gives_every_combination_with_yaml_values():
         (["=1,2"], "expected key=value1,value2"),
         (["train.seed="], "expected key=value1,value2"),
         (["a=1", "a=2"], "a is given twice"),
+        (["a=1", " a=2"], "a is given twice"),  # not a second axis that overwrites the first
     ],
 )
 def test_parse_grid_rejects_malformed_specs(specs, message):

@@ -45,11 +45,12 @@ def parse_grid(specs: list[str]) -> list[dict[str, object]]:
     axes: dict[str, list[object]] = {}
     for spec in specs:
         key, separator, values = spec.partition("=")
-        if not separator or not key.strip() or not values.strip():
+        key = key.strip()
+        if not separator or not key or not values.strip():
             raise ValueError(f"expected key=value1,value2,..., got {spec!r}")
         if key in axes:
             raise ValueError(f"{key} is given twice")
-        axes[key.strip()] = [yaml.safe_load(value) for value in values.split(",")]
+        axes[key] = [yaml.safe_load(value) for value in values.split(",")]
     return [dict(zip(axes, combination)) for combination in itertools.product(*axes.values())]
 
 
