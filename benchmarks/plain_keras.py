@@ -16,7 +16,7 @@ import numpy as np
 import yaml
 
 from digit_pipeline.idx import IDXDataset
-from digit_pipeline.model import build_cnn, training_callbacks
+from digit_pipeline.model import build_cnn, portable_copy, training_callbacks
 from digit_pipeline.pipelines.preprocess.nodes import prepare_test_set, split_validation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,6 +55,7 @@ def main() -> None:
         X_train, y_train, validation_data=(X_val, y_val), epochs=train["epochs"],
         batch_size=train["batch_size"], callbacks=training_callbacks(train), verbose=2,
     )  # fmt: skip
+    model = portable_copy(model, train)  # as the pipeline's train node returns it
     training = time.perf_counter() - training_started
     accuracy = float(np.mean(model.predict(X_test, verbose=0).argmax(axis=1) == y_test))
     with tempfile.TemporaryDirectory() as folder:

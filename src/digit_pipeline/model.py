@@ -15,7 +15,7 @@ BATCH_NORM_MOMENTUM = 0.9
 DOWNSAMPLING_KERNEL = 5
 
 
-def build_cnn(params: dict[str, Any]) -> keras.Model:
+def build_cnn(params: dict[str, Any], for_training: bool = True) -> keras.Model:
     """Build and compile the digit classifier.
 
     Random rotation, zoom and shift of the input (active in training only: the layers
@@ -34,6 +34,9 @@ def build_cnn(params: dict[str, Any]) -> keras.Model:
             to compute the convolutions in bfloat16 with float32 weights: faster on CPUs
             with AVX-512 BF16), and ``augmentation``: ``rotation_degrees``, ``zoom`` and
             ``shift`` (fractions of the image size), each 0 to turn it off.
+        for_training: batch normalisation by TensorFlow's fused kernel after the
+            convolutions (faster training); ``False``: Keras's own layer throughout, for
+            the model that is saved (see ``portable_copy``).
 
     Returns:
         A compiled Keras model taking (N, 28, 28, 1) float32 and giving (N, 10) float32
@@ -44,13 +47,14 @@ def build_cnn(params: dict[str, Any]) -> keras.Model:
     if not 0 <= params["dropout"] < 1:
         raise ValueError(f"dropout must lie in [0, 1), got {params['dropout']}")
     precision = {"dtype": params["precision"]}
+    batch_norm = FusedBatchNormalization if for_training else layers.BatchNormalization
 
     inputs = keras.Input(shape=INPUT_SHAPE, name="image")
     x = augmentation_layers(params["augmentation"], seed=params["seed"])(inputs)
     for block in params["conv_blocks"]:
         for filters in block:
-            x = conv_bn_relu(x, filters, params["kernel_size"], precision)
-        x = conv_bn_relu(x, block[-1], DOWNSAMPLING_KERNEL, precision, strides=2)
+            x = conv_bn_relu(x, filters, params["kernel_size"], precision, batch_norm)
+        x = conv_bn_relu(x, block[-1], DOWNSAMPLING_KERNEL, precision, batch_norm, strides=2)
         x = layers.Dropout(params["dropout"], **precision)(x)
     x = layers.Flatten(**precision)(x)
     x = layers.Dense(params["dense_units"], use_bias=False, **precision)(x)
@@ -72,7 +76,13 @@ def build_cnn(params: dict[str, Any]) -> keras.Model:
 
 
 def conv_bn_relu(
-    x: keras.KerasTensor, filters: int, kernel_size: int, precision: dict, strides: int = 1
+    x: keras.KerasTensor,
+    filters: int,
+    kernel_size: int,
+    precision: dict,
+    batch_norm: type[layers.BatchNormalization],
+    *,
+    strides: int = 1,
 ) -> keras.KerasTensor:
     """A convolution, batch normalisation and ReLU; unpadded, or padded when it strides."""
     # No bias: batch normalisation's offset takes its place.
@@ -84,11 +94,10 @@ def conv_bn_relu(
         use_bias=False,
         **precision,
     )(x)
-    x = FusedBatchNormalization(momentum=BATCH_NORM_MOMENTUM, **precision)(x)
+    x = batch_norm(momentum=BATCH_NORM_MOMENTUM, **precision)(x)
     return layers.ReLU(**precision)(x)
 
 
-@keras.saving.register_keras_serializable(package="digit_pipeline")
 class FusedBatchNormalization(layers.BatchNormalization):
     """Keras's batch normalisation, computed on image batches by TensorFlow's fused kernel.
 
@@ -97,6 +106,7 @@ class FusedBatchNormalization(layers.BatchNormalization):
     epoch of the default CNN about a third shorter on this CPU. Same weights, same
     configuration, same results (tested against ``keras.layers.BatchNormalization``);
     anything but a 4-D channels-last batch without a mask goes through Keras's own code.
+    Used in training only: the saved model has Keras's layer (``portable_copy``).
     """
 
     def call(self, inputs, training=None, mask=None):
@@ -112,9 +122,7 @@ class FusedBatchNormalization(layers.BatchNormalization):
             variance = variance * (count - 1) / count
             momentum = self.momentum
             self.moving_mean.assign(self.moving_mean * momentum + mean * (1 - momentum))
-            self.moving_variance.assign(
-                self.moving_variance * momentum + variance * (1 - momentum)
-            )
+            self.moving_variance.assign(self.moving_variance * momentum + variance * (1 - momentum))
             return outputs
         outputs, _, _ = tf.compat.v1.nn.fused_batch_norm(
             inputs,
@@ -128,9 +136,14 @@ class FusedBatchNormalization(layers.BatchNormalization):
         return outputs
 
 
-def load_cnn(path: str) -> keras.Model:
-    """Load a CNN saved by Keras, for inference (its custom layer is registered above)."""
-    return keras.saving.load_model(path, compile=False)
+def portable_copy(model: keras.Model, params: dict[str, Any]) -> keras.Model:
+    """The trained CNN with Keras's own batch normalisation and the same weights.
+
+    What is saved, logged and served: any Keras 3 loads it, without this package.
+    """
+    portable = build_cnn(params, for_training=False)
+    portable.set_weights(model.get_weights())
+    return portable
 
 
 def augmentation_layers(params: dict[str, float], seed: int) -> keras.Layer:

@@ -23,7 +23,6 @@ from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
 
 from digit_pipeline.calibration import scale_temperature
-from digit_pipeline.model import load_cnn
 from digit_pipeline.preprocessing import (
     IMAGE_SIZE,
     MAX_IMAGE_BYTES,
@@ -161,7 +160,7 @@ class DigitClassifier(mlflow.pyfunc.PythonModel):
     of the model's config (see ``digit_pipeline.calibration``)."""
 
     def load_context(self, context) -> None:
-        model = load_cnn(context.artifacts["keras_model"])
+        model = keras.saving.load_model(context.artifacts["keras_model"], compile=False)
         config = context.model_config or {}
         self.reader = DigitReader(model, temperature=float(config.get("temperature", 1.0)))
         self.reader.probabilities([np.zeros((IMAGE_SIZE, IMAGE_SIZE), dtype=np.float32)])  # warm up

@@ -42,6 +42,7 @@ def test_decide_promotion(candidate, champion, promoted, reason):
 
 @pytest.fixture(scope="module")
 def tiny_model():
+    """An untrained CNN as the train node returns it (Keras's own layers throughout)."""
     return build_cnn(
         {
             "seed": 0,
@@ -52,7 +53,8 @@ def tiny_model():
             "dropout": 0.0,
             "learning_rate": 0.001,
             "augmentation": {"rotation_degrees": 0, "zoom": 0, "shift": 0},
-        }
+        },
+        for_training=False,
     )
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from digit_pipeline.model import build_cnn, training_callbacks
+from digit_pipeline.model import build_cnn, portable_copy, training_callbacks
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +30,8 @@ def train_model(
             ``training_callbacks``), and ``seed``, ``epochs``, ``batch_size``, ``verbose``.
 
     Returns:
-        The model with the weights of its best validation epoch, and the training
+        The model with the weights of its best validation epoch (with Keras's own batch
+        normalisation: see ``portable_copy``), and the training
         history: one row per epoch (the index, from 1) with its loss, accuracy and
         learning rate.
     """
@@ -55,7 +56,7 @@ def train_model(
     table = pd.DataFrame(
         history.history, index=pd.RangeIndex(1, len(history.epoch) + 1, name="epoch")
     )
-    return model, table
+    return portable_copy(model, params), table
 
 
 def plot_learning_curves(history: pd.DataFrame) -> Figure:
