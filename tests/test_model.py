@@ -107,10 +107,11 @@ def test_fused_batch_normalization_computes_what_keras_does(dtype):
 
 
 def test_the_saved_cnn_is_plain_keras_with_the_trained_weights(tmp_path):
-    model = build_cnn({**DEFAULT_DESIGN, "conv_blocks": [[8]]})
+    design = {**DEFAULT_DESIGN, "conv_blocks": [[8]]}
+    model = build_cnn(design)
     digits = np.random.default_rng(1).uniform(size=(4, 28, 28, 1)).astype(np.float32)
     model.fit(digits, np.arange(4), epochs=1, verbose=0)  # moving statistics away from 0 and 1
-    portable = portable_copy(model, {**DEFAULT_DESIGN, "conv_blocks": [[8]]})
+    portable = portable_copy(model, design)
     assert not any(isinstance(layer, FusedBatchNormalization) for layer in portable.layers)
     np.testing.assert_allclose(
         portable.predict_on_batch(digits), model.predict_on_batch(digits), atol=2e-2
