@@ -1,27 +1,42 @@
 """Framework overhead: the default training configuration as a plain Keras script
-(`plain_keras.py`) and as `kedro run` with MLflow logging, one after the other, with
-the ratio of their wall times, where the `kedro run` time went, node by node, and the
-ratio with the training's run-to-run noise taken out.
+(`plain_keras.py`) and as `kedro run` with MLflow logging, and the ratio of their wall
+times.
 
-    python benchmarks/framework_overhead.py     # from the project root, in the venv
+    python benchmarks/framework_overhead.py                     # from the project root
+    python benchmarks/framework_overhead.py --one-after-the-other
+
+This machine's speed drifts by up to 1.8x for minutes at a time (epochs of the same work
+take 24-43 s), more than the framework costs, so by default the two sides take turns:
+both start together, and each in turn runs for a few seconds while the other is stopped
+(SIGSTOP). A side's wall time is the sum of its turns, so a slow spell falls on both
+alike. CPU seconds, which stops do not inflate, are printed beside.
+`--one-after-the-other` runs them one after the other and adds where the `kedro run` time
+went, node by node (its node times are wall times, which stops would inflate).
 
 `kedro run` is the real thing: it logs to the project's MLflow store and registers a
 model version (the champion moves only if it is better). Each side runs in its own
 process, imports included. Takes about twice a `kedro run`.
 """
 
+import argparse
 import os
+import resource
+import signal
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import mlflow
 from mlflow import MlflowClient
+from mlflow.entities import Run
 
 from digit_pipeline.sweep import kedro_command, latest_run_since
 
 ROOT = Path(__file__).resolve().parents[1]
+PLAIN = [sys.executable, str(ROOT / "benchmarks" / "plain_keras.py")]
 # The nodes that do what the plain script does (ingest, split, train, test accuracy); the
 # others (plots, robustness, calibration, registering) are work the script skips.
 SAME_WORK = (
@@ -31,8 +46,107 @@ SAME_WORK = (
 )  # fmt: skip
 
 
-def timed(command: list[str], output: list[str] | None = None) -> float:
-    """Wall seconds of a command; its standard output shown, and kept in ``output``."""
+@dataclass
+class Side:
+    """One side of the comparison, run in its own process group with its output in a log."""
+
+    name: str
+    command: list[str]
+    log: Path
+    process: subprocess.Popen | None = None
+    seconds: float = 0.0  # wall seconds of its turns
+    cpu_seconds: float = 0.0
+
+    def start(self) -> None:
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                self.command, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+
+    def signal(self, number: int) -> None:
+        os.killpg(self.process.pid, number)  # the process and any child it started
+
+    def last_line(self) -> str:
+        text = self.log.read_bytes()[-2000:].decode(errors="replace").replace("\r", "\n")
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return lines[-1][:100] if lines else ""
+
+
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def take_turns(sides: list[Side], turn: float) -> None:
+    """Run the sides in turns of ``turn`` seconds each, until every one has finished."""
+    for side in sides:
+        side.start()
+        side.signal(signal.SIGSTOP)
+    cpu_before, report_at = children_cpu_seconds(), time.perf_counter() + 60
+    waiting = list(sides)
+    try:
+        while waiting:
+            for side in list(waiting):
+                side.signal(signal.SIGCONT)
+                started = time.perf_counter()
+                try:
+                    side.process.wait(timeout=turn)
+                except subprocess.TimeoutExpired:
+                    side.signal(signal.SIGSTOP)
+                side.seconds += time.perf_counter() - started
+                if side.process.returncode is None:
+                    continue
+                cpu_now = children_cpu_seconds()  # grows when a finished child is reaped
+                side.cpu_seconds, cpu_before = cpu_now - cpu_before, cpu_now
+                waiting.remove(side)
+                if side.process.returncode:
+                    print(side.log.read_text()[-3000:], file=sys.stderr)
+                    raise subprocess.CalledProcessError(side.process.returncode, side.command)
+            if time.perf_counter() >= report_at:
+                report_at += 60
+                for side in sides:
+                    print(f"{side.name:>6} {side.seconds:6.0f} s | {side.last_line()}", flush=True)
+    finally:
+        for side in waiting:
+            side.signal(signal.SIGKILL)
+
+
+def kedro_run_since(started: float) -> Run:
+    mlflow.set_tracking_uri(
+        os.environ.get("MLFLOW_TRACKING_URI", f"sqlite:///{ROOT / 'mlflow.db'}")
+    )
+    run = latest_run_since(MlflowClient(), started)
+    if run is None:
+        raise SystemExit("the kedro run left no MLflow run in the digit-pipeline experiment")
+    return run
+
+
+def plain_figure(output: str, label: str) -> float:
+    """A figure the plain script prints, e.g. ``training: 612.3 s``."""
+    line = next(line for line in output.splitlines() if line.startswith(label))
+    return float(line.removeprefix(label).split()[0])
+
+
+def in_turns(turn: float) -> None:
+    started = time.time()
+    with tempfile.TemporaryDirectory() as folder:
+        plain = Side("plain", PLAIN, Path(folder) / "plain.log")
+        kedro = Side("kedro", kedro_command({}), Path(folder) / "kedro.log")
+        take_turns([plain, kedro], turn)
+        plain_output = plain.log.read_text()
+    run = kedro_run_since(started)
+    print(f"\ntest accuracy: plain {plain_figure(plain_output, 'test accuracy'):.4f}, "
+          f"kedro run {run.data.metrics['test_accuracy']:.4f} ({run.info.run_id})")  # fmt: skip
+    print(f"in turns of {turn:g} s:")
+    for side in (plain, kedro):
+        print(f"  {side.name:>5}: {side.seconds:.1f} s wall, {side.cpu_seconds:.1f} s CPU")
+    print(f"ratio kedro run / plain Keras: {kedro.seconds / plain.seconds:.3f} "
+          f"(CPU seconds: {kedro.cpu_seconds / plain.cpu_seconds:.3f})")  # fmt: skip
+
+
+def timed(command: list[str], output: list[str]) -> float:
+    """Wall seconds of a command run alone; its standard output shown, and kept in ``output``."""
     started = time.perf_counter()
     with subprocess.Popen(
         command, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -40,28 +154,19 @@ def timed(command: list[str], output: list[str] | None = None) -> float:
     ) as process:  # fmt: skip
         for line in process.stdout:
             print(line, end="", flush=True)
-            if output is not None:
-                output.append(line)
+            output.append(line)
     if process.returncode:
         raise subprocess.CalledProcessError(process.returncode, command)
     return time.perf_counter() - started
 
 
-def main() -> None:
+def one_after_the_other() -> None:
     plain_output: list[str] = []
-    plain = timed([sys.executable, str(ROOT / "benchmarks" / "plain_keras.py")], plain_output)
-    plain_training = float(
-        next(line for line in plain_output if line.startswith("training:")).split()[1]
-    )
+    plain_seconds = timed(PLAIN, plain_output)
     started = time.time()
-    kedro = timed(kedro_command({}))
-
-    mlflow.set_tracking_uri(
-        os.environ.get("MLFLOW_TRACKING_URI", f"sqlite:///{ROOT / 'mlflow.db'}")
-    )
-    run = latest_run_since(MlflowClient(), started)
-    if run is None:
-        raise SystemExit("the kedro run left no MLflow run in the digit-pipeline experiment")
+    kedro_seconds = timed(kedro_command({}), [])
+    plain_training = plain_figure("".join(plain_output), "training:")
+    run = kedro_run_since(started)
     nodes = {
         name.removeprefix("node_seconds."): seconds
         for name, seconds in run.data.metrics.items()
@@ -73,31 +178,38 @@ def main() -> None:
     for name, seconds in sorted(nodes.items(), key=lambda item: -item[1]):
         print(f"| {name} | {seconds:.1f} |")
     print(
-        f"| outside the nodes (start-up, loading and saving data, MLflow) | {kedro - sum(nodes.values()):.1f} |"
+        "| outside the nodes (start-up, loading and saving data, MLflow) | "
+        f"{kedro_seconds - sum(nodes.values()):.1f} |"
     )
-    print(f"\nplain Keras script: {plain:.1f} s")
-    print(f"kedro run:          {kedro:.1f} s ({kedro / 60:.1f} min)")
-    print(f"ratio kedro run / plain Keras: {kedro / plain:.3f}")
+    print(f"\nplain Keras script: {plain_seconds:.1f} s")
+    print(f"kedro run:          {kedro_seconds:.1f} s ({kedro_seconds / 60:.1f} min)")
+    print(f"ratio kedro run / plain Keras: {kedro_seconds / plain_seconds:.3f}")
     print(
-        f"ratio without the work the plain script skips: "
-        f"{(kedro - sum(nodes.values()) + same_work) / plain:.3f}"
+        "ratio without the work the plain script skips: "
+        f"{(kedro_seconds - sum(nodes.values()) + same_work) / plain_seconds:.3f}"
     )
-    # The training is the same code on both sides, and ~95% of either wall time: its
-    # run-to-run noise on this machine (epochs of the same work take 24-44 s) is larger
-    # than the framework's cost. Putting the plain script's training time in place of the
-    # train node's shows what the framework adds.
     kedro_training = nodes["train_model_node"]
     print(
         f"training (build and fit): plain {plain_training:.1f} s, kedro run {kedro_training:.1f} s"
     )
     print(
-        f"everything but training: plain {plain - plain_training:.1f} s, "
-        f"kedro run {kedro - kedro_training:.1f} s"
+        f"everything but training: plain {plain_seconds - plain_training:.1f} s, "
+        f"kedro run {kedro_seconds - kedro_training:.1f} s"
     )
-    print(
-        f"ratio with the same training time on both sides: "
-        f"{(kedro - kedro_training + plain_training) / plain:.3f}"
-    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--turn", type=float, default=5.0, help="seconds of each turn")
+    parser.add_argument(
+        "--one-after-the-other", action="store_true",
+        help="no turns: plain script, then kedro run, with the kedro run's node times",
+    )  # fmt: skip
+    arguments = parser.parse_args()
+    if arguments.one_after_the_other:
+        one_after_the_other()
+    else:
+        in_turns(arguments.turn)
 
 
 if __name__ == "__main__":

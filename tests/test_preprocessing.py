@@ -13,6 +13,7 @@ from digit_pipeline.preprocessing import (
     otsu_threshold,
     prepare_grayscale,
     prepare_image,
+    prepare_whole_digit,
     to_model_input,
 )
 
@@ -135,6 +136,16 @@ def test_specks_of_noise_are_neither_split_nor_fatal(mnist_test):
             assert prepare_grayscale(image).digit.shape == (28, 28)
         except ImageError:
             pass
+
+
+def test_whole_digit_alone_is_the_prepared_digit(mnist_test):
+    # The robustness report frames only the whole digit; it must be what is served.
+    images, _ = mnist_test
+    pair = np.concatenate([images[1], images[3]], axis=1) / 255.0
+    for gray in [images[0] / 255.0, 1 - images[2] / 255.0, pair]:
+        np.testing.assert_array_equal(prepare_whole_digit(gray), prepare_grayscale(gray).digit)
+    with pytest.raises(ImageError, match="blank"):
+        prepare_whole_digit(np.zeros((28, 28)))
 
 
 def test_big_photo_boxes_are_in_original_pixels(mnist_test):

@@ -2,11 +2,18 @@
 backend is needed and nothing leaks between runs."""
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.figure import Figure
+
+CAPTION_ROWS = 9  # pixel rows above each digit, for its caption
+GAP = 4  # pixel columns between digits
 
 
 def digit_grid(images: np.ndarray, titles: list[str], columns: int, title: str) -> Figure:
     """A grid of 28x28 digits, each with a short caption.
+
+    The digits are drawn as one image, a mosaic, with a text per caption: an Axes per
+    digit takes seconds to draw for a hundred digits.
 
     Args:
         images: Array (N, 28, 28) or (N, 28, 28, 1), any numeric range.
@@ -14,13 +21,22 @@ def digit_grid(images: np.ndarray, titles: list[str], columns: int, title: str) 
         columns: Number of columns of the grid.
         title: Title of the whole figure.
     """
+    images = np.asarray(images, dtype=np.float32).reshape(len(images), 28, 28)
     rows = max(1, -(-len(images) // columns))
+    cell_height, cell_width = 28 + CAPTION_ROWS, 28 + GAP
+    mosaic = np.full((rows * cell_height, columns * cell_width - GAP), np.nan, np.float32)
+    for index, image in enumerate(images):
+        top, left = index // columns * cell_height + CAPTION_ROWS, index % columns * cell_width
+        mosaic[top : top + 28, left : left + 28] = image
+
     figure = Figure(figsize=(columns * 1.1, rows * 1.3 + 0.5), layout="constrained")
-    axes = np.atleast_1d(figure.subplots(rows, columns)).ravel()
-    for ax in axes:
-        ax.axis("off")
-    for ax, image, caption in zip(axes, images, titles, strict=False):
-        ax.imshow(np.squeeze(image), cmap="gray_r")
-        ax.set_title(caption, fontsize=8)
+    ax = figure.subplots()
+    ax.axis("off")
+    cmap = colormaps["gray_r"].with_extremes(bad="white")  # NaN: the space between digits
+    if len(images):
+        ax.imshow(mosaic, cmap=cmap, vmin=images.min(), vmax=images.max(), interpolation="nearest")
+    for index, caption in enumerate(titles[: len(images)]):
+        top, left = index // columns * cell_height + CAPTION_ROWS, index % columns * cell_width
+        ax.text(left + 13.5, top - 1.5, caption, ha="center", va="bottom", fontsize=8)
     figure.suptitle(title)
     return figure

@@ -103,14 +103,29 @@ def prepare_grayscale(gray: np.ndarray, scale: float = 1.0) -> PreparedImage:
     """
     ink = extract_ink(gray)
     boxes = segment_digits(ink)
-    # The whole digit spans the boxes, so specks outside them do not stretch its frame.
-    left, top = min(x for x, _, _, _ in boxes), min(y for _, y, _, _ in boxes)
-    right, bottom = max(x + w for x, _, w, _ in boxes), max(y + h for _, y, _, h in boxes)
     return PreparedImage(
-        digit=frame_digit(ink[top:bottom, left:right]),
+        digit=_frame_whole(ink, boxes),
         crops=[frame_digit(ink[y : y + h, x : x + w]) for x, y, w, h in boxes],
         boxes=[_to_original(box, scale) for box in boxes],
     )
+
+
+def prepare_whole_digit(gray: np.ndarray) -> np.ndarray:
+    """``prepare_grayscale(gray).digit`` without framing each crop: the whole ink framed
+    as one digit, (28, 28) float32 in [0, 1].
+
+    Raises:
+        ImageError: No ink to be found.
+    """
+    ink = extract_ink(gray)
+    return _frame_whole(ink, segment_digits(ink))
+
+
+def _frame_whole(ink: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> np.ndarray:
+    # The whole digit spans the boxes, so specks outside them do not stretch its frame.
+    left, top = min(x for x, _, _, _ in boxes), min(y for _, y, _, _ in boxes)
+    right, bottom = max(x + w for x, _, w, _ in boxes), max(y + h for _, y, _, h in boxes)
+    return frame_digit(ink[top:bottom, left:right])
 
 
 def decode_image(data: bytes) -> tuple[np.ndarray, float]:

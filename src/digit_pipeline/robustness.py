@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy import ndimage
 
-from digit_pipeline.preprocessing import IMAGE_SIZE, ImageError, prepare_grayscale
+from digit_pipeline.preprocessing import IMAGE_SIZE, ImageError, prepare_whole_digit
 
 Perturbation = Callable[[np.ndarray], np.ndarray]
 
@@ -120,7 +120,7 @@ def frame_each(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     found = np.ones(len(images), dtype=bool)
     for index, image in enumerate(images):
         try:
-            framed[index] = prepare_grayscale(image).digit
+            framed[index] = prepare_whole_digit(image)
         except ImageError:
             found[index] = False
     return framed, found

@@ -140,21 +140,25 @@ def robustness_report(
         X_test[: params["robustness_sample"], ..., 0],
         y_test[: params["robustness_sample"]],
     )
-    rows = []
+    names, raw, framed, found = [], [], [], []
     for name, perturb in perturbations(params["seed"]).items():
         perturbed = perturb(images)
-        framed, found = frame_each(perturbed)
-        raw = predict_probabilities(model, perturbed[..., np.newaxis], params).argmax(axis=1)
-        preprocessed = predict_probabilities(model, framed[..., np.newaxis], params).argmax(axis=1)
-        rows.append(
-            {
-                "perturbation": name,
-                "accuracy_raw": float(np.mean(raw == labels)),
-                "accuracy_preprocessed": float(np.mean((preprocessed == labels) & found)),
-                "not_framed": float(np.mean(~found)),
-            }
-        )
-    return pd.DataFrame(rows).set_index("perturbation")
+        framed_images, framed_found = frame_each(perturbed)
+        names.append(name)
+        raw.append(perturbed)
+        framed.append(framed_images)
+        found.append(framed_found)
+    # One predict call for every stack: each call has a fixed cost of a tenth of a second.
+    predicted = predict_probabilities(model, np.concatenate(raw + framed)[..., np.newaxis], params)
+    predicted = predicted.argmax(axis=1).reshape(2, len(names), len(labels))
+    return pd.DataFrame(
+        {
+            "accuracy_raw": np.mean(predicted[0] == labels, axis=1),
+            "accuracy_preprocessed": np.mean((predicted[1] == labels) & found, axis=1),
+            "not_framed": np.mean(~np.array(found), axis=1),
+        },
+        index=pd.Index(names, name="perturbation"),
+    )
 
 
 def plot_robustness(report: pd.DataFrame, X_test: np.ndarray, params: dict[str, Any]) -> Figure:
