@@ -2,26 +2,34 @@
 (`plain_keras.py`) and as `kedro run` with MLflow logging, and the ratio of their wall
 times.
 
-    python benchmarks/framework_overhead.py                     # from the project root
+    python benchmarks/framework_overhead.py                 # from the project root
+    python benchmarks/framework_overhead.py --pairs 3       # three pairs and their median
     python benchmarks/framework_overhead.py --one-after-the-other
 
 This machine's speed drifts by up to 1.8x for minutes at a time (epochs of the same work
 take 24-43 s), more than the framework costs, so by default the two sides take turns:
-both start together, and each in turn runs for a few seconds while the other is stopped
-(SIGSTOP). A side's wall time is the sum of its turns, so a slow spell falls on both
-alike. CPU seconds, which stops do not inflate, are printed beside.
-`--one-after-the-other` runs them one after the other and adds where the `kedro run` time
-went, node by node (its node times are wall times, which stops would inflate).
+both start together, and each in turn runs for a few seconds (random lengths, random
+order) while the other is stopped (SIGSTOP). A side's wall time is the sum of its turns,
+so a slow spell falls on both alike. Turns do not remove a second noise: two processes
+doing the same training in turns can still differ by up to a quarter in wall time, with
+the same CPU time within 2.5% (benchmarks/README.md). So each side's CPU seconds are
+printed too, and `--pairs` repeats the comparison with fresh processes.
+
+`--one-after-the-other` runs one plain script, then one `kedro run`, and adds where the
+`kedro run` time went, node by node (its node times are wall times, which stops would
+inflate).
 
 `kedro run` is the real thing: it logs to the project's MLflow store and registers a
 model version (the champion moves only if it is better). Each side runs in its own
-process, imports included. Takes about twice a `kedro run`.
+process, imports included. A pair takes about twice a `kedro run`.
 """
 
 import argparse
 import os
+import random
 import resource
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -78,8 +86,11 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def take_turns(sides: list[Side], turn: float) -> None:
-    """Run the sides in turns of ``turn`` seconds each, until every one has finished."""
+def take_turns(sides: list[Side], turn: float, seed: int = 0) -> None:
+    """Run the sides in turns until every one has finished: in each round every side once,
+    in a random order, for a random 0.5-1.5 x ``turn`` seconds, so that nothing periodic
+    on the machine can keep falling on the same side."""
+    rng = random.Random(seed)
     for side in sides:
         side.start()
         side.signal(signal.SIGSTOP)
@@ -87,11 +98,11 @@ def take_turns(sides: list[Side], turn: float) -> None:
     waiting = list(sides)
     try:
         while waiting:
-            for side in list(waiting):
+            for side in rng.sample(waiting, len(waiting)):
                 side.signal(signal.SIGCONT)
                 started = time.perf_counter()
                 try:
-                    side.process.wait(timeout=turn)
+                    side.process.wait(timeout=turn * rng.uniform(0.5, 1.5))
                 except subprocess.TimeoutExpired:
                     side.signal(signal.SIGSTOP)
                 side.seconds += time.perf_counter() - started
@@ -128,21 +139,31 @@ def plain_figure(output: str, label: str) -> float:
     return float(line.removeprefix(label).split()[0])
 
 
-def in_turns(turn: float) -> None:
+def pair_in_turns(turn: float, seed: int) -> tuple[float, float]:
+    """One plain script and one `kedro run` in turns; their wall and CPU-time ratios."""
     started = time.time()
     with tempfile.TemporaryDirectory() as folder:
         plain = Side("plain", PLAIN, Path(folder) / "plain.log")
         kedro = Side("kedro", kedro_command({}), Path(folder) / "kedro.log")
-        take_turns([plain, kedro], turn)
+        take_turns([plain, kedro], turn, seed)
         plain_output = plain.log.read_text()
     run = kedro_run_since(started)
     print(f"\ntest accuracy: plain {plain_figure(plain_output, 'test accuracy'):.4f}, "
           f"kedro run {run.data.metrics['test_accuracy']:.4f} ({run.info.run_id})")  # fmt: skip
-    print(f"in turns of {turn:g} s:")
     for side in (plain, kedro):
         print(f"  {side.name:>5}: {side.seconds:.1f} s wall, {side.cpu_seconds:.1f} s CPU")
-    print(f"ratio kedro run / plain Keras: {kedro.seconds / plain.seconds:.3f} "
-          f"(CPU seconds: {kedro.cpu_seconds / plain.cpu_seconds:.3f})")  # fmt: skip
+    ratios = kedro.seconds / plain.seconds, kedro.cpu_seconds / plain.cpu_seconds
+    print(f"ratio kedro run / plain Keras: {ratios[0]:.3f} (CPU seconds: {ratios[1]:.3f})")
+    return ratios
+
+
+def in_turns(turn: float, pairs: int) -> None:
+    ratios = [pair_in_turns(turn, seed) for seed in range(pairs)]
+    if pairs > 1:
+        wall, cpu = zip(*ratios, strict=True)
+        print(f"\n{pairs} pairs, in turns of {turn:g} s: wall ratios "
+              f"{', '.join(f'{r:.3f}' for r in wall)}; median {statistics.median(wall):.3f}; "
+              f"CPU-seconds ratios median {statistics.median(cpu):.3f}")  # fmt: skip
 
 
 def timed(command: list[str], output: list[str]) -> float:
@@ -200,7 +221,8 @@ def one_after_the_other() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--turn", type=float, default=5.0, help="seconds of each turn")
+    parser.add_argument("--turn", type=float, default=5.0, help="mean seconds of a turn")
+    parser.add_argument("--pairs", type=int, default=1, help="plain/kedro pairs to run")
     parser.add_argument(
         "--one-after-the-other", action="store_true",
         help="no turns: plain script, then kedro run, with the kedro run's node times",
@@ -209,7 +231,7 @@ def main() -> None:
     if arguments.one_after_the_other:
         one_after_the_other()
     else:
-        in_turns(arguments.turn)
+        in_turns(arguments.turn, arguments.pairs)
 
 
 if __name__ == "__main__":
