@@ -5,15 +5,17 @@ times.
     python benchmarks/framework_overhead.py                 # from the project root
     python benchmarks/framework_overhead.py --pairs 3       # three pairs and their median
     python benchmarks/framework_overhead.py --one-after-the-other
+    python benchmarks/framework_overhead.py --identical 4    # the method's noise floor
 
 This machine's speed drifts by up to 1.8x for minutes at a time (epochs of the same work
 take 24-43 s), more than the framework costs, so by default the two sides take turns:
 both start together, and each in turn runs for a few seconds (random lengths, random
 order) while the other is stopped (SIGSTOP). A side's wall time is the sum of its turns,
 so a slow spell falls on both alike. Turns do not remove a second noise: two processes
-doing the same training in turns can still differ by up to a quarter in wall time, with
-the same CPU time within 2.5% (benchmarks/README.md). So each side's CPU seconds are
-printed too, and `--pairs` repeats the comparison with fresh processes.
+doing the same training in turns can still differ by up to 40% in wall time, with the
+same CPU time within 3% (`--identical 4` measures it: four plain scripts of two epochs in
+turns). So each side's CPU seconds are printed too, and `--pairs` repeats the
+comparison with fresh processes.
 
 `--one-after-the-other` runs one plain script, then one `kedro run`, and adds where the
 `kedro run` time went, node by node (its node times are wall times, which stops would
@@ -166,6 +168,24 @@ def in_turns(turn: float, pairs: int) -> None:
               f"CPU-seconds ratios median {statistics.median(cpu):.3f}")  # fmt: skip
 
 
+def identical_in_turns(turn: float, count: int, epochs: int) -> None:
+    """The noise floor: ``count`` identical plain scripts (``epochs`` epochs) in turns."""
+    with tempfile.TemporaryDirectory() as folder:
+        sides = [
+            Side(
+                f"plain {index + 1}",
+                [*PLAIN, "--epochs", str(epochs)],
+                Path(folder) / f"{index}.log",
+            )
+            for index in range(count)
+        ]
+        take_turns(sides, turn)
+    for side in sides:
+        print(f"{side.name}: {side.seconds:.1f} s wall, {side.cpu_seconds:.1f} s CPU")
+    wall, cpu = [side.seconds for side in sides], [side.cpu_seconds for side in sides]
+    print(f"largest / smallest: wall {max(wall) / min(wall):.3f}, CPU {max(cpu) / min(cpu):.3f}")
+
+
 def timed(command: list[str], output: list[str]) -> float:
     """Wall seconds of a command run alone; its standard output shown, and kept in ``output``."""
     started = time.perf_counter()
@@ -224,12 +244,19 @@ def main() -> None:
     parser.add_argument("--turn", type=float, default=5.0, help="mean seconds of a turn")
     parser.add_argument("--pairs", type=int, default=1, help="plain/kedro pairs to run")
     parser.add_argument(
+        "--identical", type=int, metavar="N",
+        help="no kedro run: N identical plain scripts in turns, the noise floor of the method",
+    )  # fmt: skip
+    parser.add_argument("--epochs", type=int, default=2, help="epochs of --identical's scripts")
+    parser.add_argument(
         "--one-after-the-other", action="store_true",
         help="no turns: plain script, then kedro run, with the kedro run's node times",
     )  # fmt: skip
     arguments = parser.parse_args()
     if arguments.one_after_the_other:
         one_after_the_other()
+    elif arguments.identical:
+        identical_in_turns(arguments.turn, arguments.identical, arguments.epochs)
     else:
         in_turns(arguments.turn, arguments.pairs)
 

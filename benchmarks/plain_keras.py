@@ -5,8 +5,10 @@ model and its test accuracy, with the same parameters (conf/base) and the same m
 code: read the MNIST files, scale, split off the validation set, train, evaluate.
 
     python benchmarks/plain_keras.py        # from the project root, in the venv
+    python benchmarks/plain_keras.py --epochs 2     # shorter, for framework_overhead's noise floor
 """
 
+import argparse
 import tempfile
 import time
 from pathlib import Path
@@ -44,6 +46,9 @@ def training_split() -> tuple:
 def main() -> None:
     started = time.perf_counter()
     train = parameters("train")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--epochs", type=int, default=train["epochs"], help="epochs to train")
+    epochs = parser.parse_args().epochs
     X_train, y_train, X_val, y_val = training_split()
     X_test, y_test = prepare_test_set(
         read_mnist("t10k-images-idx3-ubyte"), read_mnist("t10k-labels-idx1-ubyte")
@@ -52,7 +57,7 @@ def main() -> None:
     keras.utils.set_random_seed(train["seed"])
     model = build_cnn(train)
     model.fit(
-        X_train, y_train, validation_data=(X_val, y_val), epochs=train["epochs"],
+        X_train, y_train, validation_data=(X_val, y_val), epochs=epochs,
         batch_size=train["batch_size"], callbacks=training_callbacks(train), verbose=2,
     )  # fmt: skip
     model = portable_copy(model, train)  # as the pipeline's train node returns it
