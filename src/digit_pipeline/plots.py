@@ -24,9 +24,13 @@ def digit_grid(images: np.ndarray, titles: list[str], columns: int, title: str) 
     images = np.asarray(images, dtype=np.float32).reshape(len(images), 28, 28)
     rows = max(1, -(-len(images) // columns))
     cell_height, cell_width = 28 + CAPTION_ROWS, 28 + GAP
+    # Each digit's top-left pixel in the mosaic, row by row.
+    corners = [
+        (index // columns * cell_height + CAPTION_ROWS, index % columns * cell_width)
+        for index in range(len(images))
+    ]
     mosaic = np.full((rows * cell_height, columns * cell_width - GAP), np.nan, np.float32)
-    for index, image in enumerate(images):
-        top, left = index // columns * cell_height + CAPTION_ROWS, index % columns * cell_width
+    for image, (top, left) in zip(images, corners, strict=True):
         mosaic[top : top + 28, left : left + 28] = image
 
     figure = Figure(figsize=(columns * 1.1, rows * 1.3 + 0.5), layout="constrained")
@@ -35,8 +39,7 @@ def digit_grid(images: np.ndarray, titles: list[str], columns: int, title: str) 
     cmap = colormaps["gray_r"].with_extremes(bad="white")  # NaN: the space between digits
     if len(images):
         ax.imshow(mosaic, cmap=cmap, vmin=images.min(), vmax=images.max(), interpolation="nearest")
-    for index, caption in enumerate(titles[: len(images)]):
-        top, left = index // columns * cell_height + CAPTION_ROWS, index % columns * cell_width
+    for caption, (top, left) in zip(titles, corners, strict=False):
         ax.text(left + 13.5, top - 1.5, caption, ha="center", va="bottom", fontsize=8)
     figure.suptitle(title)
     return figure
