@@ -1,0 +1,51 @@
+"""benchmarks/framework_overhead.py's turns: one process runs at a time, each is charged
+its own turns, and a failure stops them all."""
+
+import importlib.util
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "framework_overhead.py"
+
+
+@pytest.fixture(scope="module")
+def overhead():
+    spec = importlib.util.spec_from_file_location("framework_overhead", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def busy(cpu_seconds: float, returncode: int = 0) -> list[str]:
+    """A command that keeps one core busy for ``cpu_seconds``, then exits."""
+    code = (
+        f"import sys, time\nstart = time.process_time()\n"
+        f"while time.process_time() - start < {cpu_seconds}: pass\nsys.exit({returncode})"
+    )
+    return [sys.executable, "-c", code]
+
+
+def test_each_side_is_charged_its_own_turns(overhead, tmp_path):
+    short = overhead.Side("short", busy(1.0), tmp_path / "short.log")
+    long = overhead.Side("long", busy(2.0), tmp_path / "long.log")
+    started = time.perf_counter()
+    overhead.take_turns([short, long], turn=0.2)
+    wall = time.perf_counter() - started
+    for side, cpu in ((short, 1.0), (long, 2.0)):
+        # One core each, never together: a side's turns add up to its own CPU time.
+        assert side.cpu_seconds == pytest.approx(cpu, abs=0.3)
+        assert side.seconds == pytest.approx(side.cpu_seconds, abs=0.4)
+    assert short.seconds + long.seconds <= wall < short.seconds + long.seconds + 1.0
+
+
+def test_a_failing_side_stops_the_others(overhead, tmp_path):
+    failing = overhead.Side("failing", busy(0.1, returncode=3), tmp_path / "failing.log")
+    endless = overhead.Side("endless", busy(60.0), tmp_path / "endless.log")
+    with pytest.raises(subprocess.CalledProcessError) as error:
+        overhead.take_turns([failing, endless], turn=0.2)
+    assert error.value.returncode == 3
+    assert endless.process.wait(timeout=5) == -9  # killed, not left running
