@@ -47,6 +47,7 @@ from digit_pipeline.sweep import kedro_command, latest_run_since
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAIN = [sys.executable, str(ROOT / "benchmarks" / "plain_keras.py")]
+CHILD_ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}  # output line by line, as it comes
 # The nodes that do what the plain script does (ingest, split, train, test accuracy); the
 # others (plots, robustness, calibration, registering) are work the script skips.
 SAME_WORK = (
@@ -70,7 +71,7 @@ class Side:
     def start(self) -> None:
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
-                self.command, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                self.command, cwd=ROOT, env=CHILD_ENV,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
 
@@ -190,7 +191,7 @@ def timed(command: list[str], output: list[str]) -> float:
     """Wall seconds of a command run alone; its standard output shown, and kept in ``output``."""
     started = time.perf_counter()
     with subprocess.Popen(
-        command, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        command, cwd=ROOT, env=CHILD_ENV,
         stdout=subprocess.PIPE, text=True,
     ) as process:  # fmt: skip
         for line in process.stdout:

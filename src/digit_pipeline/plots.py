@@ -5,6 +5,8 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
+from digit_pipeline.preprocessing import IMAGE_SIZE
+
 CAPTION_ROWS = 9  # pixel rows above each digit, for its caption
 GAP = 4  # pixel columns between digits
 
@@ -21,9 +23,9 @@ def digit_grid(images: np.ndarray, titles: list[str], columns: int, title: str) 
         columns: Number of columns of the grid.
         title: Title of the whole figure.
     """
-    images = np.asarray(images, dtype=np.float32).reshape(len(images), 28, 28)
+    images = np.asarray(images, dtype=np.float32).reshape(len(images), IMAGE_SIZE, IMAGE_SIZE)
     rows = max(1, -(-len(images) // columns))
-    cell_height, cell_width = 28 + CAPTION_ROWS, 28 + GAP
+    cell_height, cell_width = IMAGE_SIZE + CAPTION_ROWS, IMAGE_SIZE + GAP
     # Each digit's top-left pixel in the mosaic, row by row.
     corners = [
         (index // columns * cell_height + CAPTION_ROWS, index % columns * cell_width)
@@ -31,7 +33,7 @@ def digit_grid(images: np.ndarray, titles: list[str], columns: int, title: str) 
     ]
     mosaic = np.full((rows * cell_height, columns * cell_width - GAP), np.nan, np.float32)
     for image, (top, left) in zip(images, corners, strict=True):
-        mosaic[top : top + 28, left : left + 28] = image
+        mosaic[top : top + IMAGE_SIZE, left : left + IMAGE_SIZE] = image
 
     figure = Figure(figsize=(columns * 1.1, rows * 1.3 + 0.5), layout="constrained")
     ax = figure.subplots()
@@ -40,6 +42,8 @@ def digit_grid(images: np.ndarray, titles: list[str], columns: int, title: str) 
     if len(images):
         ax.imshow(mosaic, cmap=cmap, vmin=images.min(), vmax=images.max(), interpolation="nearest")
     for caption, (top, left) in zip(titles, corners, strict=False):
-        ax.text(left + 13.5, top - 1.5, caption, ha="center", va="bottom", fontsize=8)
+        ax.text(
+            left + IMAGE_SIZE / 2 - 0.5, top - 1.5, caption, ha="center", va="bottom", fontsize=8
+        )
     figure.suptitle(title)
     return figure

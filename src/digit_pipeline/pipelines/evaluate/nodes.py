@@ -140,24 +140,19 @@ def robustness_report(
         X_test[: params["robustness_sample"], ..., 0],
         y_test[: params["robustness_sample"]],
     )
-    names, raw, framed, found = [], [], [], []
-    for name, perturb in perturbations(params["seed"]).items():
-        perturbed = perturb(images)
-        framed_images, framed_found = frame_each(perturbed)
-        names.append(name)
-        raw.append(perturbed)
-        framed.append(framed_images)
-        found.append(framed_found)
+    perturbed = {name: perturb(images) for name, perturb in perturbations(params["seed"]).items()}
+    framed, found = zip(*(frame_each(stack) for stack in perturbed.values()), strict=True)
     # One predict call for every stack: each call has a fixed cost of ~0.07 s.
-    predicted = predict_probabilities(model, np.concatenate(raw + framed)[..., np.newaxis], params)
-    predicted = predicted.argmax(axis=1).reshape(2, len(names), len(labels))
+    stacks = np.concatenate([*perturbed.values(), *framed])[..., np.newaxis]
+    predicted = predict_probabilities(model, stacks, params).argmax(axis=1)
+    predicted = predicted.reshape(2, len(perturbed), len(labels))
     return pd.DataFrame(
         {
             "accuracy_raw": np.mean(predicted[0] == labels, axis=1),
             "accuracy_preprocessed": np.mean((predicted[1] == labels) & found, axis=1),
             "not_framed": np.mean(~np.array(found), axis=1),
         },
-        index=pd.Index(names, name="perturbation"),
+        index=pd.Index(list(perturbed), name="perturbation"),
     )
 
 
