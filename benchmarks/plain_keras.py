@@ -17,6 +17,7 @@ import keras
 import numpy as np
 import yaml
 
+from digit_pipeline import hardware
 from digit_pipeline.idx import IDXDataset
 from digit_pipeline.model import build_cnn, portable_copy, training_callbacks
 from digit_pipeline.pipelines.preprocess.nodes import prepare_test_set, split_validation
@@ -27,6 +28,13 @@ RAW = ROOT / "data" / "01_raw" / "mnist"
 
 def parameters(name: str) -> dict:
     return yaml.safe_load((ROOT / "conf" / "base" / f"parameters_{name}.yml").read_text())[name]
+
+
+def training_parameters() -> dict:
+    """conf/base's train parameters, the precision resolved for this machine as the train
+    node resolves it."""
+    train = parameters("train")
+    return {**train, "precision": hardware.resolve_precision(train["precision"], hardware.detect())}
 
 
 def read_mnist(name: str):
@@ -45,7 +53,7 @@ def training_split() -> tuple:
 
 def main() -> None:
     started = time.perf_counter()
-    train = parameters("train")
+    train = training_parameters()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=train["epochs"], help="epochs to train")
     epochs = parser.parse_args().epochs

@@ -2,8 +2,11 @@
 stock `mlflow.keras` flavour of the same network served the same way.
 
     python benchmarks/serve_benchmark.py [--model-uri models:/digit-classifier@champion]
+    python benchmarks/serve_benchmark.py --kernels Eigen --skip-stock   # as on an AVX2 CPU
 
-Both servers run on 127.0.0.1 with `--env-manager local`, one at a time, on this machine.
+Both servers run on 127.0.0.1 with `--env-manager local`, one at a time, on this machine;
+``--kernels`` chooses TensorFlow's CPU kernels in the servers as `epoch_speed.py` does
+(``AVX2``: oneDNN capped at AVX2; ``Eigen``: TensorFlow's own kernels, oneDNN off).
 Each request body is built once; the client keeps one HTTP connection open. Figures:
 single-item latency (p50, p99 over --requests sequential requests, after a warm-up) and
 batch throughput (images/s of one request of --batch `pixels` items, median of --repeats).
@@ -27,19 +30,22 @@ import mlflow
 import numpy as np
 from PIL import Image
 
+from digit_pipeline.hardware import describe, detect
 from digit_pipeline.idx import parse_idx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from epoch_speed import kernel_environment  # noqa: E402
+
 from tests.support import mlflow_models_serve  # noqa: E402  (the tests' server helper)
 
 TEST_IMAGES = ROOT / "data" / "01_raw" / "mnist" / "t10k-images-idx3-ubyte.gz"
 
 
 @contextmanager
-def served(model_uri: str):
+def served(model_uri: str, env: dict[str, str] | None):
     """An HTTP connection to `mlflow models serve` of the model, kept open."""
-    with mlflow_models_serve(model_uri) as port:
+    with mlflow_models_serve(model_uri, env) as port:
         yield http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
 
@@ -85,7 +91,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--kernels", help="oneDNN, AVX2, AVX512_CORE, ... or Eigen")
+    parser.add_argument("--skip-stock", action="store_true", help="only the pyfunc")
     args = parser.parse_args()
+    env = kernel_environment(args.kernels) if args.kernels else None
 
     images = parse_idx(TEST_IMAGES.read_bytes(), TEST_IMAGES.name)
     image_item = {"image": base64.b64encode(drawing_png(images[0])).decode()}
@@ -101,7 +110,7 @@ def main() -> None:
         return json.dumps({"inputs": (images[:n, :, :, None] / 255.0).tolist()}).encode()
 
     results = {}  # row name: {p50_ms, p99_ms} or {images_per_s}
-    with served(args.model_uri) as connection:
+    with served(args.model_uri, env) as connection:
         results["pyfunc: one image file (280x280 PNG)"] = latency(
             connection, single["image"], args.requests
         )
@@ -110,21 +119,26 @@ def main() -> None:
             "images_per_s": throughput(connection, batch_pixels, args.batch, args.repeats)
         }
 
-    # The stock flavour of the same network: the pyfunc's Keras model, saved with mlflow.keras.
-    with tempfile.TemporaryDirectory() as folder:
+    if not args.skip_stock:
+        # The stock flavour of the same network: the pyfunc's Keras model, saved with mlflow.keras.
         network = mlflow.pyfunc.load_model(args.model_uri).unwrap_python_model().reader.model
-        stock_path = Path(folder) / "stock_keras"
-        mlflow.keras.save_model(network, str(stock_path))
-        with served(str(stock_path)) as connection:
-            results["stock mlflow.keras: one 28x28x1 tensor"] = latency(
-                connection, as_tensors(1), args.requests
-            )
-            results[f"stock mlflow.keras: {args.batch} tensors in one request"] = {
-                "images_per_s": throughput(
-                    connection, as_tensors(args.batch), args.batch, args.repeats
+        with tempfile.TemporaryDirectory() as folder:
+            stock_path = Path(folder) / "stock_keras"
+            mlflow.keras.save_model(network, str(stock_path))
+            with served(str(stock_path), env) as connection:
+                results["stock mlflow.keras: one 28x28x1 tensor"] = latency(
+                    connection, as_tensors(1), args.requests
                 )
-            }
+                results[f"stock mlflow.keras: {args.batch} tensors in one request"] = {
+                    "images_per_s": throughput(
+                        connection, as_tensors(args.batch), args.batch, args.repeats
+                    )
+                }
 
+    tags = describe(detect(), "-")
+    print(
+        f"\nCPU: {tags['cpu']}; flags: {tags['cpu_flags']}; server kernels: {args.kernels or 'default'}"
+    )
     print(f"\n{'served model: request':50s} {'p50 ms':>8s} {'p99 ms':>8s} {'images/s':>9s}")
     for name, figures in results.items():
         cells = [f"{figures[key]:.1f}" if key in figures else "" for key in ("p50_ms", "p99_ms")]

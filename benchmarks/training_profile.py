@@ -12,7 +12,7 @@ import time
 
 import keras
 import tensorflow as tf
-from plain_keras import parameters, training_split  # the same configuration and data
+from plain_keras import training_parameters, training_split  # the same configuration and data
 
 from digit_pipeline.model import build_cnn
 
@@ -24,7 +24,7 @@ def seconds(work) -> float:
 
 
 def main() -> None:
-    params = parameters("train")
+    params = training_parameters()
     X_train, y_train, X_val, y_val = training_split()
     batch_size = params["batch_size"]
     keras.utils.set_random_seed(params["seed"])

@@ -37,6 +37,11 @@ def test_smoke_run_logs_everything_and_registers_a_champion(smoke_project):
         run.data.params["train.epochs"] == "1"
         and run.data.params["preprocess.train_subset"] == "2000"
     )
+    # What it trained on: precision auto resolved, the device, the CPU and its flags.
+    assert run.data.params["train.precision"] == "auto"
+    assert run.data.tags["training.precision"] in ("float32", "mixed_bfloat16")
+    assert run.data.tags["training.device"] == "CPU" and run.data.tags["training.cpu"]
+    assert "epoch_seconds" in metrics and "first_step_seconds" in metrics
 
     artifacts = {
         a.path

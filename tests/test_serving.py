@@ -5,13 +5,14 @@ import base64
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import mlflow
 import numpy as np
 import pytest
 
 from digit_pipeline.preprocessing import MAX_IMAGE_BYTES
-from digit_pipeline.serving import InvalidInput, parse_item
+from digit_pipeline.serving import DigitReader, InvalidInput, parse_item
 
 from .conftest import tracking_uri
 from .support import encode, enlarge, mlflow_models_serve
@@ -103,6 +104,41 @@ def test_pyfunc_reads_pixels_and_images_alike(champion, mnist_test):
         [d["digit"] == p["digit"] for d, p in zip(drawn_predictions, predictions, strict=False)]
     )
     assert agreement > 0.8
+
+
+class CountingReader(DigitReader):
+    """The served reader, recording how many 28x28 digits each model call gets."""
+
+    def __init__(self, reader: DigitReader) -> None:
+        super().__init__(reader.model, reader.temperature)
+        self.calls: list[int] = []
+
+    def probabilities(self, digits):
+        self.calls.append(len(digits))
+        return super().probabilities(digits)
+
+
+def test_each_distinct_digit_goes_through_the_cnn_once(champion, mnist_test):
+    reader = CountingReader(champion[0].unwrap_python_model().reader)
+    images = mnist_test[0]
+    strip = Path(__file__).parents[1] / "docs" / "samples" / "7210.jpg"
+    items = [
+        {"pixels": images[0].tolist()},
+        {"pixels": images[1].tolist()},
+        {"pixels": images[0].tolist()},  # the same digit again
+        {"image": png_base64(drawn(images[2]))},  # one digit: the whole image is its crop
+        {"image": base64.b64encode(strip.read_bytes()).decode()},  # four digits
+    ]
+    inputs = [parse_item(item, index) for index, item in enumerate(items)]
+    together = reader.read(inputs)
+    # Two distinct pixel digits, one drawn digit, the strip whole and its four crops.
+    assert reader.calls == [2 + 1 + 1 + 4]
+    assert together[0] == together[2] and len(together[4]["digits"]) == 4
+    # The same answers as each item read alone, through the model in float32.
+    for item, answer in zip(inputs, together, strict=True):
+        alone = reader.read([item])[0]
+        assert alone["digits"] == answer["digits"] and alone["digit"] == answer["digit"]
+        np.testing.assert_allclose(alone["probabilities"], answer["probabilities"], atol=1e-5)
 
 
 @pytest.fixture(scope="module")

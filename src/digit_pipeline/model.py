@@ -1,11 +1,14 @@
 """The CNN and how it is trained, both from the `train` parameters."""
 
 import math
+import time
 from typing import Any
 
 import keras
 import tensorflow as tf
 from keras import layers
+
+from digit_pipeline.hardware import PRECISIONS
 
 NUM_CLASSES = 10
 INPUT_SHAPE = (28, 28, 1)
@@ -30,10 +33,11 @@ def build_cnn(params: dict[str, Any], for_training: bool = True) -> keras.Model:
     Args:
         params: ``conv_blocks`` (list of lists of filters, e.g. ``[[32, 32], [64, 64]]``),
             ``kernel_size``, ``dense_units``, ``dropout`` (rate in [0, 1)),
-            ``learning_rate``, ``seed``, ``precision`` (``float32``, or ``mixed_bfloat16``
-            to compute the convolutions in bfloat16 with float32 weights: faster on CPUs
-            with AVX-512 BF16), and ``augmentation``: ``rotation_degrees``, ``zoom`` and
-            ``shift`` (fractions of the image size), each 0 to turn it off.
+            ``learning_rate``, ``seed``, ``precision`` (``float32``, ``mixed_bfloat16`` or
+            ``mixed_float16``: the layers compute in 16 bits, weights stay float32; see
+            ``digit_pipeline.hardware.resolve_precision`` for ``auto``), and
+            ``augmentation``: ``rotation_degrees``, ``zoom`` and ``shift`` (fractions of
+            the image size), each 0 to turn it off.
         for_training: batch normalisation by TensorFlow's fused kernel after the
             convolutions (faster training); ``False``: Keras's own layer throughout, for
             the model that is saved (see ``portable_copy``).
@@ -46,6 +50,11 @@ def build_cnn(params: dict[str, Any], for_training: bool = True) -> keras.Model:
         raise ValueError("conv_blocks must list at least one block of at least one convolution")
     if not 0 <= params["dropout"] < 1:
         raise ValueError(f"dropout must lie in [0, 1), got {params['dropout']}")
+    if params["precision"] not in PRECISIONS:
+        raise ValueError(
+            f"precision must be one of {', '.join(PRECISIONS)}, got {params['precision']!r}"
+            " (resolve auto with digit_pipeline.hardware.resolve_precision)"
+        )
     precision = {"dtype": params["precision"]}
     batch_norm = FusedBatchNormalization if for_training else layers.BatchNormalization
 
@@ -67,8 +76,11 @@ def build_cnn(params: dict[str, Any], for_training: bool = True) -> keras.Model:
     )(x)
 
     model = keras.Model(inputs, outputs, name="digit_cnn")
+    optimizer = keras.optimizers.Adam(learning_rate=params["learning_rate"])
+    if params["precision"] == "mixed_float16":  # float16 gradients underflow unscaled
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=params["learning_rate"]),
+        optimizer=optimizer,
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
@@ -137,11 +149,12 @@ class FusedBatchNormalization(layers.BatchNormalization):
 
 
 def portable_copy(model: keras.Model, params: dict[str, Any]) -> keras.Model:
-    """The trained CNN with Keras's own batch normalisation and the same weights.
+    """The trained CNN with Keras's own batch normalisation, in float32, same weights.
 
-    What is saved, logged and served: any Keras 3 loads it, without this package.
+    What is saved, logged and served: any Keras 3 loads it, without this package, and
+    it computes fast on any CPU (bfloat16 is emulated, slowly, where the CPU lacks it).
     """
-    portable = build_cnn(params, for_training=False)
+    portable = build_cnn({**params, "precision": "float32"}, for_training=False)
     portable.set_weights(model.get_weights())
     return portable
 
@@ -192,4 +205,48 @@ def training_callbacks(params: dict[str, Any]) -> list[keras.callbacks.Callback]
             patience=epochs if patience is None else patience,
             restore_best_weights=True,
         ),
+        EpochTimer(),
     ]
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Adds each epoch's wall seconds to its logs (so to the history): ``epoch_seconds``
+    for the whole epoch with its validation, ``first_step_seconds`` for its first
+    training step, where a slow start of the epoch would show."""
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        self._started = time.perf_counter()
+        self._first_step = None
+
+    def on_train_batch_end(self, batch: int, logs=None) -> None:
+        if self._first_step is None:
+            self._first_step = time.perf_counter() - self._started
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        if logs is not None:
+            logs["epoch_seconds"] = time.perf_counter() - self._started
+            logs["first_step_seconds"] = self._first_step or 0.0
+
+
+def multiply_adds(model: keras.Model) -> int:
+    """Multiply-adds of one image's forward pass through the convolutions and dense layers
+    (the rest, batch norm, ReLU and the like, is a few per value: negligible beside them).
+    A training step costs about three times this per image: forward, and backward to the
+    inputs and to the weights."""
+    total = 0
+    for layer in _all_layers(model):
+        if isinstance(layer, layers.Conv2D):
+            kernel_height, kernel_width, channels_in, channels_out = layer.kernel.shape
+            _, height, width, _ = layer.output.shape
+            total += height * width * channels_out * kernel_height * kernel_width * channels_in
+        elif isinstance(layer, layers.Dense):
+            total += layer.kernel.shape[0] * layer.kernel.shape[1]
+    return total
+
+
+def _all_layers(model: keras.Model):
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer)
+        else:
+            yield layer

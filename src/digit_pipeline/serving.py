@@ -131,23 +131,33 @@ class DigitReader:
         return scale_temperature(self.model.predict_on_batch(batch), self.temperature)
 
     def read(self, inputs: list[PreparedImage]) -> list[dict[str, Any]]:
-        """Predictions in the served contract, one per input, from one model call."""
+        """Predictions in the served contract, one per input, from one model call that
+        reads each distinct 28x28 once (a ``pixels`` item, or an image of one digit, is
+        its own only crop)."""
         if not inputs:
             return []
-        probabilities = self.probabilities(
-            [d for item in inputs for d in (item.digit, *item.crops)]
-        )
-        predictions, row = [], 0
-        for item in inputs:
-            whole, crops = probabilities[row], probabilities[row + 1 : row + 1 + len(item.crops)]
-            row += 1 + len(item.crops)
+        rows: dict[bytes, int] = {}  # a digit's bytes -> its row in the model's batch
+        digits = []
+
+        def row_of(digit: np.ndarray) -> int:
+            key = digit.tobytes()
+            if key not in rows:
+                rows[key] = len(digits)
+                digits.append(digit)
+            return rows[key]
+
+        layout = [(row_of(item.digit), [row_of(crop) for crop in item.crops]) for item in inputs]
+        probabilities = self.probabilities(digits)
+        predictions = []
+        for item, (whole_row, crop_rows) in zip(inputs, layout, strict=True):
+            whole = probabilities[whole_row]
             digit = int(whole.argmax())
             predictions.append(
                 {
                     "digit": digit,
                     "confidence": float(whole[digit]),
                     "probabilities": [float(p) for p in whole],
-                    "digits": "".join(str(int(p.argmax())) for p in crops),
+                    "digits": "".join(str(int(probabilities[row].argmax())) for row in crop_rows),
                     "boxes": [list(box) for box in item.boxes],
                 }
             )

@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from digit_pipeline import hardware
 from digit_pipeline.pipelines.preprocess.nodes import split_validation
 from digit_pipeline.pipelines.train.nodes import plot_learning_curves, train_model
 from digit_pipeline.tracking import as_metric_history
@@ -10,7 +11,7 @@ from digit_pipeline.tracking import as_metric_history
 PARAMS = {
     "seed": 7,
     "conv_blocks": [[8], [16]],
-    "precision": "mixed_bfloat16",
+    "precision": "auto",
     "kernel_size": 3,
     "dense_units": 32,
     "dropout": 0.2,
@@ -30,10 +31,17 @@ def small_split(mnist_train):
 
 
 def test_train_model_learns_real_digits(small_split):
-    model, history = train_model(*small_split, PARAMS)
+    model, history, trained_on = train_model(*small_split, PARAMS)
     assert model.output_shape == (None, 10)
     assert history.index.name == "epoch" and history.index.tolist() == [1, 2]
     assert {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"} <= set(history.columns)
+    # Each epoch timed; the first step is part of its epoch.
+    assert (history["epoch_seconds"] > history["first_step_seconds"]).all()
+    assert (history["first_step_seconds"] > 0).all()
+    # auto resolved for this machine, and the machine described.
+    machine = hardware.detect()
+    assert trained_on["precision"] == hardware.resolve_precision("auto", machine)
+    assert trained_on["device"] == "CPU" and trained_on["cpu"] == machine.cpu
     # Cosine schedule: the peak rate first, half of it half-way (epoch 2 of 2).
     assert history["learning_rate"].tolist() == pytest.approx([0.003, 0.0015])
     # Two short epochs on 900 images: far better than the 10% of guessing.
@@ -43,8 +51,8 @@ def test_train_model_learns_real_digits(small_split):
 
 def test_train_model_is_reproducible_with_a_seed(small_split):
     params = {**PARAMS, "epochs": 1}
-    first, _ = train_model(*small_split, params)
-    second, _ = train_model(*small_split, params)
+    first, _, _ = train_model(*small_split, params)
+    second, _, _ = train_model(*small_split, params)
     for a, b in zip(first.get_weights(), second.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, atol=1e-5)
 
@@ -57,6 +65,7 @@ def test_train_model_is_reproducible_with_a_seed(small_split):
         ({"conv_blocks": []}, "conv_blocks must list at least one block"),
         ({"conv_blocks": [[8], []]}, "conv_blocks must list at least one block"),
         ({"dropout": 1.0}, r"dropout must lie in \[0, 1\), got 1.0"),
+        ({"precision": "half"}, "precision must be auto or one of float32, mixed_bfloat16"),
     ],
 )
 def test_train_model_rejects_bad_parameters(small_split, override, message):

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from digit_pipeline import hardware
 from digit_pipeline.model import build_cnn, portable_copy, training_callbacks
 
 logger = logging.getLogger(__name__)
@@ -19,9 +20,12 @@ def train_model(
     X_val: np.ndarray,
     y_val: np.ndarray,
     params: dict[str, Any],
-) -> tuple[keras.Model, pd.DataFrame]:
+) -> tuple[keras.Model, pd.DataFrame, dict[str, str]]:
     """Build the CNN and train it with a cosine learning-rate schedule, keeping the
     weights of the best validation epoch.
+
+    The precision ``auto`` becomes mixed bfloat16 where the hardware computes it natively,
+    float32 elsewhere (``digit_pipeline.hardware.resolve_precision``).
 
     Args:
         X_train, y_train: Training images (N, 28, 28, 1) float32 and labels (N,).
@@ -31,14 +35,22 @@ def train_model(
 
     Returns:
         The model with the weights of its best validation epoch (with Keras's own batch
-        normalisation: see ``portable_copy``), and the training
-        history: one row per epoch (the index, from 1) with its loss, accuracy and
-        learning rate.
+        normalisation, in float32: see ``portable_copy``), the training history (one
+        row per epoch, the index from 1: loss, accuracy, learning rate, seconds), and
+        what the run trained on: precision, device, CPU and its relevant flags.
     """
     if params["epochs"] < 1:
         raise ValueError(f"epochs must be at least 1, got {params['epochs']}")
     if params["batch_size"] < 1:
         raise ValueError(f"batch_size must be at least 1, got {params['batch_size']}")
+
+    machine = hardware.detect()
+    precision = hardware.resolve_precision(params["precision"], machine)
+    training_on = hardware.describe(machine, precision)
+    logger.info(
+        "Training on %s", ", ".join(f"{key}: {value}" for key, value in training_on.items())
+    )
+    params = {**params, "precision": precision}
 
     keras.utils.set_random_seed(params["seed"])
     model = build_cnn(params)
@@ -56,7 +68,7 @@ def train_model(
     table = pd.DataFrame(
         history.history, index=pd.RangeIndex(1, len(history.epoch) + 1, name="epoch")
     )
-    return portable_copy(model, params), table
+    return portable_copy(model, params), table, training_on
 
 
 def plot_learning_curves(history: pd.DataFrame) -> Figure:

@@ -13,7 +13,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 func=train_model,
                 inputs=["X_train", "y_train", "X_val", "y_val", "params:train"],
-                outputs=["trained_model", "training_history"],
+                outputs=["trained_model", "training_history", "training_hardware"],
                 name="train_model_node",
             ),
             Node(
