@@ -1,5 +1,6 @@
-"""benchmarks/framework_overhead.py's turns: one process runs at a time, each is charged
-its own turns, and a failure stops them all."""
+"""The benchmarks' own logic: framework_overhead.py's turns (one process runs at a time,
+each is charged its own turns, a failure stops them all) and the CPU kernels epoch_speed.py
+compares."""
 
 import importlib.util
 import subprocess
@@ -49,3 +50,36 @@ def test_a_failing_side_stops_the_others(overhead, tmp_path):
         overhead.take_turns([failing, endless], turn=0.2)
     assert error.value.returncode == 3
     assert endless.process.wait(timeout=5) == -9  # killed, not left running
+
+
+@pytest.fixture(scope="module")
+def epoch_speed():
+    path = SCRIPT.parent / "epoch_speed.py"
+    sys.path.insert(0, str(path.parent))  # it imports plain_keras beside it
+    spec = importlib.util.spec_from_file_location("epoch_speed", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    "flags, expected",
+    [
+        ({"avx2", "fma"}, ["oneDNN", "Eigen"]),
+        (
+            {"avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_bf16"},
+            ["oneDNN", "AVX512_CORE", "AVX2", "Eigen"],
+        ),
+        (set(), ["oneDNN", "Eigen"]),
+    ],
+)
+def test_epoch_speed_offers_each_lower_instruction_set_of_the_cpu(epoch_speed, flags, expected):
+    assert epoch_speed.available_kernels(frozenset(flags)) == expected
+
+
+def test_epoch_speed_sets_the_kernels_for_a_child_process(epoch_speed, monkeypatch):
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    assert epoch_speed.kernel_environment("Eigen")["TF_ENABLE_ONEDNN_OPTS"] == "0"
+    uncapped = epoch_speed.kernel_environment("oneDNN")
+    assert uncapped["TF_ENABLE_ONEDNN_OPTS"] == "1" and "ONEDNN_MAX_CPU_ISA" not in uncapped
+    assert epoch_speed.kernel_environment("AVX2")["ONEDNN_MAX_CPU_ISA"] == "AVX2"

@@ -73,21 +73,27 @@ def test_train_model_rejects_bad_parameters(small_split, override, message):
         train_model(*small_split, {**PARAMS, **override})
 
 
-def test_plot_learning_curves_draws_both_splits():
+def test_plot_learning_curves_draws_both_splits_and_the_epoch_times():
     history = pd.DataFrame(
         {
             "loss": [0.5, 0.3],
             "accuracy": [0.8, 0.9],
             "val_loss": [0.4, 0.35],
             "val_accuracy": [0.85, 0.88],
+            "epoch_seconds": [30.0, 75.0],
+            "first_step_seconds": [3.0, 48.0],
         },
         index=pd.RangeIndex(1, 3, name="epoch"),
     )
     figure = plot_learning_curves(history)
     assert isinstance(figure, Figure)
-    loss_ax, accuracy_ax = figure.axes
+    loss_ax, accuracy_ax, seconds_ax = figure.axes
     assert [line.get_label() for line in loss_ax.lines] == ["training", "validation"]
     assert accuracy_ax.lines[1].get_ydata().tolist() == [0.85, 0.88]
+    assert seconds_ax.lines[1].get_ydata().tolist() == [3.0, 48.0]
+    # A history without timings (an older run's CSV) still draws its two panels.
+    untimed = plot_learning_curves(history.drop(columns=["epoch_seconds", "first_step_seconds"]))
+    assert len(untimed.axes) == 2
 
 
 def test_training_history_becomes_one_mlflow_step_per_epoch():

@@ -72,14 +72,22 @@ def train_model(
 
 
 def plot_learning_curves(history: pd.DataFrame) -> Figure:
-    """Loss and accuracy per epoch, on the training and the validation data."""
-    figure = Figure(figsize=(10, 4), layout="constrained")
-    loss_ax, accuracy_ax = figure.subplots(1, 2)
-    for ax, metric in ((loss_ax, "loss"), (accuracy_ax, "accuracy")):
+    """Loss and accuracy per epoch, on the training and the validation data, and the
+    seconds each epoch took (with its first step: a slow start of an epoch shows there)."""
+    timed = "epoch_seconds" in history
+    figure = Figure(figsize=(15 if timed else 10, 4), layout="constrained")
+    axes = figure.subplots(1, 3 if timed else 2)
+    for ax, metric in zip(axes, ("loss", "accuracy"), strict=False):
         ax.plot(history.index, history[metric], marker="o", label="training")
         ax.plot(history.index, history[f"val_{metric}"], marker="o", label="validation")
-        ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
+    if timed:
+        axes[2].plot(history.index, history["epoch_seconds"], marker="o", label="whole epoch")
+        axes[2].plot(history.index, history["first_step_seconds"], marker="o", label="first step")
+        axes[2].set_ylabel("seconds")
+        axes[2].set_ylim(bottom=0)
+    for ax in axes:
+        ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
         ax.legend()
     figure.suptitle("Learning curves")
