@@ -164,28 +164,48 @@ def main() -> None:
     tags = hardware.describe(machine, "-")
     print(f"\nCPU: {tags['cpu']}, {os.cpu_count()} cores; flags: {tags['cpu_flags']}")
     print(
-        "| config | kernels | precision | MMAC/image | step ms | epoch s | training GFLOP/s "
-        "| matmul GFLOP/s | fraction of matmul |\n|---|---|---|---:|---:|---:|---:|---:|---:|"
+        "| config | kernels | precision | MMAC/image | step ms | epoch s | floor s | training GFLOP/s "
+        "| matmul GFLOP/s | fraction of matmul |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
     )
     for (kernel, precision, name), runs in results.items():
         if not runs:
-            print(f"| {name} | {kernel} | {precision} | | fails | | | | |")
+            print(f"| {name} | {kernel} | {precision} | | fails | | | | | |")
             continue
 
         def median(key, runs=runs):
             return statistics.median(run[key] for run in runs)
 
         train, peak = median("train_flops_per_s"), median("matmul_flops_per_s")
+        floor = 6 * median("multiply_adds") * TRAIN_IMAGES / peak  # an epoch at matmul speed
         print(
             f"| {name} | {kernel} | {precision} | {median('multiply_adds') / 1e6:.1f} "
-            f"| {median('step_s') * 1000:.0f} | {median('epoch_s'):.1f} | {train / 1e9:.0f} "
+            f"| {median('step_s') * 1000:.0f} | {median('epoch_s'):.1f} | {floor:.0f} | {train / 1e9:.0f} "
             f"| {peak / 1e9:.0f} | {train / peak:.0%} |"
         )
     macs = statistics.median(r["multiply_adds"] for runs in results.values() for r in runs)
     print(
         f"\nA training step costs ~3 x 2 x {macs / 1e6:.1f} M = {6 * macs / 1e6:.0f} MFLOP per "
-        f"image, {6 * macs * TRAIN_IMAGES / 1e12:.2f} TFLOP per epoch of {TRAIN_IMAGES:,} images."
+        f"image, {6 * macs * TRAIN_IMAGES / 1e12:.2f} TFLOP per epoch of {TRAIN_IMAGES:,} images. "
+        "floor: that epoch at the matrix product's FLOP/s."
     )
+    ghz = nominal_ghz()
+    if ghz:
+        print(
+            f"In theory, {os.cpu_count()} cores x {ghz:.2f} GHz x 32 float32 FLOP per cycle (two "
+            f"256-bit FMA units) = {os.cpu_count() * ghz * 32:.0f} GFLOP/s; AVX-512 doubles it "
+            "on CPUs with two 512-bit FMA units (most Intel Xeons), not on AMD Zen 4."
+        )
+
+
+def nominal_ghz() -> float | None:
+    """The clock /proc/cpuinfo reports (nominal on most virtual machines)."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if not cpuinfo.exists():
+        return None
+    for line in cpuinfo.read_text().splitlines():
+        if line.startswith("cpu MHz"):
+            return float(line.split(":")[1]) / 1000
+    return None
 
 
 if __name__ == "__main__":

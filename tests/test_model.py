@@ -18,7 +18,7 @@ DEFAULT_DESIGN = {
     "conv_blocks": [[32, 32], [64, 64]],
     "kernel_size": 3,
     "dense_units": 128,
-    "dropout": 0.4,
+    "dropout": 0.25,
     "learning_rate": 0.001,
     "precision": "mixed_bfloat16",
     "augmentation": {"rotation_degrees": 10, "zoom": 0.1, "shift": 0.1},
