@@ -6,7 +6,13 @@ import sys
 
 import pytest
 
-from digit_pipeline.hardware import Hardware, describe, parse_cpuinfo, resolve_precision
+from digit_pipeline.hardware import (
+    Hardware,
+    describe,
+    onednn_enabled,
+    parse_cpuinfo,
+    resolve_precision,
+)
 
 AVX2_ONLY = frozenset({"sse4_2", "avx", "avx2", "fma"})  # AMD Zen 2/3, most laptops
 AVX512 = AVX2_ONLY | {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni"}
@@ -96,3 +102,13 @@ def test_the_package_turns_onednn_on_unless_told_otherwise(preset, expected):
         [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True
     ).stdout.strip()
     assert printed == expected
+
+
+@pytest.mark.parametrize(
+    "value, expected", [(None, False), ("1", True), ("true", True), ("0", False), ("False", False)]
+)
+def test_onednn_is_on_only_when_tensorflow_is_told_so(monkeypatch, value, expected):
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    if value is not None:
+        monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", value)
+    assert onednn_enabled() is expected

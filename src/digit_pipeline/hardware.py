@@ -113,9 +113,11 @@ def parse_cpuinfo(text: str) -> tuple[str, frozenset[str]]:
 
 
 def onednn_enabled() -> bool:
-    """Whether TensorFlow uses oneDNN: ``TF_ENABLE_ONEDNN_OPTS``, which this package turns
-    on by default on x86 (``digit_pipeline/__init__.py``)."""
-    return os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1").lower() in ("1", "true")
+    """Whether TensorFlow uses oneDNN: ``TF_ENABLE_ONEDNN_OPTS``, which this package sets
+    on x86 unless the user did (``digit_pipeline/__init__.py``). Unset (other CPUs, or
+    TensorFlow imported before this package) counts as off: bfloat16 is then not trusted
+    to be native, and training stays in float32."""
+    return os.environ.get("TF_ENABLE_ONEDNN_OPTS", "0").lower() in ("1", "true")
 
 
 def detect() -> Hardware:
