@@ -64,6 +64,7 @@ def test_default_pipeline_on_an_in_memory_catalog(
         "sample_digits_plot",
         "learning_curves_plot",
         "training_metrics",
+        "training_hardware",
         "test_metrics_mlflow",
         "classification_report",
         "confusion_matrix_plot",
@@ -78,6 +79,8 @@ def test_default_pipeline_on_an_in_memory_catalog(
         and results["class_counts"]["test"].sum() == 10000
     )
     assert all(isinstance(results[name], Figure) for name in results if name.endswith("_plot"))
+    assert results["training_hardware"]["device"] == "CPU"
+    assert results["training_hardware"]["precision"] in ("float32", "mixed_bfloat16")
     assert len(results["training_metrics"]["val_loss"]) == 1  # one epoch
     accuracy = results["test_metrics_mlflow"]["test_accuracy"][0]["value"]
     assert accuracy > 0.5
