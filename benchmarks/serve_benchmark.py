@@ -2,7 +2,7 @@
 stock `mlflow.keras` flavour of the same network served the same way.
 
     python benchmarks/serve_benchmark.py [--model-uri models:/digit-classifier@champion]
-    python benchmarks/serve_benchmark.py --kernels Eigen --skip-stock   # as on an AVX2 CPU
+    python benchmarks/serve_benchmark.py --kernels AVX2 --skip-stock   # as on an AVX2 CPU
 
 Both servers run on 127.0.0.1 with `--env-manager local`, one at a time, on this machine;
 ``--kernels`` chooses TensorFlow's CPU kernels in the servers as `epoch_speed.py` does
