@@ -19,7 +19,7 @@ import yaml
 
 from digit_pipeline import hardware
 from digit_pipeline.idx import IDXDataset
-from digit_pipeline.model import build_cnn, portable_copy, training_callbacks
+from digit_pipeline.model import batches, build_cnn, portable_copy, training_callbacks
 from digit_pipeline.pipelines.preprocess.nodes import prepare_test_set, split_validation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -65,8 +65,9 @@ def main() -> None:
     keras.utils.set_random_seed(train["seed"])
     model = build_cnn(train)
     model.fit(
-        X_train, y_train, validation_data=(X_val, y_val), epochs=epochs,
-        batch_size=train["batch_size"], callbacks=training_callbacks(train), verbose=2,
+        batches(X_train, y_train, train["batch_size"], shuffle_seed=train["seed"]),
+        validation_data=batches(X_val, y_val, train["batch_size"]), epochs=epochs,
+        callbacks=training_callbacks(train), verbose=2,
     )  # fmt: skip
     model = portable_copy(model, train)  # as the pipeline's train node returns it
     training = time.perf_counter() - training_started

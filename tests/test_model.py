@@ -7,6 +7,7 @@ import pytest
 
 from digit_pipeline.model import (
     FusedBatchNormalization,
+    batches,
     build_cnn,
     multiply_adds,
     portable_copy,
@@ -81,6 +82,23 @@ def test_training_keeps_the_best_epoch_and_stops_early_only_when_asked():
     # No patience: never stops before the last epoch, still restores the best one.
     _, stopping, _ = training_callbacks({**schedule, "early_stopping_patience": None})
     assert stopping.patience >= 18 and stopping.restore_best_weights
+
+
+def test_batches_cover_every_image_once_per_epoch_in_a_new_order():
+    images = np.arange(10, dtype="float32").reshape(10, 1, 1, 1)
+    labels = np.arange(10)
+    dataset = batches(images, labels, 4, shuffle_seed=0)
+    epochs = [np.concatenate([y for _, y in dataset.as_numpy_iterator()]) for _ in range(2)]
+    assert [len(y) for _, y in dataset.as_numpy_iterator()] == [4, 4, 2]
+    for order in epochs:
+        assert sorted(order) == list(range(10))
+    # Each image stays with its own label.
+    assert all((x.ravel() == y).all() for x, y in dataset.as_numpy_iterator())
+    assert list(epochs[0]) != list(epochs[1]) != list(range(10))
+    # Unshuffled (validation): in order. Autotuning off (its threads stalled epoch starts).
+    in_order = batches(images, labels, 4)
+    assert list(np.concatenate([y for _, y in in_order.as_numpy_iterator()])) == list(range(10))
+    assert in_order.options().autotune.enabled is False
 
 
 @pytest.mark.parametrize("dtype", ["float32", "mixed_bfloat16"])

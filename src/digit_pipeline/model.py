@@ -5,6 +5,7 @@ import time
 from typing import Any
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import layers
 
@@ -180,6 +181,25 @@ def augmentation_layers(params: dict[str, float], seed: int) -> keras.Layer:
     if not augmentations:
         return layers.Identity(name="augmentation")
     return keras.Sequential(augmentations, name="augmentation")
+
+
+def batches(
+    images: np.ndarray, labels: np.ndarray, batch_size: int, *, shuffle_seed: int | None = None
+) -> tf.data.Dataset:
+    """The images and labels as a ``tf.data`` pipeline of batches for ``fit``, reshuffled
+    every epoch when given a ``shuffle_seed``.
+
+    tf.data's autotuning is off: with it on (as in the pipeline Keras builds from NumPy
+    arrays) each epoch could start only after a wait of up to a minute, at no CPU, for the
+    previous epoch's tuned threads to stop. A prefetch of one batch is all that in-memory
+    arrays need.
+    """
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+    if shuffle_seed is not None:
+        dataset = dataset.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return dataset.batch(batch_size).prefetch(1).with_options(options)
 
 
 def training_callbacks(params: dict[str, Any]) -> list[keras.callbacks.Callback]:

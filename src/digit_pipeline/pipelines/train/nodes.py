@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from digit_pipeline import hardware
-from digit_pipeline.model import build_cnn, portable_copy, training_callbacks
+from digit_pipeline.model import batches, build_cnn, portable_copy, training_callbacks
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +57,9 @@ def train_model(
     model.summary(print_fn=lambda line, *args, **kwargs: logger.info(line))
 
     history = model.fit(
-        X_train,
-        y_train,
-        validation_data=(X_val, y_val),
+        batches(X_train, y_train, params["batch_size"], shuffle_seed=params["seed"]),
+        validation_data=batches(X_val, y_val, params["batch_size"]),
         epochs=params["epochs"],
-        batch_size=params["batch_size"],
         callbacks=training_callbacks(params),
         verbose=params["verbose"],
     )
