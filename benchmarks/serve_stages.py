@@ -73,7 +73,9 @@ def main() -> None:
 
     tags = describe(detect(), "-")
     print(f"CPU: {tags['cpu']}; flags: {tags['cpu_flags']}; oneDNN: {tags['onednn']}")
-    print(f"{args.batch} pixels items ({len(body) / 1e6:.1f} MB of JSON), median of {args.repeats}:")
+    print(
+        f"{args.batch} pixels items ({len(body) / 1e6:.1f} MB of JSON), median of {args.repeats}:"
+    )
     for name, values in seconds.items():
         print(f"  {name:48s} {1000 * statistics.median(values):6.0f} ms")
     whole = statistics.median(seconds["the whole request (scoring_server.invocations)"])
