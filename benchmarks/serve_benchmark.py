@@ -74,6 +74,16 @@ def throughput(connection, body: bytes, batch: int, repeats: int) -> float:
     return batch / statistics.median(post(connection, body) for _ in range(repeats))
 
 
+def test_digits() -> np.ndarray:
+    """MNIST's 10,000 test digits, (N, 28, 28) uint8."""
+    return parse_idx(TEST_IMAGES.read_bytes(), TEST_IMAGES.name)
+
+
+def pixels_request(digits: np.ndarray) -> bytes:
+    """The JSON body of one request with a `pixels` item per digit."""
+    return json.dumps({"inputs": [{"pixels": digit.tolist()} for digit in digits]}).encode()
+
+
 def drawing_png(digit: np.ndarray) -> bytes:
     """A digit as a user would draw it: dark ink on a white 280x280 canvas, off-centre."""
     canvas = Image.new("L", (280, 280), 255)
@@ -96,15 +106,13 @@ def main() -> None:
     args = parser.parse_args()
     env = kernel_environment(args.kernels) if args.kernels else None
 
-    images = parse_idx(TEST_IMAGES.read_bytes(), TEST_IMAGES.name)
+    images = test_digits()
     image_item = {"image": base64.b64encode(drawing_png(images[0])).decode()}
     single = {
         "image": json.dumps({"inputs": [image_item]}).encode(),
-        "pixels": json.dumps({"inputs": [{"pixels": images[0].tolist()}]}).encode(),
+        "pixels": pixels_request(images[:1]),
     }
-    batch_pixels = json.dumps(
-        {"inputs": [{"pixels": d.tolist()} for d in images[: args.batch]]}
-    ).encode()
+    batch_pixels = pixels_request(images[: args.batch])
 
     def as_tensors(n):
         return json.dumps({"inputs": (images[:n, :, :, None] / 255.0).tolist()}).encode()

@@ -14,18 +14,14 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import statistics
 import time
-from pathlib import Path
 
 from mlflow.pyfunc import scoring_server
+from serve_benchmark import pixels_request, test_digits
 
 from digit_pipeline.hardware import describe, detect
-from digit_pipeline.idx import parse_idx
 from digit_pipeline.serving import parse_item
-
-TEST_IMAGES = Path(__file__).resolve().parents[1] / "data/01_raw/mnist/t10k-images-idx3-ubyte.gz"
 
 
 def main() -> None:
@@ -35,8 +31,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
 
-    images = parse_idx(TEST_IMAGES.read_bytes(), TEST_IMAGES.name)[: args.batch]
-    body = json.dumps({"inputs": [{"pixels": digit.tolist()} for digit in images]}).encode()
+    body = pixels_request(test_digits()[: args.batch])
     model = scoring_server.load_model_with_mlflow_config(args.model_uri)
     reader = model.unwrap_python_model().reader
     schema = model.metadata.get_input_schema()
