@@ -66,8 +66,8 @@ def main() -> None:
     model = build_cnn(train)
     model.fit(
         batches(X_train, y_train, train["batch_size"], shuffle_seed=train["seed"]),
-        validation_data=batches(X_val, y_val, train["batch_size"]), epochs=epochs,
-        callbacks=training_callbacks(train), verbose=2,
+        validation_data=batches(X_val, y_val, train["batch_size"]), shuffle=False,
+        epochs=epochs, callbacks=training_callbacks(train), verbose=2,
     )  # fmt: skip
     model = portable_copy(model, train)  # as the pipeline's train node returns it
     training = time.perf_counter() - training_started

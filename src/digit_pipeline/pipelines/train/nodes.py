@@ -59,6 +59,7 @@ def train_model(
     history = model.fit(
         batches(X_train, y_train, params["batch_size"], shuffle_seed=params["seed"]),
         validation_data=batches(X_val, y_val, params["batch_size"]),
+        shuffle=False,  # `batches` reshuffles every epoch; Keras would warn it cannot
         epochs=params["epochs"],
         callbacks=training_callbacks(params),
         verbose=params["verbose"],
