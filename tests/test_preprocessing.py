@@ -6,6 +6,7 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
+from scipy import ndimage
 
 from digit_pipeline.preprocessing import (
     MAX_IMAGE_BYTES,
@@ -14,6 +15,7 @@ from digit_pipeline.preprocessing import (
     prepare_grayscale,
     prepare_image,
     prepare_whole_digit,
+    resize_bilinear,
     to_model_input,
 )
 
@@ -214,6 +216,18 @@ def test_truncated_and_unsupported_files(mnist_test):
     Image.fromarray(mnist_test[0][0]).save(buffer, "TIFF")
     with pytest.raises(ImageError, match="unsupported image format TIFF"):
         prepare_image(buffer.getvalue())
+
+
+@pytest.mark.parametrize(
+    "small, shape", [((70, 70), (280, 280)), ((71, 100), (281, 397)), ((91, 69), (1000, 750))]
+)
+def test_resize_bilinear_matches_scipys_linear_zoom(small, shape):
+    image = ndimage.uniform_filter(np.random.default_rng(0).random(small), size=5)
+    zoom = (shape[0] / small[0], shape[1] / small[1])
+    expected = ndimage.zoom(image, zoom, order=1, mode="nearest", grid_mode=True)
+    np.testing.assert_allclose(
+        resize_bilinear(image, shape), expected[: shape[0], : shape[1]], atol=1e-6
+    )
 
 
 def test_otsu_threshold_separates_two_levels():
