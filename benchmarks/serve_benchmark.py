@@ -31,15 +31,13 @@ import numpy as np
 from PIL import Image
 
 from digit_pipeline.hardware import describe, detect
-from digit_pipeline.idx import parse_idx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from epoch_speed import kernel_environment  # noqa: E402
+from plain_keras import read_mnist  # noqa: E402
 
 from tests.support import mlflow_models_serve  # noqa: E402  (the tests' server helper)
-
-TEST_IMAGES = ROOT / "data" / "01_raw" / "mnist" / "t10k-images-idx3-ubyte.gz"
 
 
 @contextmanager
@@ -76,7 +74,7 @@ def throughput(connection, body: bytes, batch: int, repeats: int) -> float:
 
 def test_digits() -> np.ndarray:
     """MNIST's 10,000 test digits, (N, 28, 28) uint8."""
-    return parse_idx(TEST_IMAGES.read_bytes(), TEST_IMAGES.name)
+    return read_mnist("t10k-images-idx3-ubyte")
 
 
 def pixels_request(digits: np.ndarray) -> bytes:
