@@ -6,17 +6,19 @@ import http.client
 import io
 import os
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 
 def free_port() -> int:
@@ -131,3 +133,68 @@ def enlarge(digit: np.ndarray, size: int) -> np.ndarray:
     return np.asarray(
         Image.fromarray(digit).resize((size, size), Image.Resampling.BILINEAR), dtype=np.float64
     )
+
+
+def listening_pid(port: int) -> int:
+    """The process that listens on 127.0.0.1:port (a server's worker, not its launcher)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[1].endswith(f":{port:04X}") and fields[3] == "0A":  # 0A: LISTEN
+                inodes.add(fields[9])
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            for fd in fd_dir.iterdir():
+                if fd.readlink().name.removeprefix("socket:[").removesuffix("]") in inodes:
+                    return int(fd_dir.parent.name)
+        except OSError:  # a process that ended, or one we may not look into
+            continue
+    raise LookupError(f"no process listens on port {port}")
+
+
+def memory_mb(pid: int) -> dict[str, float]:
+    """A process's resident memory now (``rss``) and at its highest so far (``peak``), in MB."""
+    status = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return {
+        "rss": int(status["VmRSS"].split()[0]) / 1024,
+        "peak": int(status["VmHWM"].split()[0]) / 1024,
+    }
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG's signature and IHDR (8-bit grayscale): what Pillow reads when it opens one."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
+
+
+def hostile_images() -> dict[str, bytes]:
+    """Small files that cost a careless reader dearly, as an attacker would send them."""
+    bar = Image.new("L", (640, 20), 255)
+    bar.paste(0, (0, 9, 640, 11))  # a thin line: hundreds of "touching digits"
+    end = png_chunk(b"IEND", b"")
+    return {
+        "thin bar": encode(np.asarray(bar)),
+        "decompression bomb": png_header(20_000, 20_000)
+        + png_chunk(b"IDAT", zlib.compress(b""))
+        + end,
+        "text bomb": png_header(10, 10)
+        + png_chunk(b"zTXt", b"k\x00\x00" + zlib.compress(b"a" * 200_000_000))
+        + end,
+        "truncated header": png_header(10, 10)[:20],
+    }
+
+
+def worst_image() -> bytes:
+    """As many pixels as the limit allows (40 MP of RGBA) in a ~190 KB PNG: one stroke."""
+    image = Image.new("RGBA", (6324, 6324), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line([(1000, 1000), (5000, 5000)], fill=(0, 0, 0, 255), width=200)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()

@@ -5,7 +5,9 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image, ImageDraw
 from scipy import ndimage
 
 from digit_pipeline.preprocessing import (
@@ -19,7 +21,7 @@ from digit_pipeline.preprocessing import (
     to_model_input,
 )
 
-from .support import encode, enlarge
+from .support import encode, enlarge, hostile_images, worst_image
 
 SAMPLES = 60  # real test digits per variant
 
@@ -206,6 +208,74 @@ def test_too_many_pixels_is_refused_before_decoding():
     Image.new("1", (8000, 6000)).save(buffer, "PNG")  # a few kB on disk, 48 megapixels
     with pytest.raises(ImageError, match=r"8000x6000 pixels, more than the limit"):
         prepare_image(buffer.getvalue())
+
+
+HOSTILE = {
+    "thin bar": "more than 100 digits in one image",
+    "decompression bomb": "the image declares more pixels than the limit of 40000000",
+    "text bomb": "not an image",
+    "truncated header": "not an image",
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_files_get_clear_errors(name):
+    with pytest.raises(ImageError, match=HOSTILE[name]):
+        prepare_image(hostile_images()[name])
+
+
+def test_a_50_megapixel_jpeg_is_decoded_at_a_reduced_size(mnist_test):
+    """Phone cameras take 50 MP photos: JPEG decodes them at 1/8 scale, within the limit."""
+    digit = mnist_test[0][0]
+    page = np.full((6120, 8160), 255, dtype=np.uint8)
+    page[2000:4000, 3000:5000] = 255 - enlarge(digit, 2000)
+    ((x, y, _, _),) = prepare_image(encode(page, "JPEG", quality=80)).boxes
+    rows, columns = np.flatnonzero(digit.max(axis=1) > 127), np.flatnonzero(digit.max(axis=0) > 127)
+    scale = 2000 / 28
+    assert abs(x - (3000 + columns[0] * scale)) < 1.5 * scale
+    assert abs(y - (2000 + rows[0] * scale)) < 1.5 * scale
+
+
+def test_transparent_drawing_at_the_pixel_limit_reads_as_when_small():
+    """A 40 MP transparent canvas is reduced right after decoding, alpha and all: its
+    stroke is framed as the same stroke drawn at a working size."""
+    big = prepare_image(worst_image()).digit
+    small = Image.new("RGBA", (632, 632), (0, 0, 0, 0))
+    ImageDraw.Draw(small).line([(100, 100), (500, 500)], fill=(0, 0, 0, 255), width=20)
+    assert correlation(big, prepare_image(encode_rgba(small)).digit) > 0.97
+
+
+def encode_rgba(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+VALID_FILES = {
+    "png": encode(255 - enlarge(np.eye(28) * 255, 84)),
+    "jpeg": encode(255 - enlarge(np.eye(28) * 255, 84), "JPEG"),
+    "gif": encode(255 - enlarge(np.eye(28) * 255, 56), "GIF"),
+    "webp": encode(255 - enlarge(np.eye(28) * 255, 56), "WEBP"),
+}
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.sampled_from(sorted(VALID_FILES)),
+    edits=st.lists(st.tuples(st.floats(0, 1), st.binary(min_size=0, max_size=8)), max_size=6),
+    cut=st.floats(0.05, 1),
+)
+def test_fuzzed_files_are_read_or_refused_with_an_image_error(name, edits, cut):
+    """Real files with bytes overwritten, inserted and cut off: prepare_image reads them or
+    raises ImageError, never anything else."""
+    data = bytearray(VALID_FILES[name])
+    for where, patch in edits:
+        at = int(where * len(data))
+        data[at : at + len(patch) // 2] = patch  # overwrites some bytes, inserts others
+    try:
+        prepare_image(bytes(data[: max(1, int(cut * len(data)))]))
+    except ImageError:
+        pass
 
 
 def test_truncated_and_unsupported_files(mnist_test):

@@ -5,17 +5,28 @@ import base64
 import json
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import mlflow
 import numpy as np
 import pytest
 
+from digit_pipeline import serving
 from digit_pipeline.preprocessing import MAX_IMAGE_BYTES
-from digit_pipeline.serving import DigitReader, InvalidInput, parse_item
+from digit_pipeline.serving import Busy, DigitReader, InvalidInput, parse_item, parse_request
 
 from .conftest import tracking_uri
-from .support import encode, enlarge, mlflow_models_serve
+from .support import (
+    encode,
+    enlarge,
+    hostile_images,
+    listening_pid,
+    memory_mb,
+    mlflow_models_serve,
+    worst_image,
+)
+from .test_preprocessing import HOSTILE
 
 
 def png_base64(pixels: np.ndarray) -> str:
@@ -57,6 +68,18 @@ BAD_ITEMS = {
     ),
     "unknown field": ({"img": ""}, "unknown field(s) ['img']"),
     "not an object": ("a string", 'expected an object with "image" or "pixels", got str'),
+    "booleans": (
+        {"pixels": [[True] + [0] * 27] + [[0] * 28] * 27},
+        "pixels must be numbers, got bool",
+    ),
+    "huge integer": (
+        {"pixels": [[10**400] + [0] * 27] + [[0] * 28] * 27},
+        "pixels must lie in 0-255",
+    ),
+    **{
+        name: ({"image": base64.b64encode(data).decode()}, f"inputs[0]: {HOSTILE[name]}")
+        for name, data in hostile_images().items()
+    },
 }
 
 
@@ -76,6 +99,23 @@ def test_invalid_input_keeps_its_short_message():
     )
     assert json.loads(error.serialize_as_json())["message"] == "inputs[3]: pixels must be numbers"
     assert error.get_http_status_code() == 400
+
+
+def test_a_request_is_limited_in_items_pixels_and_digits(monkeypatch):
+    with pytest.raises(InvalidInput, match="inputs must be a list of items, got dict"):
+        parse_request({"pixels": PIXELS})
+    with pytest.raises(InvalidInput, match="at most 10000 items per request, got 10001"):
+        parse_request([{"pixels": PIXELS}] * 10_001)
+    one_digit = {"image": png_base64(np.pad(np.full((40, 20), 0), 30, constant_values=255))}
+    monkeypatch.setattr(serving, "MAX_REQUEST_PIXELS", 3 * 100 * 80)  # three such images
+    assert len(parse_request([one_digit] * 3)) == 3
+    with pytest.raises(
+        InvalidInput, match=r"inputs\[3\]: the request's images hold more than 24000"
+    ):
+        parse_request([one_digit] * 4)
+    monkeypatch.setattr(serving, "MAX_REQUEST_DIGITS", 2)
+    with pytest.raises(InvalidInput, match=r"inputs\[2\]: the request holds more than 2 digits"):
+        parse_request([{"pixels": PIXELS}] * 3)
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +181,29 @@ def test_each_distinct_digit_goes_through_the_cnn_once(champion, mnist_test):
         np.testing.assert_allclose(alone["probabilities"], answer["probabilities"], atol=1e-5)
 
 
+def test_the_cnn_reads_a_large_request_in_bounded_batches(champion, mnist_test, monkeypatch):
+    reader = champion[0].unwrap_python_model().reader
+    digits = list(mnist_test[0][:25] / 255.0)
+    whole = reader.probabilities(digits)
+    monkeypatch.setattr(serving, "CNN_BATCH", 7)
+    np.testing.assert_allclose(reader.probabilities(digits), whole, atol=1e-5)
+
+
+def test_a_request_that_waits_too_long_for_its_turn_gets_busy(champion, monkeypatch):
+    model = champion[0].unwrap_python_model()
+    monkeypatch.setattr(serving, "MAX_WAIT_SECONDS", 0.1)
+    for _ in range(serving.MAX_CONCURRENT_REQUESTS):
+        model.turns.acquire()
+    try:
+        with pytest.raises(Busy) as error:
+            model.predict(None, [{"pixels": PIXELS}])
+        assert error.value.get_http_status_code() == 503
+    finally:
+        for _ in range(serving.MAX_CONCURRENT_REQUESTS):
+            model.turns.release()
+    assert len(model.predict(None, [{"pixels": PIXELS}])) == 1
+
+
 @pytest.fixture(scope="module")
 def server(champion):
     """`mlflow models serve -m models:/digit-classifier@champion --env-manager local`."""
@@ -190,9 +253,28 @@ def test_served_model_rejects_bad_input_with_400_and_keeps_answering(server):
         status, body = post(server, {"inputs": [{"pixels": PIXELS}, item]})
         assert status == 400, name
         assert message.replace("inputs[0]", "inputs[1]") in body["message"], name
-        assert len(body["message"]) < 200, name
+        assert len(body["message"]) < 200 and "stack_trace" not in body, name
     for body in (b"this is not JSON", {"instances": [1, 2]}, {"inputs": {"pixels": PIXELS}}):
         status, _ = post(server, body)
         assert status == 400, body
     status, body = post(server, {"inputs": [{"pixels": PIXELS}]})
     assert status == 200 and len(body["predictions"]) == 1
+
+
+def test_one_small_request_of_many_crops_does_not_kill_the_server(server):
+    """150 copies of a 136-byte PNG of a thin bar once made 48,150 digits for one model
+    call, and TensorFlow aborted the server."""
+    bar = base64.b64encode(hostile_images()["thin bar"]).decode()
+    status, body = post(server, {"inputs": [{"image": bar}] * 150})
+    assert status == 400 and body["message"] == "inputs[0]: more than 100 digits in one image"
+    assert post(server, {"inputs": [{"pixels": PIXELS}]})[0] == 200
+
+
+def test_eight_concurrent_worst_uploads_stay_within_memory(server):
+    """Eight clients at once, each with a 40 MP image (the pixel limit): all are read, and
+    the server stays under 2 GB."""
+    body = json.dumps({"inputs": [{"image": base64.b64encode(worst_image()).decode()}]}).encode()
+    with ThreadPoolExecutor(8) as clients:
+        statuses = [status for status, _ in clients.map(lambda _: post(server, body), range(8))]
+    assert statuses == [200] * 8
+    assert memory_mb(listening_pid(int(server.rsplit(":", 1)[1])))["peak"] < 2_000

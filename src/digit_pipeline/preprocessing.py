@@ -15,10 +15,12 @@ and cut it into one crop per digit, left to right (``segment_digits``), framed t
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 from scipy import ndimage
 
 IMAGE_SIZE = 28
@@ -30,8 +32,10 @@ CENTRE_OF_MASS = (14.0, 14.0)
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
 IMAGE_FORMATS = {"PNG", "JPEG", "MPO", "BMP", "GIF", "WEBP"}
-# Larger images are reduced to this longest side before anything else: plenty for digits.
+# Larger images are reduced to this longest side right after decoding: plenty for digits.
 WORKING_SIZE = 640
+# More would be a page of text or a pattern, not a line of digits; it bounds the work.
+MAX_DIGITS_PER_IMAGE = 100
 EXIF_ORIENTATION = 0x0112
 
 
@@ -86,7 +90,12 @@ def prepare_image(data: bytes) -> PreparedImage:
     Raises:
         ImageError: Empty, too large, not an image, corrupt, or no ink to be found.
     """
-    return prepare_grayscale(*decode_image(data))
+    return prepare_opened(*open_image(data))
+
+
+def prepare_opened(image: Image.Image, upright_width: int) -> PreparedImage:
+    """``prepare_image`` of a file that ``open_image`` has checked: decodes it now."""
+    return prepare_grayscale(*_decode(image, upright_width))
 
 
 def prepare_grayscale(gray: np.ndarray, scale: float = 1.0) -> PreparedImage:
@@ -128,14 +137,34 @@ def _frame_whole(ink: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> np.
     return frame_digit(ink[top:bottom, left:right])
 
 
-def decode_image(data: bytes) -> tuple[np.ndarray, float]:
-    """Decode an image file to grayscale in [0, 1], reduced to ``WORKING_SIZE`` at most.
+def _decode(image: Image.Image, upright_width: int) -> tuple[np.ndarray, float]:
+    """Decode an opened image to grayscale in [0, 1], reduced to ``WORKING_SIZE`` at most.
 
-    Transparent parts (a drawing on a transparent canvas) are laid on a background that
-    contrasts with the opaque strokes. Phone photos are turned upright (EXIF).
+    The image is reduced right after decoding, so that the rest of the work is small
+    whatever the file's size. Transparent parts (a drawing on a transparent canvas) are laid
+    on a background that contrasts with the opaque strokes. Phone photos are turned
+    upright (EXIF).
 
     Returns:
         The grayscale image (H, W) float32, and the factor from original to working size.
+    """
+    with _image_errors("the image is corrupt or truncated ({error})"):
+        gray = _flatten_to_gray(ImageOps.exif_transpose(_to_working_size(image)))
+    return np.asarray(gray, dtype=np.float32) / 255.0, gray.size[0] / upright_width
+
+
+def open_image(data: bytes) -> tuple[Image.Image, int]:
+    """Check an image file against the limits, without decoding its pixels yet.
+
+    JPEG files are set to decode at a reduced size (a power of two, down to
+    ``WORKING_SIZE``): ``image.size`` is what decoding will produce, and the pixel limit
+    applies to it.
+
+    Returns:
+        The opened image, and the width of the original image once upright (EXIF).
+
+    Raises:
+        ImageError: Empty, too large, not an image, or an unsupported format.
     """
     if not data:
         raise ImageError("the image is empty (0 bytes)")
@@ -143,37 +172,55 @@ def decode_image(data: bytes) -> tuple[np.ndarray, float]:
         raise ImageError(
             f"the image has {len(data)} bytes, more than the limit of {MAX_IMAGE_BYTES}"
         )
-    try:
+    with _image_errors("not an image: expected a PNG, JPEG, BMP, GIF or WebP file"):
         image = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError) as error:
-        raise ImageError("not an image: expected a PNG, JPEG, BMP, GIF or WebP file") from error
     if image.format not in IMAGE_FORMATS:
         raise ImageError(
             f"unsupported image format {image.format}: use PNG, JPEG, BMP, GIF or WebP"
         )
     width, height = image.size
-    if width * height > MAX_IMAGE_PIXELS:
+    if width == 0 or height == 0:
+        raise ImageError("the image has no pixels")
+    with _image_errors("the image is corrupt or truncated ({error})"):
+        orientation = image.getexif().get(EXIF_ORIENTATION, 1)
+    upright_width = height if orientation in (5, 6, 7, 8) else width  # 5-8 swap the axes
+    image.draft("RGB", (WORKING_SIZE, WORKING_SIZE))  # JPEG: decode at reduced size
+    if image.width * image.height > MAX_IMAGE_PIXELS:
         raise ImageError(
             f"the image has {width}x{height} pixels, more than the limit of {MAX_IMAGE_PIXELS}"
         )
-    if width == 0 or height == 0:
-        raise ImageError("the image has no pixels")
+    return image, upright_width
+
+
+@contextmanager
+def _image_errors(message: str) -> Iterator[None]:
+    """Turn whatever Pillow raises on bad data (its plugins raise many kinds: OSError,
+    ValueError, SyntaxError, struct.error...) into an ImageError with ``message``."""
     try:
-        orientation = image.getexif().get(EXIF_ORIENTATION, 1)
-        image.draft("RGB", (WORKING_SIZE, WORKING_SIZE))  # JPEG: decode at reduced size
-        image = ImageOps.exif_transpose(image)
-        gray = _flatten_to_gray(image)
-    except (OSError, ValueError, SyntaxError) as error:
-        raise ImageError(f"the image is corrupt or truncated ({error})") from error
-    if max(gray.size) > WORKING_SIZE:
-        gray.thumbnail((WORKING_SIZE, WORKING_SIZE), Image.Resampling.BOX)
-    # Boxes are given in the upright image: EXIF orientations 5 to 8 swap the axes.
-    upright_width = height if orientation in (5, 6, 7, 8) else width
-    return np.asarray(gray, dtype=np.float32) / 255.0, gray.size[0] / upright_width
+        yield
+    except (ImageError, MemoryError):
+        raise
+    except Image.DecompressionBombError as error:
+        raise ImageError(
+            f"the image declares more pixels than the limit of {MAX_IMAGE_PIXELS}"
+        ) from error
+    except Exception as error:
+        raise ImageError(message.format(error=error)) from error
+
+
+def _to_working_size(image: Image.Image) -> Image.Image:
+    """Decode and reduce to ``WORKING_SIZE`` at most, keeping transparency."""
+    if "A" in image.getbands() or "transparency" in image.info:
+        image = image.convert("LA" if image.mode in ("L", "LA") else "RGBA")
+    elif image.mode not in ("L", "RGB"):
+        image = image.convert("RGB" if image.mode == "P" or len(image.getbands()) > 1 else "L")
+    if max(image.size) > WORKING_SIZE:
+        image.thumbnail((WORKING_SIZE, WORKING_SIZE), Image.Resampling.BOX)
+    return image
 
 
 def _flatten_to_gray(image: Image.Image) -> Image.Image:
-    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+    if image.mode in ("RGBA", "LA"):
         rgba = image.convert("RGBA")
         alpha = np.asarray(rgba.getchannel("A"))
         if alpha.min() < 255:
@@ -286,6 +333,9 @@ def segment_digits(ink: np.ndarray) -> list[tuple[int, int, int, int]]:
     broken stroke) are merged into one digit; pieces much shorter than the tallest digit
     (the bar of a 5, a speck) join the digit beside them, or are dropped when far from any;
     a component much wider than tall (digits that touch) is cut at the columns of least ink.
+
+    Raises:
+        ImageError: No ink, or more than ``MAX_DIGITS_PER_IMAGE`` digits.
     """
     mask = ink > 0.5
     labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
@@ -298,8 +348,13 @@ def segment_digits(ink: np.ndarray) -> list[tuple[int, int, int, int]]:
         for s, area in zip(slices, areas, strict=True)
         if area >= 0.02 * areas.max()
     ]
+    too_many = ImageError(f"more than {MAX_DIGITS_PER_IMAGE} digits in one image")
+    if len(boxes) > 2 * MAX_DIGITS_PER_IMAGE:  # a digit is at most a few marks
+        raise too_many
     boxes = _attach_fragments(_merge_overlapping_columns(sorted(boxes)))
     split = [part for box in boxes for part in _split_touching(box, ink)]
+    if len(split) > MAX_DIGITS_PER_IMAGE:
+        raise too_many
     return [(x0, y0, x1 - x0, y1 - y0) for x0, y0, x1, y1 in split]
 
 
