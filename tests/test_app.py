@@ -5,17 +5,33 @@ import base64
 import io
 import os
 import re
+import select
+import socket
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
 import requests
 from PIL import Image
 
-from digit_pipeline.app import MAX_UPLOAD_BYTES
+from digit_pipeline.app import MAX_PENDING_UPLOADS, MAX_UPLOAD_BYTES
 
 from .conftest import tracking_uri
-from .support import CHROMIUM, CHROMIUM_ARGS, digit_pipeline_app, draw, encode, enlarge
+from .support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    digit_pipeline_app,
+    draw,
+    encode,
+    enlarge,
+    hostile_images,
+    listening_pid,
+    memory_mb,
+    worst_image,
+)
+from .test_preprocessing import HOSTILE
 
 STATIC = Path(__file__).resolve().parents[1] / "src" / "digit_pipeline" / "static"
 
@@ -80,6 +96,72 @@ def test_api_rejects_bad_uploads(app_url, content, status, message):
     assert response.status_code == status
     assert message in response.json()["detail"]
     assert requests.get(f"{app_url}/api/model", timeout=10).status_code == 200  # still up
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_api_answers_hostile_files_with_400(app_url, name):
+    response = predict(app_url, hostile_images()[name])
+    assert response.status_code == 400 and HOSTILE[name] in response.json()["detail"]
+
+
+def test_an_upload_without_length_is_cut_off_as_it_streams(app_url):
+    """A chunked body of unknown length is refused once past the limit, not read whole."""
+    address = urlsplit(app_url)
+    with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+            b"Content-Type: multipart/form-data; boundary=x\r\n\r\n"
+        )
+        chunk, sent = os.urandom(1 << 20), 0
+        while sent < 1 << 30 and not select.select([sock], [], [], 0)[0]:  # up to 1 GB
+            try:
+                sock.sendall(b"%x\r\n%b\r\n" % (len(chunk), chunk))
+            except OSError:  # the server closed the connection
+                break
+            sent += len(chunk)
+        answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 413")
+    assert sent < 2 * MAX_UPLOAD_BYTES
+
+
+def test_concurrent_worst_uploads_stay_within_memory_or_are_told_to_retry(app_url):
+    """More clients than the server takes at once, each with a 40 MP image (the pixel
+    limit): those it takes are read, the others get 503 and Retry-After at once, and the
+    server stays under 2 GB."""
+    clients = MAX_PENDING_UPLOADS + 8
+    image = worst_image()
+    with ThreadPoolExecutor(clients) as pool:
+        answers = list(pool.map(lambda _: predict(app_url, image), range(clients)))
+    statuses = sorted(answer.status_code for answer in answers)
+    assert set(statuses) == {200, 503} and statuses.count(200) >= MAX_PENDING_UPLOADS - 2
+    assert all(a.headers["Retry-After"] == "2" for a in answers if a.status_code == 503)
+    assert memory_mb(listening_pid(urlsplit(app_url).port))["peak"] < 2_000
+
+
+def test_requests_to_other_hosts_and_posts_from_other_origins_are_refused(app_url):
+    digit = encode(255 - enlarge(np.eye(28) * 255, 84))
+    assert (
+        requests.get(app_url, headers={"Host": "attacker.example"}, timeout=10).status_code == 400
+    )
+    for headers in ({"Origin": "http://attacker.example"}, {"Sec-Fetch-Site": "cross-site"}):
+        response = requests.post(
+            f"{app_url}/api/predict", files={"file": ("a.png", digit)}, headers=headers, timeout=60
+        )
+        assert response.status_code == 403, headers
+    same_origin = {"Origin": app_url, "Sec-Fetch-Site": "same-origin"}
+    response = requests.post(
+        f"{app_url}/api/predict", files={"file": ("a.png", digit)}, headers=same_origin, timeout=60
+    )
+    assert response.status_code == 200
+
+
+def test_openapi_describes_the_upload_and_its_errors(app_url):
+    operation = requests.get(f"{app_url}/openapi.json", timeout=10).json()["paths"]["/api/predict"]
+    form = operation["post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert form["required"] == ["file"] and form["properties"]["file"]["format"] == "binary"
+    assert {"200", "400", "403", "413", "503"} <= set(operation["post"]["responses"])
+    reading = operation["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert reading == {"$ref": "#/components/schemas/Reading"}
 
 
 def test_api_needs_a_file_field(app_url):

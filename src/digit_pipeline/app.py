@@ -1,39 +1,55 @@
 """The GUI's server: one page to draw or upload digits, and a small JSON API.
 
     digit-pipeline app [--host 127.0.0.1] [--port 8000] [--model-uri models:/digit-classifier@champion]
+                       [--allowed-host NAME ...]
 
 ``GET /`` the page (``static/``, no build step, nothing from the internet);
 ``GET /api/model`` which model answers; ``POST /api/predict`` with a multipart field
 ``file`` answers the served model's fields (``digit, confidence, probabilities, digits,
 boxes``) plus ``input_image``, the 28x28 image the CNN read, as a PNG data URL.
 The model is loaded once, at start; the preprocessing is the project's one module.
+
+Hardened for a hostile network: requests must name an allowed host, a POST from a page
+of another origin is refused (403), an upload is cut off at ``MAX_UPLOAD_BYTES`` as it
+streams (413), and at most ``MAX_PENDING_UPLOADS`` are in hand at once (503).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import mlflow
 import numpy as np
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from mlflow import MlflowClient
 from PIL import Image
+from pydantic import BaseModel
 from starlette.datastructures import UploadFile
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from digit_pipeline.predict import reader_of
 from digit_pipeline.preprocessing import MAX_IMAGE_BYTES, ImageError, prepare_image
-from digit_pipeline.serving import DigitReader
+from digit_pipeline.serving import MAX_CONCURRENT_REQUESTS, DigitReader
 
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_UPLOAD_BYTES = MAX_IMAGE_BYTES
 # Room for the multipart envelope around the file.
 _MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 64 * 1024
+# Uploads in hand at once (reading or waiting their turn); more get 503 and Retry-After.
+MAX_PENDING_UPLOADS = 16
+RETRY_AFTER_SECONDS = 2
+# The names this server answers to, unless told more (`digit-pipeline app --allowed-host`).
+LOCAL_HOSTS = ["127.0.0.1", "localhost"]
 
 
 def load_model(model_uri: str) -> tuple[DigitReader, dict[str, Any]]:
@@ -73,10 +89,86 @@ def png_data_url(digit: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def create_app(reader: DigitReader, model: dict[str, Any]) -> FastAPI:
-    """The FastAPI application around a loaded model."""
+class Reading(BaseModel):
+    """What ``POST /api/predict`` answers: the served model's fields, and the image it read."""
+
+    digit: int
+    confidence: float
+    probabilities: list[float]
+    digits: str
+    boxes: list[list[int]]
+    input_image: str
+
+
+class Error(BaseModel):
+    detail: str
+
+
+UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        }
+    },
+}
+ERRORS = {
+    400: {"model": Error, "description": "Not a multipart upload, or not a readable image"},
+    403: {"model": Error, "description": "A POST from another origin"},
+    413: {"model": Error, "description": f"More than {MAX_UPLOAD_BYTES} bytes"},
+    503: {"model": Error, "description": "Too many uploads at once: retry after Retry-After s"},
+}
+
+
+class Readers:
+    """Reads uploads on ``MAX_CONCURRENT_REQUESTS`` threads of its own (see ``serving``: a
+    few threads bound the memory), with at most ``MAX_PENDING_UPLOADS`` uploads in hand;
+    beyond that, HTTP 503 and Retry-After."""
+
+    def __init__(self, reader: DigitReader) -> None:
+        self.reader = reader
+        self.workers = ThreadPoolExecutor(MAX_CONCURRENT_REQUESTS, "read")
+        self.pending = 0  # changed on the event loop's thread only
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        if self.pending >= MAX_PENDING_UPLOADS:
+            raise HTTPException(
+                503, "too many uploads at once: try again in a few seconds",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )  # fmt: skip
+        self.pending += 1
+        try:
+            yield
+        finally:
+            self.pending -= 1
+
+    async def read(self, data: bytes) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.workers, self._read, data)
+
+    def _read(self, data: bytes) -> dict[str, Any]:
+        try:
+            item = prepare_image(data)
+        except ImageError as error:
+            raise HTTPException(status_code=400, detail=str(error)) from error
+        (prediction,) = self.reader.read([item])
+        return {**prediction, "input_image": png_data_url(item.digit)}
+
+
+def create_app(
+    reader: DigitReader, model: dict[str, Any], allowed_hosts: list[str] = LOCAL_HOSTS
+) -> FastAPI:
+    """The FastAPI application around a loaded model, answering requests addressed to
+    ``allowed_hosts`` only (the Host header: against DNS rebinding)."""
     app = FastAPI(title="digit-pipeline", docs_url=None, redoc_url=None)  # no CDN assets
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    readers = Readers(reader)
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:
@@ -86,37 +178,61 @@ def create_app(reader: DigitReader, model: dict[str, Any]) -> FastAPI:
     def describe_model() -> dict[str, Any]:
         return model
 
-    @app.post("/api/predict")
+    @app.post("/api/predict", response_model=Reading, responses=ERRORS,
+              openapi_extra={"requestBody": UPLOAD_BODY})  # fmt: skip
     async def predict(request: Request) -> dict[str, Any]:
-        data = await _read_upload(request)
-        try:
-            item = await run_in_threadpool(prepare_image, data)
-        except ImageError as error:
-            raise HTTPException(status_code=400, detail=str(error)) from error
-        (prediction,) = await run_in_threadpool(reader.read, [item])
-        return {**prediction, "input_image": png_data_url(item.digit)}
+        """Read the digits of an uploaded image file (multipart field ``file``)."""
+        _refuse_other_origins(request)
+        async with readers.turn():
+            return await readers.read(await _read_upload(request))
 
     return app
 
 
+def _refuse_other_origins(request: Request) -> None:
+    """A browser says where a POST comes from (Origin, Sec-Fetch-Site): only this page's
+    own scripts may post. Clients that are not browsers send neither header."""
+    origin = request.headers.get("origin")
+    if request.headers.get("sec-fetch-site") == "cross-site" or (
+        origin is not None and urlsplit(origin).netloc != request.headers.get("host")
+    ):
+        raise HTTPException(status_code=403, detail="cross-origin requests are refused")
+
+
 async def _read_upload(request: Request) -> bytes:
-    """The bytes of the multipart field ``file``, refusing anything over the limit (413)."""
+    """The bytes of the multipart field ``file``. The body is read into memory as it comes
+    and refused (413) as soon as it passes the limit, declared or not."""
     too_large = HTTPException(
         status_code=413, detail=f"the file is larger than the limit of {MAX_UPLOAD_BYTES} bytes"
     )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > _MAX_BODY_BYTES:
         raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > _MAX_BODY_BYTES:
+            raise too_large
+    not_a_form = HTTPException(
+        status_code=400, detail="expected a multipart form with a field 'file'"
+    )
     try:
-        form = await request.form(max_files=1, max_fields=5)
+        form = await _replay(request, bytes(body)).form(max_files=1, max_fields=5)
     except Exception as error:  # malformed multipart bodies raise several kinds of errors
-        raise HTTPException(
-            status_code=400, detail="expected a multipart form with a field 'file'"
-        ) from error
+        raise not_a_form from error
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
-        raise HTTPException(status_code=400, detail="expected a multipart form with a field 'file'")
+        raise not_a_form
     data = await upload.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise too_large
     return data
+
+
+def _replay(request: Request, body: bytes) -> Request:
+    """The same request, its body already read: for Starlette's multipart parser."""
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return Request(request.scope, receive)

@@ -2,7 +2,7 @@
 (Not named cli.py: Kedro would take that module for the project's own `kedro` commands.)
 
 digit-pipeline predict IMAGE... [--model-uri models:/digit-classifier@champion]
-digit-pipeline app [--host 127.0.0.1] [--port 8000] [--model-uri ...]
+digit-pipeline app [--host 127.0.0.1] [--port 8000] [--model-uri ...] [--allowed-host NAME]
 digit-pipeline sweep KEY=VALUE1,VALUE2... [KEY=...] [--env ENV]
 """
 
@@ -51,15 +51,20 @@ def predict(images: tuple[Path, ...], model_uri: str) -> None:
 @click.option(
     "--model-uri", default=CHAMPION_URI, show_default=True, help="Registered model to use."
 )
-def app(host: str, port: int, model_uri: str) -> None:
+@click.option(
+    "--allowed-host", "allowed_hosts", multiple=True,
+    help="A name the server answers to besides 127.0.0.1, localhost and --host (repeatable).",
+)  # fmt: skip
+def app(host: str, port: int, model_uri: str, allowed_hosts: tuple[str, ...]) -> None:
     """Start the GUI: draw a digit or upload a photo of handwriting in the browser."""
     import uvicorn  # noqa: PLC0415  (only this command needs the web server)
 
-    from digit_pipeline.app import create_app, load_model  # noqa: PLC0415
+    from digit_pipeline.app import LOCAL_HOSTS, create_app, load_model  # noqa: PLC0415
 
     reader, model = load_model(model_uri)
+    hosts = [*LOCAL_HOSTS, *allowed_hosts, *([host] if host not in ("0.0.0.0", "::") else [])]
     click.echo(f"Reading with {model_uri} (version {model['version']}); open http://{host}:{port}/")
-    uvicorn.run(create_app(reader, model), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(reader, model, hosts), host=host, port=port, log_level="warning")
 
 
 @main.command()
