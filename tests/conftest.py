@@ -17,6 +17,8 @@ from mlflow.entities import Run
 
 from digit_pipeline.idx import parse_idx
 
+from .support import mlflow_models_serve
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MNIST_DIR = PROJECT_ROOT / "data" / "01_raw" / "mnist"
 
@@ -120,3 +122,12 @@ def smoke_project(tmp_path_factory) -> tuple[Path, Run]:
     """A project copy in which one smoke run has finished: its path and its MLflow run."""
     project = copy_project(tmp_path_factory.mktemp("digit-pipeline"))
     return project, kedro_run(project)
+
+
+@pytest.fixture(scope="session")
+def model_server(smoke_project) -> Iterator[str]:
+    """`mlflow models serve -m models:/digit-classifier@champion --env-manager local` of the
+    smoke run's champion, as the README says: its base URL."""
+    env = {"MLFLOW_TRACKING_URI": tracking_uri(smoke_project[0])}
+    with mlflow_models_serve("models:/digit-classifier@champion", env) as port:
+        yield f"http://127.0.0.1:{port}"

@@ -23,7 +23,6 @@ from .support import (
     hostile_images,
     listening_pid,
     memory_mb,
-    mlflow_models_serve,
     worst_image,
 )
 from .test_preprocessing import HOSTILE
@@ -205,13 +204,8 @@ def test_a_request_that_waits_too_long_for_its_turn_gets_busy(champion, monkeypa
 
 
 @pytest.fixture(scope="module")
-def server(champion):
-    """`mlflow models serve -m models:/digit-classifier@champion --env-manager local`."""
-    _, uri = champion
-    with mlflow_models_serve(
-        "models:/digit-classifier@champion", env={"MLFLOW_TRACKING_URI": uri}
-    ) as port:
-        yield f"http://127.0.0.1:{port}"
+def server(model_server):
+    return model_server
 
 
 def post(server: str, body) -> tuple[int, dict]:
