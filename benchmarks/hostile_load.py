@@ -1,14 +1,17 @@
-"""Memory and latency of a server under concurrent worst-case uploads (issue #13).
+"""Memory and latency of a server under concurrent worst-case requests (issue #13).
 
-    python benchmarks/hostile_load.py --target gui   [--clients 16] [--copies 1]
-    python benchmarks/hostile_load.py --target serve [--clients 16] [--copies 1] [--as-logged]
+    python benchmarks/hostile_load.py --target gui   [--clients 16]
+    python benchmarks/hostile_load.py --target serve [--clients 16] [--request many-digits]
+                                                     [--as-logged]
 
 Starts `digit-pipeline app` or `mlflow models serve` of the champion on 127.0.0.1, then
---clients threads each send one request at the same moment: an upload of the worst image
-that the limits let through (a 6324x6324 RGBA PNG of one stroke: 40 MP, 189 KB), --copies
-times in one request for `serve`. Prints the answers' status codes, their latency (p50,
-max), the server's peak and settled resident memory, and the latency of an ordinary
-one-digit request right after the burst.
+--clients threads each send one request at the same moment. ``worst-image`` (the default):
+an upload of the worst image that the limits let through (a 6324x6324 RGBA PNG of one
+stroke: 40 MP, 189 KB). ``many-digits`` (serve): as many image files as a request may
+hold, 1,000, each a row of 8 MNIST test digits (8,000 digits; 2.7 MB of JSON). Meanwhile, an ordinary
+request (a 280x280 drawing of a one) is sent every second. Prints the answers' status
+codes and latency (p50, max), the ordinary requests' latency during the burst, and the
+server's resident memory: idle, at its peak, and 5 s after.
 
 A registered model carries the project's code as it was when the model was logged. So
 that `serve` measures this checkout's code, the champion's network and temperature are
@@ -31,8 +34,11 @@ from collections import Counter
 from pathlib import Path
 
 import mlflow
+import numpy as np
 import requests
 from PIL import Image, ImageDraw
+
+from digit_pipeline.hardware import describe, detect
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -54,15 +60,34 @@ def ordinary_image() -> bytes:
     return buffer.getvalue()
 
 
-def gui_request(url: str, image: bytes, copies: int) -> requests.Response:
-    return requests.post(f"{url}/api/predict", files={"file": ("x.png", image)}, timeout=300)
+def gui_upload(image: bytes):
+    """A request to the GUI: the image as an upload."""
+    return lambda url: requests.post(
+        f"{url}/api/predict", files={"file": ("x.png", image)}, timeout=300
+    )
 
 
-def serve_request(url: str, image: bytes, copies: int) -> requests.Response:
-    item = {"image": base64.b64encode(image).decode()}
-    body = json.dumps({"inputs": [item] * copies})
+def serve_items(images: list[bytes]):
+    """A request to the served model: the images as ``image`` items of one body."""
+    body = json.dumps({"inputs": [{"image": base64.b64encode(i).decode()} for i in images]})
     headers = {"Content-Type": "application/json"}
-    return requests.post(f"{url}/invocations", data=body, headers=headers, timeout=300)
+    return lambda url: requests.post(f"{url}/invocations", data=body, headers=headers, timeout=300)
+
+
+def strips_of_mnist_digits(count: int = 1_000, per_strip: int = 8) -> list[bytes]:
+    """MNIST test digits written in rows, dark on light, as PNG files: ``count`` images of
+    ``per_strip`` distinct digits each."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from plain_keras import read_mnist  # noqa: PLC0415
+
+    digits = read_mnist("t10k-images-idx3-ubyte")
+    pngs = []
+    for start in range(0, count * per_strip, per_strip):
+        row = np.concatenate([digits[(start + k) % len(digits)] for k in range(per_strip)], axis=1)
+        buffer = io.BytesIO()
+        Image.fromarray(np.pad(255 - row, 4, constant_values=255)).save(buffer, "PNG")
+        pngs.append(buffer.getvalue())
+    return pngs
 
 
 def with_current_code(model_uri: str, folder: Path) -> dict[str, str]:
@@ -85,66 +110,76 @@ def with_current_code(model_uri: str, folder: Path) -> dict[str, str]:
     return {"MLFLOW_TRACKING_URI": store}
 
 
-def burst(send, url: str, image: bytes, clients: int, copies: int) -> list[tuple[int, float]]:
-    """Every client sends one request at the same moment: (status, seconds) of each."""
-    start = threading.Barrier(clients)
-    answers: list[tuple[int, float]] = []
+def burst(send, url: str, clients: int, ordinary) -> tuple[list, list]:
+    """Every client sends one request at the same moment, and an ordinary request goes
+    every second until they are answered: (status, seconds) of each."""
+    start = threading.Barrier(clients + 1)
+    answers: list[tuple[int | str, float]] = []
+    ordinary_answers: list[tuple[int | str, float]] = []
+
+    def timed(request, into: list) -> None:
+        began = time.perf_counter()
+        try:
+            status = request(url).status_code
+        except requests.RequestException as error:
+            status = type(error).__name__
+        into.append((status, time.perf_counter() - began))
 
     def client() -> None:
         start.wait()
-        began = time.perf_counter()
-        try:
-            status = send(url, image, copies).status_code
-        except requests.RequestException as error:
-            status = type(error).__name__
-        answers.append((status, time.perf_counter() - began))
+        timed(send, answers)
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
+    start.wait()
+    while any(thread.is_alive() for thread in threads):
+        time.sleep(1)
+        timed(ordinary, ordinary_answers)
+    return answers, ordinary_answers
+
+
+def summary(answers: list) -> str:
+    seconds = [elapsed for _, elapsed in answers]
+    return (
+        f"{dict(Counter(status for status, _ in answers))}, "
+        f"p50 {statistics.median(seconds):.2f} s, max {max(seconds):.2f} s"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--target", choices=["gui", "serve"], required=True)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--copies", type=int, default=1, help="images per request (serve)")
+    parser.add_argument("--request", choices=["worst-image", "many-digits"], default="worst-image")
     parser.add_argument("--model-uri", default="models:/digit-classifier@champion")
     parser.add_argument("--as-logged", action="store_true", help="serve the model's own code")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="hostile-load-") as folder:
         if args.target == "gui":
-            server, send = digit_pipeline_app(), gui_request
+            server = digit_pipeline_app()
+            send, ordinary = gui_upload(worst_image()), gui_upload(ordinary_image())
         else:
             env = None if args.as_logged else with_current_code(args.model_uri, Path(folder))
-            server, send = (
-                mlflow_models_serve("models:/digit-classifier@champion", env),
-                serve_request,
-            )
-        image = worst_image()
+            server = mlflow_models_serve("models:/digit-classifier@champion", env)
+            images = [worst_image()] if args.request == "worst-image" else strips_of_mnist_digits()
+            send, ordinary = serve_items(images), serve_items([ordinary_image()])
         with server as address:
             url = address if args.target == "gui" else f"http://127.0.0.1:{address}"
             pid = listening_pid(int(url.rsplit(":", 1)[1]))
             idle = memory_mb(pid)["rss"]
-            answers = burst(send, url, image, args.clients, args.copies)
+            answers, ordinary_answers = burst(send, url, args.clients, ordinary)
             time.sleep(5)
             settled = memory_mb(pid)
-            began = time.perf_counter()
-            after = send(url, ordinary_image(), 1)
-            ordinary_ms = (time.perf_counter() - began) * 1e3
 
-    seconds = [elapsed for _, elapsed in answers]
-    print(f"{args.target}: {args.clients} clients, {args.copies} x {len(image):,} B PNG "
-          f"(6324x6324 RGBA) per request")  # fmt: skip
-    print(f"answers: {dict(Counter(status for status, _ in answers))}")
-    print(f"latency: p50 {statistics.median(seconds):.2f} s, max {max(seconds):.2f} s")
+    cpu = describe(detect(), "-")
+    print(f"{args.target}, {args.clients} clients at once, {args.request} requests")
+    print(f"CPU: {cpu['cpu']}; flags: {cpu['cpu_flags']}")
+    print(f"their answers: {summary(answers)}")
+    print(f"ordinary requests meanwhile, one a second: {summary(ordinary_answers)}")
     print(f"memory: idle {idle:,.0f} MB, peak {settled['peak']:,.0f} MB, "
           f"5 s after {settled['rss']:,.0f} MB")  # fmt: skip
-    print(f"then one ordinary drawing: HTTP {after.status_code} in {ordinary_ms:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -135,7 +135,8 @@ def test_concurrent_worst_uploads_stay_within_memory_or_are_told_to_retry(app_ur
     statuses = sorted(answer.status_code for answer in answers)
     assert set(statuses) == {200, 503} and statuses.count(200) >= MAX_PENDING_UPLOADS - 2
     assert all(a.headers["Retry-After"] == "2" for a in answers if a.status_code == 503)
-    assert memory_mb(listening_pid(urlsplit(app_url).port))["peak"] < 2_000
+    # The server itself (TensorFlow and the model: ~800 MB idle), not its launcher.
+    assert 500 < memory_mb(listening_pid(urlsplit(app_url).port))["peak"] < 2_000
 
 
 def test_requests_to_other_hosts_and_posts_from_other_origins_are_refused(app_url):

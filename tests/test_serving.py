@@ -106,6 +106,8 @@ def test_a_request_is_limited_in_items_pixels_and_digits(monkeypatch):
     with pytest.raises(InvalidInput, match="at most 10000 items per request, got 10001"):
         parse_request([{"pixels": PIXELS}] * 10_001)
     one_digit = {"image": png_base64(np.pad(np.full((40, 20), 0), 30, constant_values=255))}
+    with pytest.raises(InvalidInput, match="at most 1000 images per request, got 1001"):
+        parse_request([one_digit] * 1_001)
     monkeypatch.setattr(serving, "MAX_REQUEST_PIXELS", 3 * 100 * 80)  # three such images
     assert len(parse_request([one_digit] * 3)) == 3
     with pytest.raises(
@@ -271,4 +273,5 @@ def test_eight_concurrent_worst_uploads_stay_within_memory(server):
     with ThreadPoolExecutor(8) as clients:
         statuses = [status for status, _ in clients.map(lambda _: post(server, body), range(8))]
     assert statuses == [200] * 8
-    assert memory_mb(listening_pid(int(server.rsplit(":", 1)[1])))["peak"] < 2_000
+    # The server itself (TensorFlow and the model: ~800 MB idle), not its launcher.
+    assert 500 < memory_mb(listening_pid(int(server.rsplit(":", 1)[1])))["peak"] < 2_000

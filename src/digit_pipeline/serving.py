@@ -9,8 +9,8 @@ Answer: ``{"predictions": [{"digit", "confidence", "probabilities", "digits", "b
 one per item, in order. An invalid item fails the request with HTTP 400 and a short
 message naming the item.
 
-Every request's work is bounded before the CNN runs: at most ``MAX_ITEMS`` items,
-``MAX_REQUEST_PIXELS`` decoded image pixels and ``MAX_REQUEST_DIGITS`` digits (crops), and
+Every request's work is bounded before the CNN runs: at most ``MAX_ITEMS`` items, of
+which ``MAX_REQUEST_IMAGES`` image files, ``MAX_REQUEST_PIXELS`` decoded image pixels and ``MAX_REQUEST_DIGITS`` digits (crops), and
 ``preprocessing``'s limits per image. ``MAX_CONCURRENT_REQUESTS`` are read at once; a
 request that waits longer than ``MAX_WAIT_SECONDS`` for its turn gets HTTP 503.
 """
@@ -48,6 +48,7 @@ from digit_pipeline.preprocessing import (
 logger = logging.getLogger(__name__)
 
 MAX_ITEMS = 10_000
+MAX_REQUEST_IMAGES = 1_000  # image files: ~1-2 ms each to decode and frame when small
 MAX_REQUEST_PIXELS = 100_000_000  # decoded image pixels: ~2.5 s of decoding in all
 MAX_REQUEST_DIGITS = 10_000  # crops read by the CNN: ~3 s on 2 cores
 # Requests read at once, each on its own worker thread: each may hold a 40 MP image
@@ -119,13 +120,16 @@ def parse_request(model_input: Any) -> list[PreparedImage]:
     framing.
 
     Raises:
-        InvalidInput: Not a list of at most ``MAX_ITEMS`` items, an invalid item, or more
-            pixels or digits than the request's limits.
+        InvalidInput: Not a list of at most ``MAX_ITEMS`` items and ``MAX_REQUEST_IMAGES``
+            images, an invalid item, or more pixels or digits than the request's limits.
     """
     if not isinstance(model_input, list):
         raise InvalidInput(f"inputs must be a list of items, got {type(model_input).__name__}")
     if len(model_input) > MAX_ITEMS:
         raise InvalidInput(f"at most {MAX_ITEMS} items per request, got {len(model_input)}")
+    images = sum(isinstance(item, dict) and "image" in item for item in model_input)
+    if images > MAX_REQUEST_IMAGES:
+        raise InvalidInput(f"at most {MAX_REQUEST_IMAGES} images per request, got {images}")
     allowance = Allowance()
     return [parse_item(item, index, allowance) for index, item in enumerate(model_input)]
 
