@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import io
 import os
+import select
 import socket
 import struct
 import subprocess
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -198,3 +200,24 @@ def worst_image() -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG", optimize=True)
     return buffer.getvalue()
+
+
+def send_chunked_until_answered(
+    url: str, path: str, content_type: str, limit: int = 1 << 30
+) -> tuple[bytes, int]:
+    """POST a body of unknown length (chunked, 1 MB at a time) until the server answers or
+    closes, or ``limit`` bytes are sent: the start of the answer, and the bytes sent."""
+    address = urlsplit(url)
+    with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: {address.hostname}\r\n"
+            f"Transfer-Encoding: chunked\r\nContent-Type: {content_type}\r\n\r\n".encode()
+        )
+        chunk, sent = os.urandom(1 << 20), 0
+        while sent < limit and not select.select([sock], [], [], 0)[0]:
+            try:
+                sock.sendall(b"%x\r\n%b\r\n" % (len(chunk), chunk))
+            except OSError:  # the server closed the connection
+                break
+            sent += len(chunk)
+        return sock.recv(4096), sent

@@ -5,8 +5,6 @@ import base64
 import io
 import os
 import re
-import select
-import socket
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,6 +27,7 @@ from .support import (
     hostile_images,
     listening_pid,
     memory_mb,
+    send_chunked_until_answered,
     worst_image,
 )
 from .test_preprocessing import HOSTILE
@@ -106,20 +105,9 @@ def test_api_answers_hostile_files_with_400(app_url, name):
 
 def test_an_upload_without_length_is_cut_off_as_it_streams(app_url):
     """A chunked body of unknown length is refused once past the limit, not read whole."""
-    address = urlsplit(app_url)
-    with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
-        sock.sendall(
-            b"POST /api/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
-            b"Content-Type: multipart/form-data; boundary=x\r\n\r\n"
-        )
-        chunk, sent = os.urandom(1 << 20), 0
-        while sent < 1 << 30 and not select.select([sock], [], [], 0)[0]:  # up to 1 GB
-            try:
-                sock.sendall(b"%x\r\n%b\r\n" % (len(chunk), chunk))
-            except OSError:  # the server closed the connection
-                break
-            sent += len(chunk)
-        answer = sock.recv(4096)
+    answer, sent = send_chunked_until_answered(
+        app_url, "/api/predict", "multipart/form-data; boundary=x"
+    )
     assert answer.startswith(b"HTTP/1.1 413")
     assert sent < 2 * MAX_UPLOAD_BYTES
 

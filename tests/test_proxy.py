@@ -6,7 +6,9 @@ import base64
 import json
 import os
 import shutil
+import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -14,7 +16,13 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from .support import free_port, hostile_images, running_server, worst_image
+from .support import (
+    free_port,
+    hostile_images,
+    running_server,
+    send_chunked_until_answered,
+    worst_image,
+)
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy" / "nginx"
 NGINX = "/usr/sbin/nginx"
@@ -23,13 +31,21 @@ PIXELS = [[0] * 28] * 28
 
 
 @pytest.fixture(scope="module")
-def proxy(model_server, tmp_path_factory) -> str:
+def proxy(model_server) -> Iterator[str]:
     """deploy/nginx as shipped, with its two addresses pointed at this test's ports."""
     missing = [path for path in (NGINX, NJS_MODULE) if not Path(path).exists()]
     if missing:
         message = f"missing {missing}: apt-get install nginx libnginx-mod-http-js"
-        pytest.fail(message + " (.ci/run does)") if os.environ.get("CI") else pytest.skip(message)
-    folder = tmp_path_factory.mktemp("proxy")  # nginx's prefix: its temporary files, pid
+        if os.environ.get("CI"):
+            pytest.fail(message + " (.ci/run does)")
+        pytest.skip(message)
+    with tempfile.TemporaryDirectory(prefix="proxy-") as name:
+        yield from _run_proxy(model_server, Path(name))
+
+
+def _run_proxy(model_server: str, folder: Path) -> Iterator[str]:
+    # nginx's prefix (temporary files, pid): its workers, run as nobody under root, write there.
+    folder.chmod(0o755)
     for name in ("nginx.conf", "serving.conf", "check_request.js"):
         shutil.copy(DEPLOY / name, folder / name)
     port = free_port()
@@ -47,7 +63,7 @@ def proxy(model_server, tmp_path_factory) -> str:
         yield f"http://127.0.0.1:{port}"
 
 
-def post(url: str, body: bytes | str, content_type: str | None = "application/json"):
+def post(url: str, body, content_type: str | None = "application/json"):
     headers = {"Content-Type": content_type} if content_type else {}
     return requests.post(f"{url}/invocations", data=body, headers=headers, timeout=120)
 
@@ -57,6 +73,8 @@ def test_the_proxy_passes_requests_and_answers_through(proxy, model_server):
     through, direct = post(proxy, body), post(model_server, body)
     assert through.status_code == direct.status_code == 200
     assert through.json() == direct.json()
+    chunked = post(proxy, iter([body[:100].encode(), body[100:].encode()]))  # no length
+    assert chunked.status_code == 200 and chunked.json() == direct.json()
     refused = post(proxy, json.dumps({"inputs": [{"image": "%%%"}]}))
     assert refused.status_code == 400
     assert refused.json()["message"] == "inputs[0]: image is not valid base64"
@@ -81,6 +99,11 @@ def test_bodies_that_mlflow_answers_badly_get_a_short_4xx(proxy, name):
     assert answer.status_code == status
     assert len(answer.content) < 300 and "stack_trace" not in answer.json()
     assert post(proxy, json.dumps({"inputs": [{"pixels": PIXELS}]})).status_code == 200
+
+
+def test_a_body_without_length_is_cut_off_as_it_streams(proxy):
+    answer, sent = send_chunked_until_answered(proxy, "/invocations", "application/json")
+    assert answer.startswith(b"HTTP/1.1 413") and sent < 30 * 1024 * 1024
 
 
 def test_a_body_needs_the_json_content_type(proxy):
