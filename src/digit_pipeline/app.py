@@ -19,9 +19,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
-from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -134,8 +132,8 @@ class Readers:
         self.workers = ThreadPoolExecutor(MAX_CONCURRENT_REQUESTS, "read")
         self.pending = 0  # changed on the event loop's thread only
 
-    @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
+    async def read(self, request: Request) -> dict[str, Any]:
+        """Read the request's upload (``_read_upload``) and the digits in it, or refuse."""
         if self.pending >= MAX_PENDING_UPLOADS:
             raise HTTPException(
                 503, "too many uploads at once: try again in a few seconds",
@@ -143,13 +141,18 @@ class Readers:
             )  # fmt: skip
         self.pending += 1
         try:
-            yield
-        finally:
+            data = await _read_upload(request)
+        except BaseException:
             self.pending -= 1
-
-    async def read(self, data: bytes) -> dict[str, Any]:
+            raise
+        # The place is given back when the work ends, even if its client has gone.
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.workers, self._read, data)
+        work = self.workers.submit(self._read, data)
+        work.add_done_callback(lambda _: loop.call_soon_threadsafe(self._release))
+        return await asyncio.wrap_future(work)
+
+    def _release(self) -> None:
+        self.pending -= 1
 
     def _read(self, data: bytes) -> dict[str, Any]:
         try:
@@ -183,8 +186,7 @@ def create_app(
     async def predict(request: Request) -> dict[str, Any]:
         """Read the digits of an uploaded image file (multipart field ``file``)."""
         _refuse_other_origins(request)
-        async with readers.turn():
-            return await readers.read(await _read_upload(request))
+        return await readers.read(request)
 
     return app
 

@@ -10,9 +10,10 @@ one per item, in order. An invalid item fails the request with HTTP 400 and a sh
 message naming the item.
 
 Every request's work is bounded before the CNN runs: at most ``MAX_ITEMS`` items, of
-which ``MAX_REQUEST_IMAGES`` image files, ``MAX_REQUEST_PIXELS`` decoded image pixels and ``MAX_REQUEST_DIGITS`` digits (crops), and
-``preprocessing``'s limits per image. ``MAX_CONCURRENT_REQUESTS`` are read at once; a
-request that waits longer than ``MAX_WAIT_SECONDS`` for its turn gets HTTP 503.
+which ``MAX_REQUEST_IMAGES`` image files; ``MAX_REQUEST_PIXELS`` decoded image pixels
+and ``MAX_REQUEST_DIGITS`` digits (crops) in all; and ``preprocessing``'s limits per
+image. ``MAX_CONCURRENT_REQUESTS`` are read at once; a request that waits longer than
+``MAX_WAIT_SECONDS`` for its turn gets HTTP 503.
 """
 
 from __future__ import annotations
