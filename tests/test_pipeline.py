@@ -25,6 +25,17 @@ def smoke_parameters() -> dict:
     return loader["parameters"]
 
 
+def parameter_inputs(parameters: dict, prefix: str = "params:") -> dict:
+    """Every ``params:`` input a node may name, nested keys too, as a Kedro session feeds
+    them: ``params:evaluate`` and ``params:evaluate.batch_size``."""
+    inputs = {}
+    for key, value in parameters.items():
+        inputs[prefix + key] = value
+        if isinstance(value, dict):
+            inputs.update(parameter_inputs(value, f"{prefix}{key}."))
+    return inputs
+
+
 def test_pipelines_are_registered_in_order():
     pipelines = register_pipelines()
     assert set(pipelines) == {
@@ -32,6 +43,8 @@ def test_pipelines_are_registered_in_order():
         "preprocess",
         "train",
         "evaluate",
+        "robustness",
+        "calibrate",
         "package",
         "__default__",
         "predict",
@@ -52,8 +65,8 @@ def test_default_pipeline_on_an_in_memory_catalog(
         mnist_train[1][:3000],
     )
     catalog["test_images_raw"], catalog["test_labels_raw"] = mnist_test
-    for block, values in smoke_parameters.items():
-        catalog[f"params:{block}"] = values
+    for name, value in parameter_inputs(smoke_parameters).items():
+        catalog[name] = value
 
     with mlflow.start_run() as run:
         outputs = SequentialRunner().run(register_pipelines()["__default__"], catalog)

@@ -122,7 +122,10 @@ def test_kedro_command_line_lists_the_pipelines(smoke_project):
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
-    for name in ("__default__", "ingest", "preprocess", "train", "evaluate", "package", "predict"):
+    for name in (
+        "__default__", "ingest", "preprocess", "train", "evaluate", "robustness", "calibrate",
+        "package", "predict",
+    ):  # fmt: skip
         assert f"- {name}" in result.stdout
 
 

@@ -1,9 +1,18 @@
-"""Project pipelines: one per stage, all five training stages in order as the default,
-and `predict` for batch prediction with the registered champion."""
+"""Project pipelines: one per stage, the training stages together as the default, and
+`predict` for batch prediction with the registered champion."""
 
 from kedro.pipeline import Pipeline
 
-from digit_pipeline.pipelines import evaluate, ingest, package, predict, preprocess, train
+from digit_pipeline.pipelines import (
+    calibrate,
+    evaluate,
+    ingest,
+    package,
+    predict,
+    preprocess,
+    robustness,
+    train,
+)
 
 
 def register_pipelines() -> dict[str, Pipeline]:
@@ -17,6 +26,8 @@ def register_pipelines() -> dict[str, Pipeline]:
         "preprocess": preprocess.create_pipeline(),
         "train": train.create_pipeline(),
         "evaluate": evaluate.create_pipeline(),
+        "robustness": robustness.create_pipeline(),
+        "calibrate": calibrate.create_pipeline(),
         "package": package.create_pipeline(),
     }
     pipelines["__default__"] = sum(pipelines.values(), Pipeline([]))

@@ -1,18 +1,13 @@
 import numpy as np
-import pandas as pd
 import pytest
 
 from digit_pipeline.pipelines.evaluate.nodes import (
-    calibrate,
     classification_report,
     compute_test_metrics,
     confusion_table,
     plot_confusion_matrix,
     plot_misclassified,
-    plot_reliability,
-    plot_robustness,
 )
-from digit_pipeline.robustness import perturbations
 
 # Four test digits; the model gets the 3 wrong (reads it as an 8, 70% sure).
 Y_TRUE = np.array([0, 1, 2, 3])
@@ -70,55 +65,3 @@ def test_plot_misclassified_shows_the_mistakes(probabilities):
     captions = [text.get_text() for text in figure.axes[0].texts]
     assert captions == ["3→8 (70%)"]
     assert "1 of 4" in figure.get_suptitle()
-
-
-def overconfident(labels: np.ndarray, right: float, seed: int) -> np.ndarray:
-    """Probabilities 99% sure of a digit that is the label only a ``right`` share of times."""
-    rng = np.random.default_rng(seed)
-    predicted = np.where(rng.random(len(labels)) < right, labels, (labels + 1) % 10)
-    probabilities = np.full((len(labels), 10), 0.01 / 9)
-    probabilities[np.arange(len(labels)), predicted] = 0.99
-    return probabilities
-
-
-def test_calibrate_fits_on_validation_and_measures_on_test():
-    labels = np.arange(2000) % 10
-    val, test = overconfident(labels, 0.9, seed=1), overconfident(labels, 0.9, seed=2)
-    calibration = calibrate(val, labels, test, labels)
-    assert calibration["temperature"] == calibration["fitted_temperature"] > 1
-    assert calibration["val_ece_scaled"] < calibration["val_ece"]
-    assert calibration["test_ece"] == pytest.approx(0.09, abs=0.02)
-    assert calibration["test_ece_calibrated"] < 0.03
-
-    figure = plot_reliability(test, labels, calibration)
-    before, after = figure.axes
-    assert "ECE 0.09" in before.get_title()
-    assert f"temperature {calibration['temperature']:.2f}" in after.get_title()
-
-
-def test_calibrate_keeps_a_temperature_of_one_when_scaling_does_not_help():
-    # Validation: 0.75 confident and right 75% of the time, already calibrated: the
-    # fitted temperature cannot lower its ECE of 0, so it is dropped.
-    labels = np.arange(1000) % 10
-    val = np.full((1000, 10), 0.25 / 9)
-    val[np.arange(1000), np.where(np.arange(1000) % 4 == 0, (labels + 1) % 10, labels)] = 0.75
-    calibration = calibrate(val, labels, val, labels)
-    assert calibration["val_ece"] == pytest.approx(0.0, abs=1e-9)
-    assert calibration["temperature"] == 1.0
-    assert calibration["test_ece_calibrated"] == calibration["test_ece"]
-
-
-def test_plot_robustness_shows_every_perturbation(mnist_test):
-    names = list(perturbations())
-    report = pd.DataFrame(
-        {"accuracy_raw": np.linspace(0.1, 0.99, len(names)), "accuracy_preprocessed": 0.9},
-        index=pd.Index(names, name="perturbation"),
-    )
-    X_test = (mnist_test[0][:3, :, :, np.newaxis] / 255.0).astype(np.float32)
-    params = {"robustness_sample": 2000, "example_index": 0, "seed": 0}
-    figure = plot_robustness(report, X_test, params)
-    bars = figure.axes[0]
-    assert [label.get_text() for label in bars.get_yticklabels()] == names
-    assert len(bars.patches) == 2 * len(names)
-    examples = [ax for ax in figure.axes[1:] if ax.images]
-    assert len(examples) == 2 * len(names)  # raw and preprocessed

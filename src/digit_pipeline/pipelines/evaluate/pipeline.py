@@ -1,20 +1,16 @@
-"""The evaluate pipeline: the trained model and the test set in, metrics and figures out."""
+"""The evaluate pipeline: the trained model on the test set; metrics and figures out."""
 
 from kedro.pipeline import Node, Pipeline
 
 from digit_pipeline.tracking import as_metric_history
 
 from .nodes import (
-    calibrate,
     classification_report,
     compute_test_metrics,
     confusion_table,
     plot_confusion_matrix,
     plot_misclassified,
-    plot_reliability,
-    plot_robustness,
     predict_probabilities,
-    robustness_report,
 )
 
 
@@ -23,7 +19,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         [
             Node(
                 func=predict_probabilities,
-                inputs=["trained_model", "X_test", "params:evaluate"],
+                inputs=["trained_model", "X_test", "params:evaluate.batch_size"],
                 outputs="test_probabilities",
                 name="predict_probabilities_node",
             ),
@@ -62,43 +58,6 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["X_test", "y_test", "test_probabilities", "params:evaluate"],
                 outputs="misclassified_plot",
                 name="plot_misclassified_node",
-            ),
-            Node(
-                func=robustness_report,
-                inputs=["trained_model", "X_test", "y_test", "params:evaluate"],
-                outputs="robustness_report",
-                name="robustness_report_node",
-            ),
-            Node(
-                func=plot_robustness,
-                inputs=["robustness_report", "X_test", "params:evaluate"],
-                outputs="robustness_plot",
-                name="plot_robustness_node",
-            ),
-            # Calibration: the temperature is fitted on the validation split, never the test set.
-            Node(
-                func=predict_probabilities,
-                inputs=["trained_model", "X_val", "params:evaluate"],
-                outputs="val_probabilities",
-                name="predict_val_probabilities_node",
-            ),
-            Node(
-                func=calibrate,
-                inputs=["val_probabilities", "y_val", "test_probabilities", "y_test"],
-                outputs="calibration",
-                name="calibrate_node",
-            ),
-            Node(
-                func=as_metric_history,
-                inputs="calibration",
-                outputs="calibration_metrics",
-                name="log_calibration_metrics_node",
-            ),
-            Node(
-                func=plot_reliability,
-                inputs=["test_probabilities", "y_test", "calibration"],
-                outputs="reliability_plot",
-                name="plot_reliability_node",
             ),
         ]
     )
