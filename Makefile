@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11 as python3):
 #   make run    create .venv, install the project, run the whole pipeline (`kedro run`)
 #   make test   the same set-up plus the test extras, then the test suite
+#   make lint   ruff check and ruff format --check (CI runs it before the tests)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -20,8 +21,12 @@ run: install
 test: install-test
 	$(BIN)/pytest
 
+# What CI and the pre-commit hooks check: ruff's lint rules and its formatting.
+LINTED := src tests benchmarks docs
+
 lint: install-test
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
