@@ -10,9 +10,9 @@ import tensorflow as tf
 from keras import layers
 
 from digit_pipeline.hardware import PRECISIONS
+from digit_pipeline.preprocessing import IMAGE_SIZE, NUM_CLASSES
 
-NUM_CLASSES = 10
-INPUT_SHAPE = (28, 28, 1)
+INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
 # Batch normalisation's running statistics forget faster than Keras's default (0.99), so
 # that they settle within a short run too (the smoke environment trains for ~60 steps).
 BATCH_NORM_MOMENTUM = 0.9

@@ -24,6 +24,7 @@ from PIL import Image, ImageOps
 from scipy import ndimage
 
 IMAGE_SIZE = 28
+NUM_CLASSES = 10  # the digits 0-9
 DIGIT_BOX = 20
 # Where MNIST puts a digit's centre of mass (row, column): the mean over its test set.
 CENTRE_OF_MASS = (14.0, 14.0)

@@ -11,8 +11,9 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss
 from sklearn.metrics import classification_report as sklearn_classification_report
 
 from digit_pipeline.plots import digit_grid
+from digit_pipeline.preprocessing import NUM_CLASSES
 
-DIGITS = list(range(10))
+DIGITS = list(range(NUM_CLASSES))
 
 
 def predict_probabilities(model: keras.Model, X: np.ndarray, batch_size: int) -> np.ndarray:

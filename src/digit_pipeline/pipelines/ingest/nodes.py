@@ -7,8 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from digit_pipeline.plots import digit_grid
-
-NUM_CLASSES = 10
+from digit_pipeline.preprocessing import IMAGE_SIZE, NUM_CLASSES
 
 
 def validate_split(
@@ -31,7 +30,7 @@ def validate_split(
         raise ValueError(
             f"{split}: expected uint8 images and labels, got {images.dtype} and {labels.dtype}"
         )
-    if images.ndim != 3 or images.shape[1:] != (28, 28):
+    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
         raise ValueError(f"{split}: expected images of shape (N, 28, 28), got {images.shape}")
     if labels.ndim != 1:
         raise ValueError(f"{split}: expected labels of shape (N,), got {labels.shape}")
