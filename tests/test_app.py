@@ -47,8 +47,12 @@ def app_url(smoke_project):
         yield url
 
 
-def predict(app_url: str, content: bytes, name: str = "digit.png") -> requests.Response:
-    return requests.post(f"{app_url}/api/predict", files={"file": (name, content)}, timeout=60)
+def predict(
+    app_url: str, content: bytes, name: str = "digit.png", headers: dict | None = None
+) -> requests.Response:
+    return requests.post(
+        f"{app_url}/api/predict", files={"file": (name, content)}, headers=headers, timeout=60
+    )
 
 
 # --- the API ------------------------------------------------------------------
@@ -133,15 +137,9 @@ def test_requests_to_other_hosts_and_posts_from_other_origins_are_refused(app_ur
         requests.get(app_url, headers={"Host": "attacker.example"}, timeout=10).status_code == 400
     )
     for headers in ({"Origin": "http://attacker.example"}, {"Sec-Fetch-Site": "cross-site"}):
-        response = requests.post(
-            f"{app_url}/api/predict", files={"file": ("a.png", digit)}, headers=headers, timeout=60
-        )
-        assert response.status_code == 403, headers
+        assert predict(app_url, digit, headers=headers).status_code == 403, headers
     same_origin = {"Origin": app_url, "Sec-Fetch-Site": "same-origin"}
-    response = requests.post(
-        f"{app_url}/api/predict", files={"file": ("a.png", digit)}, headers=same_origin, timeout=60
-    )
-    assert response.status_code == 200
+    assert predict(app_url, digit, headers=same_origin).status_code == 200
 
 
 def test_openapi_describes_the_upload_and_its_errors(app_url):
