@@ -39,6 +39,7 @@ from plain_keras import parameters, training_split
 
 from digit_pipeline import hardware
 from digit_pipeline.model import build_cnn, multiply_adds
+from digit_pipeline.parameters import TrainParameters
 
 ROOT = Path(__file__).resolve().parent
 TRAIN_IMAGES = 54_000
@@ -76,11 +77,11 @@ def measure(precision: str, config: dict, steps: int) -> dict:
     tf.config.threading.set_intra_op_parallelism_threads(intra)
     tf.config.threading.set_inter_op_parallelism_threads(inter)
     jit = config.pop("jit_compile", False)
-    params = {**parameters("train"), **config, "precision": precision}
+    params = parameters(TrainParameters).model_copy(update={**config, "precision": precision})
 
     X_train, y_train, X_val, y_val = training_split()
-    batch = params["batch_size"]
-    keras.utils.set_random_seed(params["seed"])
+    batch = params.batch_size
+    keras.utils.set_random_seed(params.seed)
     model = build_cnn(params)
     model.compile(optimizer=model.optimizer, loss=model.loss, jit_compile=jit)
     if not hardware.detect().native_bfloat16_cpu and precision != "float32":

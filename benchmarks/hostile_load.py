@@ -39,6 +39,8 @@ import requests
 from PIL import Image, ImageDraw
 
 from digit_pipeline.hardware import describe, detect
+from digit_pipeline.parameters import PackageParameters
+from digit_pipeline.project import champion_uri, load_conf
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -100,12 +102,10 @@ def with_current_code(model_uri: str, folder: Path) -> dict[str, str]:
     mlflow.set_tracking_uri(store)
     experiment = mlflow.create_experiment("hostile-load", artifact_location=str(folder / "mlruns"))
     with mlflow.start_run(experiment_id=experiment):
-        version = log_and_register_model(
-            reader.model, {"temperature": reader.temperature},
-            {"registered_model_name": "digit-classifier"},
-        )  # fmt: skip
+        package = PackageParameters.from_conf(load_conf("parameters")["package"])
+        version = log_and_register_model(reader.model, {"temperature": reader.temperature}, package)
     mlflow.MlflowClient().set_registered_model_alias(
-        "digit-classifier", "champion", str(version["version"])
+        package.registered_model_name, package.champion_alias, str(version["version"])
     )
     return {"MLFLOW_TRACKING_URI": store}
 
@@ -152,7 +152,7 @@ def main() -> None:
     parser.add_argument("--target", choices=["gui", "serve"], required=True)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--request", choices=["worst-image", "many-digits"], default="worst-image")
-    parser.add_argument("--model-uri", default="models:/digit-classifier@champion")
+    parser.add_argument("--model-uri", default=champion_uri())
     parser.add_argument("--as-logged", action="store_true", help="serve the model's own code")
     args = parser.parse_args()
 
@@ -162,7 +162,7 @@ def main() -> None:
             send, ordinary = gui_upload(worst_image()), gui_upload(ordinary_image())
         else:
             env = None if args.as_logged else with_current_code(args.model_uri, Path(folder))
-            server = mlflow_models_serve("models:/digit-classifier@champion", env)
+            server = mlflow_models_serve(champion_uri(), env)
             images = [worst_image()] if args.request == "worst-image" else strips_of_mnist_digits()
             send, ordinary = serve_items(images), serve_items([ordinary_image()])
         with server as address:

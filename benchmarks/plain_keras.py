@@ -12,29 +12,34 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
+from typing import TypeVar
 
 import keras
 import numpy as np
-import yaml
 
 from digit_pipeline import hardware
 from digit_pipeline.idx import IDXDataset
 from digit_pipeline.model import batches, build_cnn, portable_copy, training_callbacks
+from digit_pipeline.parameters import Parameters, PreprocessParameters, TrainParameters
 from digit_pipeline.pipelines.preprocess.nodes import prepare_test_set, split_validation
+from digit_pipeline.project import load_conf
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "01_raw" / "mnist"
+P = TypeVar("P", bound=Parameters)
 
 
-def parameters(name: str) -> dict:
-    return yaml.safe_load((ROOT / "conf" / "base" / f"parameters_{name}.yml").read_text())[name]
+def parameters(kind: type[P]) -> P:
+    """A pipeline's parameters from conf/base, validated as its first node does."""
+    return kind.from_conf(load_conf("parameters", root=ROOT)[kind.section])
 
 
 def training_parameters() -> dict:
     """conf/base's train parameters, the precision resolved for this machine as the train
     node resolves it."""
-    train = parameters("train")
-    return {**train, "precision": hardware.resolve_precision(train["precision"], hardware.detect())}
+    train = parameters(TrainParameters)
+    precision = hardware.resolve_precision(train.precision, hardware.detect())
+    return train.model_copy(update={"precision": precision})
 
 
 def read_mnist(name: str):
@@ -47,7 +52,7 @@ def training_split() -> tuple:
     return split_validation(
         read_mnist("train-images-idx3-ubyte"),
         read_mnist("train-labels-idx1-ubyte"),
-        parameters("preprocess"),
+        parameters(PreprocessParameters),
     )
 
 
@@ -55,18 +60,18 @@ def main() -> None:
     started = time.perf_counter()
     train = training_parameters()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=train["epochs"], help="epochs to train")
+    parser.add_argument("--epochs", type=int, default=train.epochs, help="epochs to train")
     epochs = parser.parse_args().epochs
     X_train, y_train, X_val, y_val = training_split()
     X_test, y_test = prepare_test_set(
         read_mnist("t10k-images-idx3-ubyte"), read_mnist("t10k-labels-idx1-ubyte")
     )
     training_started = time.perf_counter()
-    keras.utils.set_random_seed(train["seed"])
+    keras.utils.set_random_seed(train.seed)
     model = build_cnn(train)
     model.fit(
-        batches(X_train, y_train, train["batch_size"], shuffle_seed=train["seed"]),
-        validation_data=batches(X_val, y_val, train["batch_size"]), shuffle=False,
+        batches(X_train, y_train, train.batch_size, shuffle_seed=train.seed),
+        validation_data=batches(X_val, y_val, train.batch_size), shuffle=False,
         epochs=epochs, callbacks=training_callbacks(train), verbose=2,
     )  # fmt: skip
     model = portable_copy(model, train)  # as the pipeline's train node returns it

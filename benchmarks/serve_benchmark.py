@@ -1,7 +1,7 @@
 """Latency and throughput of the served model through `mlflow models serve`, next to the
 stock `mlflow.keras` flavour of the same network served the same way.
 
-    python benchmarks/serve_benchmark.py [--model-uri models:/digit-classifier@champion]
+    python benchmarks/serve_benchmark.py [--model-uri models:/<model>@<alias>]
     python benchmarks/serve_benchmark.py --kernels AVX2 --skip-stock   # as on an AVX2 CPU
 
 Both servers run on 127.0.0.1 with `--env-manager local`, one at a time, on this machine;
@@ -31,6 +31,7 @@ import numpy as np
 from PIL import Image
 
 from digit_pipeline.hardware import describe, detect
+from digit_pipeline.project import champion_uri
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -95,7 +96,7 @@ def drawing_png(digit: np.ndarray) -> bytes:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model-uri", default="models:/digit-classifier@champion")
+    parser.add_argument("--model-uri", default=champion_uri())
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=10)

@@ -1,7 +1,7 @@
 """Where a served request of many `pixels` items spends its time, in this process, stage by
 stage as MLflow's scoring server runs them.
 
-    python benchmarks/serve_stages.py [--model-uri models:/digit-classifier@champion]
+    python benchmarks/serve_stages.py [--model-uri models:/<model>@<alias>]
     ONEDNN_MAX_CPU_ISA=AVX2 python benchmarks/serve_stages.py   # as on an AVX2 CPU
 
 Stages: MLflow parsing the JSON body (it parses it twice), the project's validation of the
@@ -21,12 +21,13 @@ from mlflow.pyfunc import scoring_server
 from serve_benchmark import pixels_request, test_digits
 
 from digit_pipeline.hardware import describe, detect
+from digit_pipeline.project import champion_uri
 from digit_pipeline.serving import parse_item
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model-uri", default="models:/digit-classifier@champion")
+    parser.add_argument("--model-uri", default=champion_uri())
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
@@ -47,7 +48,7 @@ def main() -> None:
         marks.append(time.perf_counter())
         scoring_server.predictions_to_json(predictions, io.StringIO())
         marks.append(time.perf_counter())
-        reader.probabilities([item.digit for item in prepared])
+        reader.probabilities([item.whole for item in prepared])
         marks.append(time.perf_counter())
         scoring_server.invocations(body, "application/json", model, schema)
         marks.append(time.perf_counter())

@@ -15,6 +15,7 @@ import tensorflow as tf
 from plain_keras import training_parameters, training_split  # the same configuration and data
 
 from digit_pipeline.model import build_cnn
+from digit_pipeline.parameters import Augmentation
 
 
 def seconds(work) -> float:
@@ -26,18 +27,17 @@ def seconds(work) -> float:
 def main() -> None:
     params = training_parameters()
     X_train, y_train, X_val, y_val = training_split()
-    batch_size = params["batch_size"]
-    keras.utils.set_random_seed(params["seed"])
+    batch_size = params.batch_size
+    keras.utils.set_random_seed(params.seed)
 
     model = build_cnn(params)
-    no_augmentation = build_cnn(
-        {**params, "augmentation": {"rotation_degrees": 0, "zoom": 0, "shift": 0}}
-    )
+    off = Augmentation(rotation_degrees=0, zoom=0, shift=0)
+    no_augmentation = build_cnn(params.model_copy(update={"augmentation": off}))
     augment = tf.function(lambda batch: model.get_layer("augmentation")(batch, training=True))
     forward = tf.function(lambda batch: model(batch, training=False))
     batches = (
         tf.data.Dataset.from_tensor_slices((X_train, y_train))
-        .shuffle(len(y_train), seed=params["seed"])
+        .shuffle(len(y_train), seed=params.seed)
         .batch(batch_size)
         .prefetch(tf.data.AUTOTUNE)
     )
@@ -72,15 +72,15 @@ def main() -> None:
         ),
     }
     print(
-        f"One epoch of {len(y_train):,} images, batch {batch_size}, blocks {params['conv_blocks']}, {params['precision']}:"
+        f"One epoch of {len(y_train):,} images, batch {batch_size}, blocks {params.conv_blocks}, {params.precision}:"
     )
     print("| part | seconds |\n|---|---:|")
     for name, value in parts.items():
         print(f"| {name} | {value:.1f} |")
     total = parts["training with augmentation (what an epoch costs)"]
     print(
-        f"\nepochs {params['epochs']} × ({total:.1f} + validation) ≈ "
-        f"{params['epochs'] * (total + parts['validation pass (6,000 images)']) / 60:.1f} min"
+        f"\nepochs {params.epochs} × ({total:.1f} + validation) ≈ "
+        f"{params.epochs * (total + parts['validation pass (6,000 images)']) / 60:.1f} min"
     )
 
 

@@ -16,10 +16,13 @@ from mlflow import MlflowClient
 from mlflow.entities import Run
 
 from digit_pipeline.idx import parse_idx
+from digit_pipeline.project import champion_uri, experiment_name
 
-from .support import mlflow_models_serve
+from .support import PROJECT_ROOT, mlflow_models_serve
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CHAMPION = champion_uri(PROJECT_ROOT)  # models:/<registered model>@<champion alias>
+EXPERIMENT = experiment_name(PROJECT_ROOT)
+
 MNIST_DIR = PROJECT_ROOT / "data" / "01_raw" / "mnist"
 
 # No telemetry from Kedro or MLflow, whatever the caller's environment says.
@@ -49,7 +52,7 @@ def mlflow_store(tmp_path, monkeypatch) -> str:
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     monkeypatch.chdir(tmp_path)  # MLflow puts artifacts in ./mlruns
     mlflow.set_tracking_uri(uri)
-    mlflow.set_experiment("digit-pipeline")  # forget the experiment of an earlier test's store
+    mlflow.set_experiment(EXPERIMENT)  # forget the experiment of an earlier test's store
     yield uri
     if mlflow.active_run():
         mlflow.end_run()
@@ -113,7 +116,7 @@ def kedro_run(project: Path, runtime_params: dict | None = None) -> Run:
 
 
 def _runs(client: MlflowClient) -> list[Run]:
-    experiment = client.get_experiment_by_name("digit-pipeline")
+    experiment = client.get_experiment_by_name(EXPERIMENT)
     return client.search_runs([experiment.experiment_id]) if experiment else []
 
 
@@ -126,8 +129,8 @@ def smoke_project(tmp_path_factory) -> tuple[Path, Run]:
 
 @pytest.fixture(scope="session")
 def model_server(smoke_project) -> Iterator[str]:
-    """`mlflow models serve -m models:/digit-classifier@champion --env-manager local` of the
+    """`mlflow models serve -m models:/<model>@<champion alias> --env-manager local` of the
     smoke run's champion, as the README says: its base URL."""
     env = {"MLFLOW_TRACKING_URI": tracking_uri(smoke_project[0])}
-    with mlflow_models_serve("models:/digit-classifier@champion", env) as port:
+    with mlflow_models_serve(CHAMPION, env) as port:
         yield f"http://127.0.0.1:{port}"

@@ -1,4 +1,5 @@
-"""Helpers shared by the tests and the benchmarks: real servers on 127.0.0.1."""
+"""Helpers shared by the tests and the benchmarks: the project's parameters, real servers
+on 127.0.0.1, real images."""
 
 from __future__ import annotations
 
@@ -15,12 +16,31 @@ import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from copy import deepcopy
+from functools import cache
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, TypeVar
 from urllib.parse import urlsplit
 
 import numpy as np
 from PIL import Image, ImageDraw
+
+from digit_pipeline.parameters import Parameters
+from digit_pipeline.project import load_conf
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+P = TypeVar("P", bound=Parameters)
+
+
+@cache
+def _smoke_parameters() -> dict[str, Any]:
+    return load_conf("parameters", env="smoke", root=PROJECT_ROOT)
+
+
+def smoke_parameters(kind: type[P], **overrides: Any) -> P:
+    """A pipeline's parameters as `kedro run -e smoke` reads them from conf/, validated,
+    with ``overrides`` of whole keys."""
+    return kind.from_conf({**deepcopy(_smoke_parameters()[kind.section]), **overrides})
 
 
 def free_port() -> int:

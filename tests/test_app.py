@@ -16,7 +16,7 @@ from PIL import Image
 
 from digit_pipeline.app import MAX_PENDING_UPLOADS, MAX_UPLOAD_BYTES
 
-from .conftest import tracking_uri
+from .conftest import CHAMPION, tracking_uri
 from .support import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -30,7 +30,7 @@ from .support import (
     send_chunked_until_answered,
     worst_image,
 )
-from .test_preprocessing import HOSTILE
+from .test_images import HOSTILE
 
 STATIC = Path(__file__).resolve().parents[1] / "src" / "digit_pipeline" / "static"
 
@@ -55,12 +55,14 @@ def predict(
     )
 
 
+NAME, ALIAS = CHAMPION.removeprefix("models:/").split("@")
+
 # --- the API ------------------------------------------------------------------
 
 
 def test_api_describes_the_model(app_url):
     model = requests.get(f"{app_url}/api/model", timeout=10).json()
-    assert model["name"] == "digit-classifier" and model["alias"] == "champion"
+    assert CHAMPION == f"models:/{model['name']}@{model['alias']}"
     assert model["version"] == 1 and 0.5 < model["test_accuracy"] <= 1
     assert model["max_upload_bytes"] == MAX_UPLOAD_BYTES
 
@@ -206,7 +208,7 @@ def reading(page) -> str:
 
 def test_page_names_the_model(page):
     assert re.fullmatch(
-        r"Model: digit-classifier version 1 \(@champion\), test accuracy \d+\.\d\d%",
+        rf"Model: {re.escape(NAME)} version 1 \(@{re.escape(ALIAS)}\), test accuracy \d+\.\d\d%",
         page.locator("#model-info").inner_text(),
     )
 

@@ -13,17 +13,16 @@ from digit_pipeline.model import (
     portable_copy,
     training_callbacks,
 )
+from digit_pipeline.parameters import Augmentation, TrainParameters
 
-DEFAULT_DESIGN = {
-    "seed": 0,
-    "conv_blocks": [[32, 32], [64, 64]],
-    "kernel_size": 3,
-    "dense_units": 128,
-    "dropout": 0.25,
-    "learning_rate": 0.001,
-    "precision": "mixed_bfloat16",
-    "augmentation": {"rotation_degrees": 10, "zoom": 0.1, "shift": 0.1},
-}
+from .support import smoke_parameters
+
+# The network of conf/ (two blocks of 32 and 64 filters), in bfloat16.
+DEFAULT_DESIGN = smoke_parameters(TrainParameters, seed=0, precision="mixed_bfloat16")
+
+
+def design(**changes) -> TrainParameters:
+    return DEFAULT_DESIGN.model_copy(update=changes)
 
 
 def conv_filters(model: keras.Model) -> list[int]:
@@ -65,10 +64,8 @@ def test_augmentation_moves_digits_in_training_only(mnist_test):
 
 
 def test_augmentation_can_be_turned_off():
-    off = {"rotation_degrees": 0, "zoom": 0, "shift": 0}
-    model = build_cnn(
-        {**DEFAULT_DESIGN, "augmentation": off, "conv_blocks": [[8]], "precision": "float32"}
-    )
+    off = Augmentation(rotation_degrees=0, zoom=0, shift=0)
+    model = build_cnn(design(augmentation=off, conv_blocks=[[8]], precision="float32"))
     assert conv_filters(model) == [8, 8]
     kinds = [type(layer).__name__ for layer in model.layers]
     assert "Sequential" not in kinds
@@ -76,11 +73,10 @@ def test_augmentation_can_be_turned_off():
 
 
 def test_training_keeps_the_best_epoch_and_stops_early_only_when_asked():
-    schedule = {"learning_rate": 0.001, "epochs": 18}
-    _, stopping, _ = training_callbacks({**schedule, "early_stopping_patience": 5})
+    _, stopping, _ = training_callbacks(design(epochs=18, early_stopping_patience=5))
     assert stopping.patience == 5 and stopping.restore_best_weights
     # No patience: never stops before the last epoch, still restores the best one.
-    _, stopping, _ = training_callbacks({**schedule, "early_stopping_patience": None})
+    _, stopping, _ = training_callbacks(design(epochs=18, early_stopping_patience=None))
     assert stopping.patience >= 18 and stopping.restore_best_weights
 
 
@@ -128,32 +124,32 @@ def test_fused_batch_normalization_computes_what_keras_does(dtype):
 @pytest.mark.parametrize("precision", ["auto", "bfloat16", "float64"])
 def test_build_cnn_wants_a_resolved_precision(precision):
     with pytest.raises(ValueError, match=f"precision must be one of .*, got '{precision}'"):
-        build_cnn({**DEFAULT_DESIGN, "precision": precision})
+        build_cnn(design(precision=precision))
 
 
 def test_mixed_float16_scales_the_loss():
-    model = build_cnn({**DEFAULT_DESIGN, "conv_blocks": [[8]], "precision": "mixed_float16"})
+    model = build_cnn(design(conv_blocks=[[8]], precision="mixed_float16"))
     assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
     assert model.get_layer(index=2).compute_dtype == "float16"
     assert not isinstance(build_cnn(DEFAULT_DESIGN).optimizer, keras.optimizers.LossScaleOptimizer)
 
 
 def test_multiply_adds_counts_convolutions_and_dense_layers():
-    design = {**DEFAULT_DESIGN, "conv_blocks": [[4]], "dense_units": 8}
+    small = design(conv_blocks=[[4]], dense_units=8)
     # 3x3 unpadded 1 -> 4 channels: 26x26 outputs; 5x5 stride 2, padded, 4 -> 4: 13x13;
     # dense 13*13*4 -> 8; dense 8 -> 10.
     expected = 26 * 26 * 4 * 9 * 1 + 13 * 13 * 4 * 25 * 4 + 13 * 13 * 4 * 8 + 8 * 10
-    assert multiply_adds(build_cnn(design)) == expected
+    assert multiply_adds(build_cnn(small)) == expected
     # The default network: ~15 M multiply-adds per image.
     assert 14e6 < multiply_adds(build_cnn(DEFAULT_DESIGN)) < 16e6
 
 
 def test_the_saved_cnn_is_plain_keras_with_the_trained_weights(tmp_path):
-    design = {**DEFAULT_DESIGN, "conv_blocks": [[8]]}
-    model = build_cnn(design)
+    small = design(conv_blocks=[[8]])
+    model = build_cnn(small)
     digits = np.random.default_rng(1).uniform(size=(4, 28, 28, 1)).astype(np.float32)
     model.fit(digits, np.arange(4), epochs=1, verbose=0)  # moving statistics away from 0 and 1
-    portable = portable_copy(model, design)
+    portable = portable_copy(model, small)
     assert not any(isinstance(layer, FusedBatchNormalization) for layer in portable.layers)
     # Trained in bfloat16, saved to compute in float32: fast where bfloat16 is emulated.
     assert {layer.compute_dtype for layer in portable.layers[1:]} == {"float32"}

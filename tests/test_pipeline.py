@@ -1,39 +1,24 @@
-"""All five pipelines wired together, run on an in-memory catalog of real MNIST digits,
+"""All the training pipelines wired together, run on an in-memory catalog of real MNIST digits,
 inside a real MLflow run on a temporary store (the package nodes log and register)."""
 
 import mlflow
 import pytest
-from kedro.config import OmegaConfigLoader
 from kedro.io import DataCatalog
 from kedro.runner import SequentialRunner
 from matplotlib.figure import Figure
 from mlflow import MlflowClient
 
 from digit_pipeline.pipeline_registry import register_pipelines
+from digit_pipeline.project import load_conf
 
-from .conftest import PROJECT_ROOT
+from .conftest import CHAMPION
+from .support import PROJECT_ROOT
 
 
 @pytest.fixture
 def smoke_parameters() -> dict:
-    loader = OmegaConfigLoader(
-        conf_source=str(PROJECT_ROOT / "conf"),
-        base_env="base",
-        default_run_env="smoke",
-        merge_strategy={"parameters": "soft"},
-    )
-    return loader["parameters"]
-
-
-def parameter_inputs(parameters: dict, prefix: str = "params:") -> dict:
-    """Every ``params:`` input a node may name, nested keys too, as a Kedro session feeds
-    them: ``params:evaluate`` and ``params:evaluate.batch_size``."""
-    inputs = {}
-    for key, value in parameters.items():
-        inputs[prefix + key] = value
-        if isinstance(value, dict):
-            inputs.update(parameter_inputs(value, f"{prefix}{key}."))
-    return inputs
+    """The parameters of `kedro run -e smoke`, read from conf/ as the session reads them."""
+    return load_conf("parameters", env="smoke", root=PROJECT_ROOT)
 
 
 def test_pipelines_are_registered_in_order():
@@ -65,8 +50,8 @@ def test_default_pipeline_on_an_in_memory_catalog(
         mnist_train[1][:3000],
     )
     catalog["test_images_raw"], catalog["test_labels_raw"] = mnist_test
-    for name, value in parameter_inputs(smoke_parameters).items():
-        catalog[name] = value
+    for section, block in smoke_parameters.items():
+        catalog[f"params:{section}"] = block
 
     with mlflow.start_run() as run:
         outputs = SequentialRunner().run(register_pipelines()["__default__"], catalog)
@@ -105,7 +90,6 @@ def test_default_pipeline_on_an_in_memory_catalog(
     decision = results["champion_decision"]
     assert decision["promoted"] and decision["candidate_test_accuracy"] == accuracy
     client = MlflowClient()
-    assert client.get_registered_model("digit-classifier").aliases == {
-        "champion": decision["champion_version"]
-    }
+    name, alias = CHAMPION.removeprefix("models:/").split("@")
+    assert client.get_registered_model(name).aliases == {alias: decision["champion_version"]}
     assert client.get_run(run.info.run_id).data.tags["champion.decision"] == "promoted"

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from .conftest import copy_project, kedro_run, tracking_uri
+from .conftest import CHAMPION, EXPERIMENT, copy_project, kedro_run, tracking_uri
 
-MODEL_NAME = "digit-classifier"
+MODEL_NAME, ALIAS = CHAMPION.removeprefix("models:/").split("@")
 
 
 def _champion(client: MlflowClient) -> str | None:
-    return client.get_registered_model(MODEL_NAME).aliases.get("champion")
+    return client.get_registered_model(MODEL_NAME).aliases.get(ALIAS)
 
 
 def _versions(client: MlflowClient) -> set[str]:
@@ -26,7 +26,7 @@ def _versions(client: MlflowClient) -> set[str]:
 def test_smoke_run_logs_everything_and_registers_a_champion(smoke_project):
     project, run = smoke_project
     client = MlflowClient(tracking_uri(project))
-    assert client.get_experiment(run.info.experiment_id).name == "digit-pipeline"
+    assert client.get_experiment(run.info.experiment_id).name == EXPERIMENT
     assert run.info.status == "FINISHED"
 
     metrics = run.data.metrics
@@ -139,7 +139,7 @@ def test_sweep_makes_one_mlflow_run_per_combination(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     client = MlflowClient(tracking_uri(project))
-    experiment = client.get_experiment_by_name("digit-pipeline").experiment_id
+    experiment = client.get_experiment_by_name(EXPERIMENT).experiment_id
     runs = sorted(client.search_runs([experiment]), key=lambda run: run.data.params["train.seed"])
     assert [run.data.params["train.seed"] for run in runs] == ["1", "2"]
     assert {run.data.params["train.dropout"] for run in runs} == {"0.2"}

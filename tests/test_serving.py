@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 
 from digit_pipeline import serving
-from digit_pipeline.preprocessing import MAX_IMAGE_BYTES
+from digit_pipeline.images import MAX_IMAGE_BYTES
 from digit_pipeline.serving import Busy, DigitReader, InvalidInput, parse_item, parse_request
 
-from .conftest import tracking_uri
+from .conftest import CHAMPION, tracking_uri
 from .support import (
     encode,
     enlarge,
@@ -25,7 +25,7 @@ from .support import (
     memory_mb,
     worst_image,
 )
-from .test_preprocessing import HOSTILE
+from .test_images import HOSTILE
 
 
 def png_base64(pixels: np.ndarray) -> str:
@@ -124,7 +124,7 @@ def champion(smoke_project):
     """The smoke run's registered champion, loaded in-process, and its store's URI."""
     uri = tracking_uri(smoke_project[0])
     mlflow.set_tracking_uri(uri)
-    return mlflow.pyfunc.load_model("models:/digit-classifier@champion"), uri
+    return mlflow.pyfunc.load_model(CHAMPION), uri
 
 
 def test_pyfunc_reads_pixels_and_images_alike(champion, mnist_test):

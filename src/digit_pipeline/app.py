@@ -1,13 +1,13 @@
 """The GUI's server: one page to draw or upload digits, and a small JSON API.
 
-    digit-pipeline app [--host 127.0.0.1] [--port 8000] [--model-uri models:/digit-classifier@champion]
+    digit-pipeline app [--host 127.0.0.1] [--port 8000] [--model-uri models:/<model>@<alias>]
                        [--allowed-host NAME ...]
 
 ``GET /`` the page (``static/``, no build step, nothing from the internet);
 ``GET /api/model`` which model answers; ``POST /api/predict`` with a multipart field
 ``file`` answers the served model's fields (``digit, confidence, probabilities, digits,
 boxes``) plus ``input_image``, the 28x28 image the CNN read, as a PNG data URL.
-The model is loaded once, at start; the preprocessing is the project's one module.
+The model is loaded once, at start; images are prepared by the project's one image package.
 
 Hardened for a hostile network: requests must name an allowed host, a POST from a page
 of another origin is refused (403), an upload is cut off at ``MAX_UPLOAD_BYTES`` as it
@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import mlflow
 import numpy as np
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse
@@ -35,9 +34,9 @@ from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from digit_pipeline.predict import reader_of
-from digit_pipeline.preprocessing import MAX_IMAGE_BYTES, ImageError, prepare_image
-from digit_pipeline.serving import MAX_CONCURRENT_REQUESTS, DigitReader
+from digit_pipeline.images import MAX_IMAGE_BYTES, ImageError, prepare_image
+from digit_pipeline.inference import DigitReader
+from digit_pipeline.serving import MAX_CONCURRENT_REQUESTS
 
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_UPLOAD_BYTES = MAX_IMAGE_BYTES
@@ -50,11 +49,12 @@ RETRY_AFTER_SECONDS = 2
 LOCAL_HOSTS = ["127.0.0.1", "localhost"]
 
 
-def load_model(model_uri: str) -> tuple[DigitReader, dict[str, Any]]:
-    """Load a registered model once and describe it: name, version, alias, test accuracy.
+def describe_model(model_uri: str) -> tuple[str, dict[str, Any]]:
+    """A registered model's URI pinned to its version, and what the page shows of it:
+    name, version, alias, test accuracy, the upload limit.
 
-    ``models:/name@alias`` is resolved to its version first, so that the description and
-    the loaded model are the same version.
+    ``models:/name@alias`` is resolved to its version, so that the description and the
+    model loaded from the pinned URI are the same version.
     """
     description: dict[str, Any] = {
         "model_uri": model_uri,
@@ -77,7 +77,7 @@ def load_model(model_uri: str) -> tuple[DigitReader, dict[str, Any]]:
         )  # fmt: skip
         model_uri = f"models:/{name}/{version.version}"
     description["max_upload_bytes"] = MAX_UPLOAD_BYTES
-    return reader_of(mlflow.pyfunc.load_model(model_uri)), description
+    return model_uri, description
 
 
 def png_data_url(digit: np.ndarray) -> str:
@@ -160,7 +160,7 @@ class Readers:
         except ImageError as error:
             raise HTTPException(status_code=400, detail=str(error)) from error
         (prediction,) = self.reader.read([item])
-        return {**prediction, "input_image": png_data_url(item.digit)}
+        return {**prediction, "input_image": png_data_url(item.whole)}
 
 
 def create_app(
@@ -178,7 +178,7 @@ def create_app(
         return FileResponse(STATIC_DIR / "index.html")
 
     @app.get("/api/model")
-    def describe_model() -> dict[str, Any]:
+    def model_description() -> dict[str, Any]:
         return model
 
     @app.post("/api/predict", response_model=Reading, responses=ERRORS,

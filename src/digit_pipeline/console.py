@@ -1,7 +1,7 @@
 """The `digit-pipeline` command: read handwritten digits with the registered model.
 (Not named cli.py: Kedro would take that module for the project's own `kedro` commands.)
 
-digit-pipeline predict IMAGE... [--model-uri models:/digit-classifier@champion]
+digit-pipeline predict IMAGE... [--model-uri models:/<registered model>@<champion alias>]
 digit-pipeline app [--host 127.0.0.1] [--port 8000] [--model-uri ...] [--allowed-host NAME]
 digit-pipeline sweep KEY=VALUE1,VALUE2... [KEY=...] [--env ENV]
 """
@@ -13,7 +13,9 @@ from pathlib import Path
 
 import click
 
-from digit_pipeline.predict import CHAMPION_URI, load_reader, read_image_files
+from digit_pipeline.inference import read_image_files
+from digit_pipeline.project import champion_uri
+from digit_pipeline.serving import load_reader
 from digit_pipeline.sweep import parse_grid, results_table, run_sweep
 
 
@@ -30,8 +32,9 @@ def main() -> None:
     "images", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @click.option(
-    "--model-uri", default=CHAMPION_URI, show_default=True, help="Registered model to use."
-)
+    "--model-uri", default=champion_uri, show_default="the champion in conf/base/globals.yml",
+    help="Registered model to use.",
+)  # fmt: skip
 def predict(images: tuple[Path, ...], model_uri: str) -> None:
     """Print the digits read in each IMAGE (PNG, JPEG, BMP, GIF or WebP) as CSV:
     file, digit (the whole image as one digit), confidence, digits (left to right)."""
@@ -49,8 +52,9 @@ def predict(images: tuple[Path, ...], model_uri: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
 @click.option(
-    "--model-uri", default=CHAMPION_URI, show_default=True, help="Registered model to use."
-)
+    "--model-uri", default=champion_uri, show_default="the champion in conf/base/globals.yml",
+    help="Registered model to use.",
+)  # fmt: skip
 @click.option(
     "--allowed-host", "allowed_hosts", multiple=True,
     help="A name the server answers to besides 127.0.0.1, localhost and --host (repeatable).",
@@ -59,9 +63,10 @@ def app(host: str, port: int, model_uri: str, allowed_hosts: tuple[str, ...]) ->
     """Start the GUI: draw a digit or upload a photo of handwriting in the browser."""
     import uvicorn  # noqa: PLC0415  (only this command needs the web server)
 
-    from digit_pipeline.app import LOCAL_HOSTS, create_app, load_model  # noqa: PLC0415
+    from digit_pipeline.app import LOCAL_HOSTS, create_app, describe_model  # noqa: PLC0415
 
-    reader, model = load_model(model_uri)
+    version_uri, model = describe_model(model_uri)
+    reader = load_reader(version_uri)
     hosts = [*LOCAL_HOSTS, *allowed_hosts, *([host] if host not in ("0.0.0.0", "::") else [])]
     click.echo(f"Reading with {model_uri} (version {model['version']}); open http://{host}:{port}/")
     uvicorn.run(create_app(reader, model, hosts), host=host, port=port, log_level="warning")

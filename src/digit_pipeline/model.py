@@ -2,7 +2,6 @@
 
 import math
 import time
-from typing import Any
 
 import keras
 import numpy as np
@@ -10,7 +9,8 @@ import tensorflow as tf
 from keras import layers
 
 from digit_pipeline.hardware import PRECISIONS
-from digit_pipeline.preprocessing import IMAGE_SIZE, NUM_CLASSES
+from digit_pipeline.images import IMAGE_SIZE, NUM_CLASSES
+from digit_pipeline.parameters import Augmentation, TrainParameters
 
 INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
 # Batch normalisation's running statistics forget faster than Keras's default (0.99), so
@@ -19,7 +19,7 @@ BATCH_NORM_MOMENTUM = 0.9
 DOWNSAMPLING_KERNEL = 5
 
 
-def build_cnn(params: dict[str, Any], for_training: bool = True) -> keras.Model:
+def build_cnn(params: TrainParameters, for_training: bool = True) -> keras.Model:
     """Build and compile the digit classifier.
 
     Random rotation, zoom and shift of the input (active in training only: the layers
@@ -47,38 +47,34 @@ def build_cnn(params: dict[str, Any], for_training: bool = True) -> keras.Model:
         A compiled Keras model taking (N, 28, 28, 1) float32 and giving (N, 10) float32
         probabilities.
     """
-    if not params["conv_blocks"] or not all(params["conv_blocks"]):
-        raise ValueError("conv_blocks must list at least one block of at least one convolution")
-    if not 0 <= params["dropout"] < 1:
-        raise ValueError(f"dropout must lie in [0, 1), got {params['dropout']}")
-    if params["precision"] not in PRECISIONS:
+    if params.precision not in PRECISIONS:
         raise ValueError(
-            f"precision must be one of {', '.join(PRECISIONS)}, got {params['precision']!r}"
+            f"precision must be one of {', '.join(PRECISIONS)}, got {params.precision!r}"
             " (resolve auto with digit_pipeline.hardware.resolve_precision)"
         )
-    precision = {"dtype": params["precision"]}
+    precision = {"dtype": params.precision}
     batch_norm = FusedBatchNormalization if for_training else layers.BatchNormalization
 
     inputs = keras.Input(shape=INPUT_SHAPE, name="image")
-    x = augmentation_layers(params["augmentation"], seed=params["seed"])(inputs)
-    for block in params["conv_blocks"]:
+    x = augmentation_layers(params.augmentation, seed=params.seed)(inputs)
+    for block in params.conv_blocks:
         for filters in block:
-            x = conv_bn_relu(x, filters, params["kernel_size"], precision, batch_norm)
+            x = conv_bn_relu(x, filters, params.kernel_size, precision, batch_norm)
         x = conv_bn_relu(x, block[-1], DOWNSAMPLING_KERNEL, precision, batch_norm, strides=2)
-        x = layers.Dropout(params["dropout"], **precision)(x)
+        x = layers.Dropout(params.dropout, **precision)(x)
     x = layers.Flatten(**precision)(x)
-    x = layers.Dense(params["dense_units"], use_bias=False, **precision)(x)
+    x = layers.Dense(params.dense_units, use_bias=False, **precision)(x)
     x = layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM, **precision)(x)
     x = layers.ReLU(**precision)(x)
-    x = layers.Dropout(params["dropout"], **precision)(x)
+    x = layers.Dropout(params.dropout, **precision)(x)
     # Probabilities in float32 whatever the precision of the layers before.
     outputs = layers.Dense(
         NUM_CLASSES, activation="softmax", name="probabilities", dtype="float32"
     )(x)
 
     model = keras.Model(inputs, outputs, name="digit_cnn")
-    optimizer = keras.optimizers.Adam(learning_rate=params["learning_rate"])
-    if params["precision"] == "mixed_float16":  # float16 gradients underflow unscaled
+    optimizer = keras.optimizers.Adam(learning_rate=params.learning_rate)
+    if params.precision == "mixed_float16":  # float16 gradients underflow unscaled
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     model.compile(
         optimizer=optimizer,
@@ -86,6 +82,11 @@ def build_cnn(params: dict[str, Any], for_training: bool = True) -> keras.Model:
         metrics=["accuracy"],
     )
     return model
+
+
+def class_probabilities(model: keras.Model, images: np.ndarray, batch_size: int) -> np.ndarray:
+    """The model's class probabilities (N, 10) for images (N, 28, 28, 1)."""
+    return model.predict(images, batch_size=batch_size, verbose=0)
 
 
 def conv_bn_relu(
@@ -149,18 +150,18 @@ class FusedBatchNormalization(layers.BatchNormalization):
         return outputs
 
 
-def portable_copy(model: keras.Model, params: dict[str, Any]) -> keras.Model:
+def portable_copy(model: keras.Model, params: TrainParameters) -> keras.Model:
     """The trained CNN with Keras's own batch normalisation, in float32, same weights.
 
     What is saved, logged and served: any Keras 3 loads it, without this package, and
     it computes fast on any CPU (bfloat16 is emulated, slowly, where the CPU lacks it).
     """
-    portable = build_cnn({**params, "precision": "float32"}, for_training=False)
+    portable = build_cnn(params.model_copy(update={"precision": "float32"}), for_training=False)
     portable.set_weights(model.get_weights())
     return portable
 
 
-def augmentation_layers(params: dict[str, float], seed: int) -> keras.Layer:
+def augmentation_layers(params: Augmentation, seed: int) -> keras.Layer:
     """Random rotation, zoom and shift of batches of images, empty space filled black.
 
     Keras layers run in the model's graph on whole batches, the cheapest place for them
@@ -168,15 +169,15 @@ def augmentation_layers(params: dict[str, float], seed: int) -> keras.Layer:
     """
     fill = {"fill_mode": "constant", "fill_value": 0.0}
     augmentations = []
-    if params["rotation_degrees"]:
+    if params.rotation_degrees:
         augmentations.append(
-            layers.RandomRotation(params["rotation_degrees"] / 360, seed=seed, **fill)
+            layers.RandomRotation(params.rotation_degrees / 360, seed=seed, **fill)
         )
-    if params["zoom"]:
-        augmentations.append(layers.RandomZoom(params["zoom"], seed=seed + 1, **fill))
-    if params["shift"]:
+    if params.zoom:
+        augmentations.append(layers.RandomZoom(params.zoom, seed=seed + 1, **fill))
+    if params.shift:
         augmentations.append(
-            layers.RandomTranslation(params["shift"], params["shift"], seed=seed + 2, **fill)
+            layers.RandomTranslation(params.shift, params.shift, seed=seed + 2, **fill)
         )
     if not augmentations:
         return layers.Identity(name="augmentation")
@@ -202,7 +203,7 @@ def batches(
     return dataset.batch(batch_size).prefetch(1).with_options(options)
 
 
-def training_callbacks(params: dict[str, Any]) -> list[keras.callbacks.Callback]:
+def training_callbacks(params: TrainParameters) -> list[keras.callbacks.Callback]:
     """How training is steered, by the validation split only.
 
     The learning rate starts at ``learning_rate`` and falls along half a cosine to near
@@ -212,8 +213,8 @@ def training_callbacks(params: dict[str, Any]) -> list[keras.callbacks.Callback]
     ``epochs`` (under the cosine the validation loss falls most in the last, slow
     epochs, which a stop at a plateau half-way would throw away).
     """
-    peak, epochs = params["learning_rate"], params["epochs"]
-    patience = params["early_stopping_patience"]
+    peak, epochs = params.learning_rate, params.epochs
+    patience = params.early_stopping_patience
 
     def cosine(epoch: int, _current: float) -> float:
         return peak * 0.5 * (1 + math.cos(math.pi * epoch / epochs))

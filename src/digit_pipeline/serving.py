@@ -1,5 +1,5 @@
-"""The registered model: the CNN wrapped with the project's preprocessing, as an MLflow
-pyfunc, so that every client (REST, batch, GUI, CLI) reads digits the same way.
+"""The registered model: the CNN wrapped with the project's image preparation, as an
+MLflow pyfunc, so that every client (REST, batch, GUI, CLI) reads digits the same way.
 
 Request (``POST /invocations`` on ``mlflow models serve``)::
 
@@ -11,7 +11,7 @@ message naming the item.
 
 Every request's work is bounded before the CNN runs: at most ``MAX_ITEMS`` items, of
 which ``MAX_REQUEST_IMAGES`` image files; ``MAX_REQUEST_PIXELS`` decoded image pixels
-and ``MAX_REQUEST_DIGITS`` digits (crops) in all; and ``preprocessing``'s limits per
+and ``MAX_REQUEST_DIGITS`` digits (crops) in all; and ``images``' limits per
 image. ``MAX_CONCURRENT_REQUESTS`` are read at once; a request that waits longer than
 ``MAX_WAIT_SECONDS`` for its turn gets HTTP 503.
 """
@@ -36,8 +36,7 @@ from mlflow.protos.databricks_pb2 import (
     TEMPORARILY_UNAVAILABLE,
 )
 
-from digit_pipeline.calibration import scale_temperature
-from digit_pipeline.preprocessing import (
+from digit_pipeline.images import (
     IMAGE_SIZE,
     MAX_IMAGE_BYTES,
     ImageError,
@@ -45,6 +44,7 @@ from digit_pipeline.preprocessing import (
     open_image,
     prepare_opened,
 )
+from digit_pipeline.inference import DigitReader
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +57,6 @@ MAX_REQUEST_DIGITS = 10_000  # crops read by the CNN: ~3 s on 2 cores
 # reading on a few threads of our own, not on the server's many, bounds the memory.
 MAX_CONCURRENT_REQUESTS = 2
 MAX_WAIT_SECONDS = 20
-# The CNN reads at most this many digits per call: bounded memory, and the fastest split.
-CNN_BATCH = 1_000
 # base64 grows data by 4/3; refuse larger strings before decoding them.
 _MAX_BASE64_CHARS = (MAX_IMAGE_BYTES + 2) // 3 * 4
 
@@ -194,7 +192,7 @@ def pixels_input(pixels: Any) -> PreparedImage:
             raise ValueError("pixels must be finite numbers (no NaN or infinity)")
         raise ValueError(f"pixels must lie in 0-255, got {low:g} to {high:g}")
     digit = (array / 255.0).astype(np.float32)
-    return PreparedImage(digit=digit, crops=[digit], boxes=[(0, 0, IMAGE_SIZE, IMAGE_SIZE)])
+    return PreparedImage(whole=digit, crops=[digit], boxes=[(0, 0, IMAGE_SIZE, IMAGE_SIZE)])
 
 
 def _decode_base64(text: Any) -> bytes:
@@ -210,61 +208,8 @@ def _decode_base64(text: Any) -> bytes:
         raise ValueError("image is not valid base64") from error
 
 
-class DigitReader:
-    """Reads framed digits with the CNN: one model call for a whole request. The
-    probabilities are calibrated with the temperature fitted on the validation split."""
-
-    def __init__(self, model: keras.Model, temperature: float = 1.0) -> None:
-        self.model = model
-        self.temperature = temperature
-
-    def probabilities(self, digits: list[np.ndarray]) -> np.ndarray:
-        """(N, 10) probabilities of N framed 28x28 digits, ``CNN_BATCH`` at a time."""
-        batch = np.stack(digits)[..., np.newaxis].astype(np.float32)
-        # predict_on_batch runs Keras's compiled predict function: ~2 ms for one digit,
-        # against ~15 ms for an eager model(batch) call layer by layer.
-        logits = [
-            self.model.predict_on_batch(batch[start : start + CNN_BATCH])
-            for start in range(0, len(batch), CNN_BATCH)
-        ]
-        return scale_temperature(np.concatenate(logits), self.temperature)
-
-    def read(self, inputs: list[PreparedImage]) -> list[dict[str, Any]]:
-        """Predictions in the served contract, one per input, from one model call that
-        reads each distinct 28x28 once (a ``pixels`` item, or an image of one digit, is
-        its own only crop)."""
-        if not inputs:
-            return []
-        rows: dict[bytes, int] = {}  # a digit's bytes -> its row in the model's batch
-        digits = []
-
-        def row_of(digit: np.ndarray) -> int:
-            key = digit.tobytes()
-            if key not in rows:
-                rows[key] = len(digits)
-                digits.append(digit)
-            return rows[key]
-
-        layout = [(row_of(item.digit), [row_of(crop) for crop in item.crops]) for item in inputs]
-        probabilities = self.probabilities(digits)
-        predictions = []
-        for item, (whole_row, crop_rows) in zip(inputs, layout, strict=True):
-            whole = probabilities[whole_row]
-            digit = int(whole.argmax())
-            predictions.append(
-                {
-                    "digit": digit,
-                    "confidence": float(whole[digit]),
-                    "probabilities": [float(p) for p in whole],
-                    "digits": "".join(str(int(probabilities[row].argmax())) for row in crop_rows),
-                    "boxes": [list(box) for box in item.boxes],
-                }
-            )
-        return predictions
-
-
 class DigitClassifier(mlflow.pyfunc.PythonModel):
-    """The served ``digit-classifier``: the Keras CNN (artifact ``keras_model``) behind the
+    """The served, registered model: the Keras CNN (artifact ``keras_model``) behind the
     contract in this module's docstring, its probabilities scaled with the ``temperature``
     of the model's config (see ``digit_pipeline.calibration``)."""
 
@@ -293,3 +238,19 @@ class DigitClassifier(mlflow.pyfunc.PythonModel):
 
     def _read(self, model_input: Any) -> list[dict[str, Any]]:
         return self.reader.read(parse_request(model_input))
+
+
+def reader_of(model: mlflow.pyfunc.PyFuncModel) -> DigitReader:
+    """The digit reader inside a loaded registered model."""
+    python_model = model.unwrap_python_model() if hasattr(model, "unwrap_python_model") else None
+    if not isinstance(python_model, DigitClassifier):
+        raise TypeError(
+            "this model is not a digit-pipeline DigitClassifier (an older registered version?): "
+            "run `kedro run` to register one"
+        )
+    return python_model.reader
+
+
+def load_reader(model_uri: str) -> DigitReader:
+    """Load a registered model from MLflow (``MLFLOW_TRACKING_URI``, else ./mlflow.db)."""
+    return reader_of(mlflow.pyfunc.load_model(model_uri))

@@ -20,7 +20,7 @@ import yaml
 from mlflow import MlflowClient
 from mlflow.entities import Run
 
-EXPERIMENT = "digit-pipeline"  # conf/base/mlflow.yml
+from digit_pipeline.project import experiment_name
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def run_sweep(grid: list[dict[str, object]], env: str | None = None) -> list[Swe
 def latest_run_since(client: MlflowClient, started: float) -> Run | None:
     """The newest run of the project's experiment that started at or after ``started``
     (seconds since the epoch), or None."""
-    experiment = client.get_experiment_by_name(EXPERIMENT)
+    experiment = client.get_experiment_by_name(experiment_name())
     if experiment is None:
         return None
     runs = client.search_runs(

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from digit_pipeline.parameters import EvaluateParameters
 from digit_pipeline.pipelines.evaluate.nodes import (
     classification_report,
     compute_test_metrics,
@@ -8,6 +9,8 @@ from digit_pipeline.pipelines.evaluate.nodes import (
     plot_confusion_matrix,
     plot_misclassified,
 )
+
+from ...support import smoke_parameters
 
 # Four test digits; the model gets the 3 wrong (reads it as an 8, 70% sure).
 Y_TRUE = np.array([0, 1, 2, 3])
@@ -60,7 +63,7 @@ def test_confusion_table_and_its_plot(probabilities):
 
 def test_plot_misclassified_shows_the_mistakes(probabilities):
     images = np.zeros((4, 28, 28, 1), dtype=np.float32)
-    params = {"misclassified_to_show": 10, "misclassified_columns": 5}
+    params = smoke_parameters(EvaluateParameters, misclassified_to_show=10, misclassified_columns=5)
     figure = plot_misclassified(images, Y_TRUE, probabilities, params)
     captions = [text.get_text() for text in figure.axes[0].texts]
     assert captions == ["3→8 (70%)"]

@@ -2,7 +2,10 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
+from digit_pipeline.parameters import IngestParameters
 from digit_pipeline.pipelines.ingest.nodes import count_classes, plot_sample_digits, validate_split
+
+from ...support import smoke_parameters
 
 
 @pytest.fixture
@@ -54,7 +57,7 @@ def test_count_classes_counts_each_digit(mnist_train, mnist_test):
 
 
 def test_plot_sample_digits_shows_each_class(digits):
-    figure = plot_sample_digits(*digits, params={"samples_per_class": 3})
+    figure = plot_sample_digits(*digits, smoke_parameters(IngestParameters, samples_per_class=3))
     assert isinstance(figure, Figure)
     titles = [text.get_text() for text in figure.axes[0].texts]  # one caption per digit
     assert len(titles) == 30

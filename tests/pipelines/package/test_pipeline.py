@@ -9,17 +9,18 @@ from mlflow import MlflowClient
 
 from digit_pipeline.calibration import scale_temperature
 from digit_pipeline.model import build_cnn
+from digit_pipeline.parameters import PackageParameters, TrainParameters
 from digit_pipeline.pipelines.package.nodes import (
     decide_promotion,
     log_and_register_model,
     promote_if_better,
 )
 
-PARAMS = {
-    "registered_model_name": "digit-classifier",
-    "champion_alias": "champion",
-    "min_test_accuracy": 0.98,
-}
+from ...support import smoke_parameters
+
+PARAMS = smoke_parameters(PackageParameters, min_test_accuracy=0.98)
+NAME, ALIAS = PARAMS.registered_model_name, PARAMS.champion_alias
+CHAMPION = f"models:/{NAME}@{ALIAS}"
 
 
 @pytest.mark.parametrize(
@@ -43,19 +44,10 @@ def test_decide_promotion(candidate, champion, promoted, reason):
 @pytest.fixture(scope="module")
 def tiny_model():
     """An untrained CNN as the train node returns it (Keras's own layers throughout)."""
-    return build_cnn(
-        {
-            "seed": 0,
-            "conv_blocks": [[4]],
-            "precision": "float32",
-            "kernel_size": 3,
-            "dense_units": 8,
-            "dropout": 0.0,
-            "learning_rate": 0.001,
-            "augmentation": {"rotation_degrees": 0, "zoom": 0, "shift": 0},
-        },
-        for_training=False,
+    params = smoke_parameters(
+        TrainParameters, conv_blocks=[[4]], dense_units=8, precision="float32"
     )
+    return build_cnn(params, for_training=False)
 
 
 def _run_package(
@@ -70,8 +62,8 @@ def _run_package(
 
 
 def _champion_version(client: MlflowClient) -> int | None:
-    aliases = client.get_registered_model("digit-classifier").aliases
-    return aliases.get("champion")
+    aliases = client.get_registered_model(NAME).aliases
+    return aliases.get(ALIAS)
 
 
 def test_champion_moves_only_to_better_models(mlflow_store, tiny_model):
@@ -81,7 +73,7 @@ def test_champion_moves_only_to_better_models(mlflow_store, tiny_model):
     assert first["version"] == 1 and decision["promoted"]
     assert _champion_version(client) == 1
     assert client.get_run(run_id).data.tags["champion.decision"] == "promoted"
-    assert client.get_model_version("digit-classifier", "1").tags["test_accuracy"] == "0.9900"
+    assert client.get_model_version(NAME, "1").tags["test_accuracy"] == "0.9900"
 
     worse, decision, run_id = _run_package(tiny_model, 0.985)
     assert worse["version"] == 2 and not decision["promoted"]
@@ -104,7 +96,7 @@ def test_first_model_below_the_floor_is_registered_but_not_champion(mlflow_store
 
 def test_registered_champion_loads_and_predicts(mlflow_store, tiny_model, mnist_test):
     _run_package(tiny_model, 0.99, temperature=2.0)
-    model = mlflow.pyfunc.load_model("models:/digit-classifier@champion")
+    model = mlflow.pyfunc.load_model(CHAMPION)
     digit = mnist_test[0][0]
     predictions = model.predict([{"pixels": digit.tolist()}] * 3)
     assert len(predictions) == 3
@@ -115,7 +107,7 @@ def test_registered_champion_loads_and_predicts(mlflow_store, tiny_model, mnist_
     np.testing.assert_allclose(
         predictions[0]["probabilities"], scale_temperature(raw, 2.0)[0], rtol=1e-4, atol=1e-6
     )
-    requirements = mlflow.pyfunc.get_model_dependencies("models:/digit-classifier@champion")
+    requirements = mlflow.pyfunc.get_model_dependencies(CHAMPION)
     with open(requirements) as file:
         pinned = file.read()
     assert "tensorflow==" in pinned and "keras==" in pinned

@@ -15,7 +15,7 @@ from mlflow import MlflowClient
 
 from digit_pipeline.pipelines.predict.nodes import predict_images
 
-from ...conftest import in_project, tracking_uri
+from ...conftest import CHAMPION, EXPERIMENT, in_project, tracking_uri
 from ...support import encode, enlarge
 
 
@@ -47,7 +47,7 @@ EXPECTED_FILES = ["a_seven.png", "b_two.jpg", "c_one.webp", "d_strip.png"]
 @pytest.fixture
 def champion(smoke_project):
     mlflow.set_tracking_uri(tracking_uri(smoke_project[0]))
-    return mlflow.pyfunc.load_model("models:/digit-classifier@champion")
+    return mlflow.pyfunc.load_model(CHAMPION)
 
 
 def test_predict_images_node(image_folder, champion, caplog):
@@ -75,7 +75,7 @@ def test_predict_pipeline_writes_a_csv_and_logs_it(smoke_project, image_folder):
     assert len(table.loc[3, "digits"]) == 4
     # The batch prediction is an MLflow run of its own, holding the CSV.
     client = MlflowClient(tracking_uri(project))
-    experiment = client.get_experiment_by_name("digit-pipeline").experiment_id
+    experiment = client.get_experiment_by_name(EXPERIMENT).experiment_id
     (run,) = client.search_runs([experiment], "attributes.run_name = 'predict'")
     assert run.info.status == "FINISHED"
     assert [a.path for a in client.list_artifacts(run.info.run_id, "predictions")] == [

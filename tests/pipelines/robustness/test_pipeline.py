@@ -1,8 +1,11 @@
 import numpy as np
 import pandas as pd
 
+from digit_pipeline.parameters import RobustnessParameters
+from digit_pipeline.perturbations import perturbations
 from digit_pipeline.pipelines.robustness.nodes import plot_robustness
-from digit_pipeline.robustness import perturbations
+
+from ...support import smoke_parameters
 
 
 def test_plot_robustness_shows_every_perturbation(mnist_test):
@@ -12,8 +15,7 @@ def test_plot_robustness_shows_every_perturbation(mnist_test):
         index=pd.Index(names, name="perturbation"),
     )
     X_test = (mnist_test[0][:3, :, :, np.newaxis] / 255.0).astype(np.float32)
-    params = {"sample": 2000, "example_index": 0, "seed": 0}
-    figure = plot_robustness(report, X_test, params)
+    figure = plot_robustness(report, X_test, smoke_parameters(RobustnessParameters))
     bars = figure.axes[0]
     assert [label.get_text() for label in bars.get_yticklabels()] == names
     assert len(bars.patches) == 2 * len(names)

@@ -2,6 +2,7 @@
 the test set), which the package pipeline gives the served model, and the reliability
 diagrams that show what it changes on the test set."""
 
+import keras
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -12,7 +13,16 @@ from digit_pipeline.calibration import (
     reliability_table,
     scale_temperature,
 )
+from digit_pipeline.model import class_probabilities
+from digit_pipeline.parameters import CalibrateParameters
 from digit_pipeline.pipelines.evaluate.nodes import check_predictions
+
+
+def val_probabilities(
+    model: keras.Model, X_val: np.ndarray, params: CalibrateParameters
+) -> np.ndarray:
+    """The model's class probabilities (N, 10) for the validation images."""
+    return class_probabilities(model, X_val, params.batch_size)
 
 
 def calibrate(

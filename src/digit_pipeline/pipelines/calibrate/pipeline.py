@@ -4,20 +4,26 @@ scales its probabilities with that temperature."""
 
 from kedro.pipeline import Node, Pipeline
 
-from digit_pipeline.pipelines.evaluate.nodes import predict_probabilities
+from digit_pipeline.parameters import CalibrateParameters
 from digit_pipeline.tracking import as_metric_history
 
-from .nodes import calibrate, plot_reliability
+from .nodes import calibrate, plot_reliability, val_probabilities
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
             Node(
-                func=predict_probabilities,
-                inputs=["trained_model", "X_val", "params:evaluate.batch_size"],
+                func=CalibrateParameters.from_conf,
+                inputs="params:calibrate",
+                outputs="calibrate_parameters",
+                name="validate_calibrate_parameters_node",
+            ),
+            Node(
+                func=val_probabilities,
+                inputs=["trained_model", "X_val", "calibrate_parameters"],
                 outputs="val_probabilities",
-                name="predict_val_probabilities_node",
+                name="val_probabilities_node",
             ),
             Node(
                 func=calibrate,

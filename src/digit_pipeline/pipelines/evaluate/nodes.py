@@ -1,8 +1,6 @@
 """Nodes of the evaluate pipeline: how the trained model does on the held-out test set:
 metrics, per-digit report, confusion matrix, the most confident mistakes."""
 
-from typing import Any
-
 import keras
 import numpy as np
 import pandas as pd
@@ -10,15 +8,19 @@ from matplotlib.figure import Figure
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss
 from sklearn.metrics import classification_report as sklearn_classification_report
 
+from digit_pipeline.images import NUM_CLASSES
+from digit_pipeline.model import class_probabilities
+from digit_pipeline.parameters import EvaluateParameters
 from digit_pipeline.plots import digit_grid
-from digit_pipeline.preprocessing import NUM_CLASSES
 
 DIGITS = list(range(NUM_CLASSES))
 
 
-def predict_probabilities(model: keras.Model, X: np.ndarray, batch_size: int) -> np.ndarray:
-    """Class probabilities (N, 10) for images (N, 28, 28, 1)."""
-    return model.predict(X, batch_size=batch_size, verbose=0)
+def test_probabilities(
+    model: keras.Model, X_test: np.ndarray, params: EvaluateParameters
+) -> np.ndarray:
+    """The model's class probabilities (N, 10) for the test images."""
+    return class_probabilities(model, X_test, params.batch_size)
 
 
 def check_predictions(y_true: np.ndarray, probabilities: np.ndarray) -> None:
@@ -96,7 +98,7 @@ def plot_confusion_matrix(matrix: pd.DataFrame) -> Figure:
 
 
 def plot_misclassified(
-    X_test: np.ndarray, y_test: np.ndarray, probabilities: np.ndarray, params: dict[str, Any]
+    X_test: np.ndarray, y_test: np.ndarray, probabilities: np.ndarray, params: EvaluateParameters
 ) -> Figure:
     """The test digits the model got wrong, most confident mistakes first, captioned
     ``true→predicted (confidence)``."""
@@ -104,11 +106,11 @@ def plot_misclassified(
     predicted = probabilities.argmax(axis=1)
     confidence = probabilities.max(axis=1)
     wrong = np.flatnonzero(predicted != y_test)
-    shown = wrong[np.argsort(-confidence[wrong])][: params["misclassified_to_show"]]
+    shown = wrong[np.argsort(-confidence[wrong])][: params.misclassified_to_show]
     captions = [f"{y_test[i]}→{predicted[i]} ({confidence[i]:.0%})" for i in shown]
     return digit_grid(
         X_test[shown],
         captions,
-        columns=params["misclassified_columns"],
+        columns=params.misclassified_columns,
         title=f"Misclassified test digits: {len(wrong)} of {len(y_test)} (true→predicted)",
     )

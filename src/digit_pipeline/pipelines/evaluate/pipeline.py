@@ -2,6 +2,7 @@
 
 from kedro.pipeline import Node, Pipeline
 
+from digit_pipeline.parameters import EvaluateParameters
 from digit_pipeline.tracking import as_metric_history
 
 from .nodes import (
@@ -10,7 +11,7 @@ from .nodes import (
     confusion_table,
     plot_confusion_matrix,
     plot_misclassified,
-    predict_probabilities,
+    test_probabilities,
 )
 
 
@@ -18,10 +19,16 @@ def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
             Node(
-                func=predict_probabilities,
-                inputs=["trained_model", "X_test", "params:evaluate.batch_size"],
+                func=EvaluateParameters.from_conf,
+                inputs="params:evaluate",
+                outputs="evaluate_parameters",
+                name="validate_evaluate_parameters_node",
+            ),
+            Node(
+                func=test_probabilities,
+                inputs=["trained_model", "X_test", "evaluate_parameters"],
                 outputs="test_probabilities",
-                name="predict_probabilities_node",
+                name="test_probabilities_node",
             ),
             Node(
                 func=compute_test_metrics,
@@ -55,7 +62,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=plot_misclassified,
-                inputs=["X_test", "y_test", "test_probabilities", "params:evaluate"],
+                inputs=["X_test", "y_test", "test_probabilities", "evaluate_parameters"],
                 outputs="misclassified_plot",
                 name="plot_misclassified_node",
             ),

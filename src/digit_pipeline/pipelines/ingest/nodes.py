@@ -1,13 +1,12 @@
 """Nodes of the ingest pipeline."""
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from digit_pipeline.images import IMAGE_SIZE, NUM_CLASSES
+from digit_pipeline.parameters import IngestParameters
 from digit_pipeline.plots import digit_grid
-from digit_pipeline.preprocessing import IMAGE_SIZE, NUM_CLASSES
 
 
 def validate_split(
@@ -75,9 +74,9 @@ def count_classes(train_labels: np.ndarray, test_labels: np.ndarray) -> pd.DataF
     return counts
 
 
-def plot_sample_digits(images: np.ndarray, labels: np.ndarray, params: dict[str, Any]) -> Figure:
+def plot_sample_digits(images: np.ndarray, labels: np.ndarray, params: IngestParameters) -> Figure:
     """The first ``samples_per_class`` training images of each digit, one row per digit."""
-    per_class = params["samples_per_class"]
+    per_class = params.samples_per_class
     picks = np.concatenate(
         [np.flatnonzero(labels == digit)[:per_class] for digit in range(NUM_CLASSES)]
     )

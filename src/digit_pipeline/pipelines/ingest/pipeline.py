@@ -2,12 +2,20 @@
 
 from kedro.pipeline import Node, Pipeline
 
+from digit_pipeline.parameters import IngestParameters
+
 from .nodes import count_classes, plot_sample_digits, validate_test_split, validate_train_split
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
+            Node(
+                func=IngestParameters.from_conf,
+                inputs="params:ingest",
+                outputs="ingest_parameters",
+                name="validate_ingest_parameters_node",
+            ),
             Node(
                 func=validate_train_split,
                 inputs=["train_images_raw", "train_labels_raw"],
@@ -28,7 +36,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=plot_sample_digits,
-                inputs=["mnist_train_images", "mnist_train_labels", "params:ingest"],
+                inputs=["mnist_train_images", "mnist_train_labels", "ingest_parameters"],
                 outputs="sample_digits_plot",
                 name="plot_sample_digits_node",
             ),

@@ -17,6 +17,7 @@ import numpy as np
 from mlflow import MlflowClient
 
 import digit_pipeline
+from digit_pipeline.parameters import PackageParameters
 from digit_pipeline.serving import DigitClassifier
 
 logger = logging.getLogger(__name__)
@@ -28,14 +29,14 @@ PACKAGE_DIR = Path(digit_pipeline.__file__).parent
 
 
 def log_and_register_model(
-    model: keras.Model, calibration: dict[str, float], params: dict[str, Any]
+    model: keras.Model, calibration: dict[str, float], params: PackageParameters
 ) -> dict[str, Any]:
     """Log the model to the active MLflow run, as a pyfunc that reads image files and
     28x28 pixel arrays (``digit_pipeline.serving``), and register it as a new version.
 
     Args:
         model: The trained Keras model.
-        calibration: The evaluate pipeline's, with the ``temperature`` that the served
+        calibration: The calibrate pipeline's, with the ``temperature`` that the served
             model applies to its probabilities.
         params: ``registered_model_name``.
 
@@ -55,10 +56,10 @@ def log_and_register_model(
             code_paths=[str(PACKAGE_DIR)],
             model_config={"temperature": calibration["temperature"]},
             pip_requirements=[f"{package}=={version(package)}" for package in SERVING_PACKAGES],
-            registered_model_name=params["registered_model_name"],
+            registered_model_name=params.registered_model_name,
         )
     registered = {
-        "name": params["registered_model_name"],
+        "name": params.registered_model_name,
         "version": int(info.registered_model_version),
         "run_id": run.info.run_id,
         "model_uri": info.model_uri,
@@ -104,7 +105,7 @@ def decide_promotion(
 
 
 def promote_if_better(
-    model_version: dict[str, Any], test_metrics: dict[str, float], params: dict[str, Any]
+    model_version: dict[str, Any], test_metrics: dict[str, float], params: PackageParameters
 ) -> dict[str, Any]:
     """Point the champion alias at the new version if ``decide_promotion`` says so, and
     record the decision as tags on the run and on the model version.
@@ -119,13 +120,13 @@ def promote_if_better(
         champion's version and test accuracy, and the champion version afterwards.
     """
     client = MlflowClient()
-    name, alias = params["registered_model_name"], params["champion_alias"]
+    name, alias = params.registered_model_name, params.champion_alias
     champion = _current_champion(client, name, alias)
     champion_accuracy = _test_accuracy(client, champion) if champion else None
 
     candidate_accuracy = test_metrics["test_accuracy"]
     promoted, reason = decide_promotion(
-        candidate_accuracy, champion_accuracy, params["min_test_accuracy"]
+        candidate_accuracy, champion_accuracy, params.min_test_accuracy
     )
     if promoted:
         client.set_registered_model_alias(name, alias, model_version["version"])

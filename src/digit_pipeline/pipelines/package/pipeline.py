@@ -3,6 +3,8 @@ version (and maybe a new champion) out."""
 
 from kedro.pipeline import Node, Pipeline
 
+from digit_pipeline.parameters import PackageParameters
+
 from .nodes import log_and_register_model, promote_if_better
 
 
@@ -10,14 +12,20 @@ def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
             Node(
+                func=PackageParameters.from_conf,
+                inputs="params:package",
+                outputs="package_parameters",
+                name="validate_package_parameters_node",
+            ),
+            Node(
                 func=log_and_register_model,
-                inputs=["trained_model", "calibration", "params:package"],
+                inputs=["trained_model", "calibration", "package_parameters"],
                 outputs="model_version",
                 name="log_and_register_model_node",
             ),
             Node(
                 func=promote_if_better,
-                inputs=["model_version", "test_metrics", "params:package"],
+                inputs=["model_version", "test_metrics", "package_parameters"],
                 outputs="champion_decision",
                 name="promote_if_better_node",
             ),

@@ -6,7 +6,8 @@ from collections.abc import Callable
 import mlflow
 import pandas as pd
 
-from digit_pipeline.predict import read_image_files, reader_of
+from digit_pipeline.inference import read_image_files
+from digit_pipeline.serving import reader_of
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +19,7 @@ def predict_images(
 
     Args:
         images: The folder's files, as Kedro's PartitionedDataset lists them (name to loader).
-        model: The registered champion (``models:/digit-classifier@champion``).
+        model: The registered champion (``champion_model`` in the catalog).
 
     Returns:
         ``file, digit, confidence, digits`` per readable image, sorted by file name.

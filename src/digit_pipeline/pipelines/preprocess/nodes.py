@@ -1,16 +1,15 @@
 """Nodes of the preprocess pipeline. The test set passes through unchanged but for
 scaling: nothing here looks at it to choose anything."""
 
-from typing import Any
-
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from digit_pipeline.preprocessing import to_model_input
+from digit_pipeline.images import to_model_input
+from digit_pipeline.parameters import PreprocessParameters
 
 
 def select_training_subset(
-    images: np.ndarray, labels: np.ndarray, params: dict[str, Any]
+    images: np.ndarray, labels: np.ndarray, params: PreprocessParameters
 ) -> tuple[np.ndarray, np.ndarray]:
     """Keep a seeded, stratified subset of the training data (all of it when
     ``train_subset`` is null). The smoke environment uses this to train in seconds.
@@ -18,44 +17,39 @@ def select_training_subset(
     Args:
         images: Training images (N, 28, 28).
         labels: Training labels (N,).
-        params: ``train_subset`` (int or null) and ``seed``.
+        params: ``train_subset`` (null for all) and ``seed``.
 
     Returns:
         The selected images and labels.
     """
-    size = params["train_subset"]
+    size = params.train_subset
     if size is None or size >= len(labels):
         return images, labels
-    if size < 20:
-        raise ValueError(f"train_subset must be at least 20 images (2 per digit), got {size}")
     subset_images, _, subset_labels, _ = train_test_split(
-        images, labels, train_size=size, stratify=labels, random_state=params["seed"]
+        images, labels, train_size=size, stratify=labels, random_state=params.seed
     )
     return subset_images, subset_labels
 
 
 def split_validation(
-    images: np.ndarray, labels: np.ndarray, params: dict[str, Any]
+    images: np.ndarray, labels: np.ndarray, params: PreprocessParameters
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Scale the training images and split a stratified validation set off them.
 
     Args:
         images: Training images (N, 28, 28), uint8.
         labels: Training labels (N,).
-        params: ``validation_size`` (fraction in (0, 1)) and ``seed``.
+        params: ``validation_size`` and ``seed``.
 
     Returns:
         X_train, y_train, X_val, y_val: images (n, 28, 28, 1) float32 in [0, 1], labels int64.
     """
-    fraction = params["validation_size"]
-    if not 0 < fraction < 1:
-        raise ValueError(f"validation_size must be a fraction in (0, 1), got {fraction}")
     X_train, X_val, y_train, y_val = train_test_split(
         to_model_input(images),
         labels.astype(np.int64),
-        test_size=fraction,
+        test_size=params.validation_size,
         stratify=labels,
-        random_state=params["seed"],
+        random_state=params.seed,
     )
     return X_train, y_train, X_val, y_val
 

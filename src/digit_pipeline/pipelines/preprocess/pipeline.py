@@ -2,6 +2,8 @@
 
 from kedro.pipeline import Node, Pipeline
 
+from digit_pipeline.parameters import PreprocessParameters
+
 from .nodes import prepare_test_set, select_training_subset, split_validation
 
 
@@ -9,14 +11,20 @@ def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
             Node(
+                func=PreprocessParameters.from_conf,
+                inputs="params:preprocess",
+                outputs="preprocess_parameters",
+                name="validate_preprocess_parameters_node",
+            ),
+            Node(
                 func=select_training_subset,
-                inputs=["mnist_train_images", "mnist_train_labels", "params:preprocess"],
+                inputs=["mnist_train_images", "mnist_train_labels", "preprocess_parameters"],
                 outputs=["training_images", "training_labels"],
                 name="select_training_subset_node",
             ),
             Node(
                 func=split_validation,
-                inputs=["training_images", "training_labels", "params:preprocess"],
+                inputs=["training_images", "training_labels", "preprocess_parameters"],
                 outputs=["X_train", "y_train", "X_val", "y_val"],
                 name="split_validation_node",
             ),

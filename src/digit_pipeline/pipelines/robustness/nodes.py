@@ -1,48 +1,45 @@
 """Nodes of the robustness pipeline: how the model reads test digits that are shifted,
 scaled, rotated, inverted, thickened or noisy (``digit_pipeline.robustness``), given to it
-as they are and through the project's preprocessing."""
-
-from typing import Any
+as they are and through the project's image preparation."""
 
 import keras
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from digit_pipeline.pipelines.evaluate.nodes import predict_probabilities
-from digit_pipeline.robustness import frame_each, perturbations
+from digit_pipeline.model import class_probabilities
+from digit_pipeline.parameters import RobustnessParameters
+from digit_pipeline.perturbations import frame_each, perturbations
 
 
 def robustness_report(
     model: keras.Model,
     X_test: np.ndarray,
     y_test: np.ndarray,
-    params: dict[str, Any],
-    batch_size: int,
+    params: RobustnessParameters,
 ) -> pd.DataFrame:
-    """Test accuracy under each perturbation of ``digit_pipeline.robustness``, with the
+    """Test accuracy under each perturbation of ``digit_pipeline.perturbations``, with the
     perturbed 28x28 image given to the model as it is (``raw``) and with the project's
-    preprocessing applied first (``preprocessed``, as for an uploaded image).
+    image preparation applied first (``preprocessed``, as for an uploaded image).
 
     Args:
         params: ``sample`` (the first n test images; null for all), ``seed`` (of the
-            noise).
-        batch_size: Digits per ``model.predict`` call.
+            noise), ``batch_size``.
 
     Returns:
         One row per perturbation: ``accuracy_raw``, ``accuracy_preprocessed``, and
-        ``not_framed``, the share of images in which the preprocessing found no digit
+        ``not_framed``, the share of images in which the image preparation found no digit
         (counted as wrong).
     """
     images, labels = (
-        X_test[: params["sample"], ..., 0],
-        y_test[: params["sample"]],
+        X_test[: params.sample, ..., 0],
+        y_test[: params.sample],
     )
-    perturbed = {name: perturb(images) for name, perturb in perturbations(params["seed"]).items()}
+    perturbed = {name: perturb(images) for name, perturb in perturbations(params.seed).items()}
     framed, found = zip(*(frame_each(stack) for stack in perturbed.values()), strict=True)
     # One predict call for every stack: each call has a fixed cost of ~0.07 s.
     stacks = np.concatenate([*perturbed.values(), *framed])[..., np.newaxis]
-    predicted = predict_probabilities(model, stacks, batch_size).argmax(axis=1)
+    predicted = class_probabilities(model, stacks, params.batch_size).argmax(axis=1)
     predicted = predicted.reshape(2, len(perturbed), len(labels))
     return pd.DataFrame(
         {
@@ -54,9 +51,11 @@ def robustness_report(
     )
 
 
-def plot_robustness(report: pd.DataFrame, X_test: np.ndarray, params: dict[str, Any]) -> Figure:
+def plot_robustness(
+    report: pd.DataFrame, X_test: np.ndarray, params: RobustnessParameters
+) -> Figure:
     """Bars of the robustness report, and one test digit under every perturbation, as the
-    model sees it raw and after the preprocessing."""
+    model sees it raw and after the image preparation."""
     figure = Figure(figsize=(12, 9), layout="constrained")
     bars_area, examples_area = figure.subfigures(2, 1, height_ratios=[3, 1.4])
     ax = bars_area.subplots()
@@ -66,7 +65,7 @@ def plot_robustness(report: pd.DataFrame, X_test: np.ndarray, params: dict[str, 
         positions + 0.2,
         report["accuracy_preprocessed"],
         height=0.4,
-        label="project's preprocessing first",
+        label="project's image preparation first",
     )
     for position, (raw, preprocessed) in enumerate(
         report[["accuracy_raw", "accuracy_preprocessed"]].to_numpy()
@@ -79,10 +78,10 @@ def plot_robustness(report: pd.DataFrame, X_test: np.ndarray, params: dict[str, 
     ax.set_xlabel("test accuracy")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.grid(axis="x", alpha=0.3)
-    ax.set_title(f"Robustness: accuracy on {params['sample']} perturbed test digits")
+    ax.set_title(f"Robustness: accuracy on {params.sample} perturbed test digits")
 
-    example = X_test[params["example_index"], :, :, 0][np.newaxis]
-    raw = [perturb(example)[0] for perturb in perturbations(params["seed"]).values()]
+    example = X_test[params.example_index, :, :, 0][np.newaxis]
+    raw = [perturb(example)[0] for perturb in perturbations(params.seed).values()]
     framed = [frame_each(image[np.newaxis])[0][0] for image in raw]
     axes = examples_area.subplots(2, len(raw))
     for column, name in enumerate(report.index):

@@ -1,7 +1,9 @@
 """The robustness pipeline: the trained model on perturbed test digits, given to it raw and
-through the project's preprocessing; a report and its figure out."""
+through the project's image preparation; a report and its figure out."""
 
 from kedro.pipeline import Node, Pipeline
+
+from digit_pipeline.parameters import RobustnessParameters
 
 from .nodes import plot_robustness, robustness_report
 
@@ -10,20 +12,20 @@ def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
             Node(
+                func=RobustnessParameters.from_conf,
+                inputs="params:robustness",
+                outputs="robustness_parameters",
+                name="validate_robustness_parameters_node",
+            ),
+            Node(
                 func=robustness_report,
-                inputs=[
-                    "trained_model",
-                    "X_test",
-                    "y_test",
-                    "params:robustness",
-                    "params:evaluate.batch_size",
-                ],  # fmt: skip
+                inputs=["trained_model", "X_test", "y_test", "robustness_parameters"],
                 outputs="robustness_report",
                 name="robustness_report_node",
             ),
             Node(
                 func=plot_robustness,
-                inputs=["robustness_report", "X_test", "params:robustness"],
+                inputs=["robustness_report", "X_test", "robustness_parameters"],
                 outputs="robustness_plot",
                 name="plot_robustness_node",
             ),

@@ -1,7 +1,6 @@
 """Nodes of the train pipeline."""
 
 import logging
-from typing import Any
 
 import keras
 import numpy as np
@@ -10,6 +9,7 @@ from matplotlib.figure import Figure
 
 from digit_pipeline import hardware
 from digit_pipeline.model import batches, build_cnn, portable_copy, training_callbacks
+from digit_pipeline.parameters import TrainParameters
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ def train_model(
     y_train: np.ndarray,
     X_val: np.ndarray,
     y_val: np.ndarray,
-    params: dict[str, Any],
+    params: TrainParameters,
 ) -> tuple[keras.Model, pd.DataFrame, dict[str, str]]:
     """Build the CNN and train it with a cosine learning-rate schedule, keeping the
     weights of the best validation epoch.
@@ -39,30 +39,25 @@ def train_model(
         row per epoch, the index from 1: loss, accuracy, learning rate, seconds), and
         what the run trained on: precision, device, CPU and its relevant flags.
     """
-    if params["epochs"] < 1:
-        raise ValueError(f"epochs must be at least 1, got {params['epochs']}")
-    if params["batch_size"] < 1:
-        raise ValueError(f"batch_size must be at least 1, got {params['batch_size']}")
-
     machine = hardware.detect()
-    precision = hardware.resolve_precision(params["precision"], machine)
+    precision = hardware.resolve_precision(params.precision, machine)
     training_on = hardware.describe(machine, precision)
     logger.info(
         "Training on %s", ", ".join(f"{key}: {value}" for key, value in training_on.items())
     )
-    params = {**params, "precision": precision}
+    params = params.model_copy(update={"precision": precision})
 
-    keras.utils.set_random_seed(params["seed"])
+    keras.utils.set_random_seed(params.seed)
     model = build_cnn(params)
     model.summary(print_fn=lambda line, *args, **kwargs: logger.info(line))
 
     history = model.fit(
-        batches(X_train, y_train, params["batch_size"], shuffle_seed=params["seed"]),
-        validation_data=batches(X_val, y_val, params["batch_size"]),
+        batches(X_train, y_train, params.batch_size, shuffle_seed=params.seed),
+        validation_data=batches(X_val, y_val, params.batch_size),
         shuffle=False,  # `batches` reshuffles every epoch; Keras would warn it cannot
-        epochs=params["epochs"],
+        epochs=params.epochs,
         callbacks=training_callbacks(params),
-        verbose=params["verbose"],
+        verbose=params.verbose,
     )
     table = pd.DataFrame(
         history.history, index=pd.RangeIndex(1, len(history.epoch) + 1, name="epoch")

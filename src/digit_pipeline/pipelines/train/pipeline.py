@@ -2,6 +2,7 @@
 
 from kedro.pipeline import Node, Pipeline
 
+from digit_pipeline.parameters import TrainParameters
 from digit_pipeline.tracking import as_metric_history
 
 from .nodes import plot_learning_curves, train_model
@@ -11,8 +12,14 @@ def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
             Node(
+                func=TrainParameters.from_conf,
+                inputs="params:train",
+                outputs="train_parameters",
+                name="validate_train_parameters_node",
+            ),
+            Node(
                 func=train_model,
-                inputs=["X_train", "y_train", "X_val", "y_val", "params:train"],
+                inputs=["X_train", "y_train", "X_val", "y_val", "train_parameters"],
                 outputs=["trained_model", "training_history", "training_hardware"],
                 name="train_model_node",
             ),

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy import ndimage
 
-from digit_pipeline.preprocessing import IMAGE_SIZE, ImageError, prepare_whole_digit
+from digit_pipeline.images import IMAGE_SIZE, ImageError, prepare_whole_digit
 
 Perturbation = Callable[[np.ndarray], np.ndarray]
 
@@ -109,12 +109,12 @@ def perturbations(noise_seed: int = 0) -> dict[str, Perturbation]:
 
 
 def frame_each(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pass each image through the project's preprocessing, as the served model does
+    """Pass each image through the project's image preparation, as the served model does
     with an uploaded image.
 
     Returns:
         The framed images (N, 28, 28), and whether each could be framed (an image whose
-        ink the preprocessing cannot find comes back black, marked False).
+        ink cannot be found comes back black, marked False).
     """
     framed = np.zeros_like(images, dtype=np.float32)
     found = np.ones(len(images), dtype=bool)

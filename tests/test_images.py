@@ -1,4 +1,4 @@
-"""The preprocessing module on images built from real MNIST digits: each variant, once
+"""The image package on images built from real MNIST digits: each variant, once
 framed, must look like the digit's original MNIST framing."""
 
 import io
@@ -10,16 +10,15 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
-from digit_pipeline.preprocessing import (
+from digit_pipeline.images import (
     MAX_IMAGE_BYTES,
     ImageError,
-    otsu_threshold,
     prepare_grayscale,
     prepare_image,
     prepare_whole_digit,
-    resize_bilinear,
     to_model_input,
 )
+from digit_pipeline.images.ink import otsu_threshold, resize_bilinear
 
 from .support import encode, enlarge, hostile_images, worst_image
 
@@ -64,8 +63,8 @@ def test_variants_come_back_in_mnist_framing(mnist_test, variant):
     scores = []
     for index in range(SAMPLES):
         prepared = prepare_image(make(images[index], index))
-        assert prepared.digit.shape == (28, 28) and prepared.digit.dtype == np.float32
-        scores.append(correlation(prepared.digit, images[index]))
+        assert prepared.whole.shape == (28, 28) and prepared.whole.dtype == np.float32
+        scores.append(correlation(prepared.whole, images[index]))
     assert np.mean(scores) > least_mean, f"{variant}: mean correlation {np.mean(scores):.3f}"
     assert np.min(scores) > 0.5, f"{variant}: worst correlation {np.min(scores):.3f}"
 
@@ -78,7 +77,7 @@ def test_slightly_rotated_digits_stay_close(mnist_test):
             8 if index % 2 else -8, resample=Image.Resampling.BILINEAR
         )
         scores.append(
-            correlation(prepare_image(encode(255 - np.asarray(rotated))).digit, images[index])
+            correlation(prepare_image(encode(255 - np.asarray(rotated))).whole, images[index])
         )
     # Framing does not undo a rotation; the digit must still be placed and sized like MNIST.
     assert np.mean(scores) > 0.75
@@ -91,7 +90,7 @@ def test_drawing_on_a_transparent_canvas(mnist_test):
     rgba[70:210, 40:180, 3] = digit.astype(np.uint8)  # ink only in alpha; colour black
     buffer = io.BytesIO()
     Image.fromarray(rgba, "RGBA").save(buffer, "PNG")
-    assert correlation(prepare_image(buffer.getvalue()).digit, mnist_test[0][0]) > 0.85
+    assert correlation(prepare_image(buffer.getvalue()).whole, mnist_test[0][0]) > 0.85
 
 
 def test_a_strip_of_digits_is_cut_left_to_right(mnist_test):
@@ -137,7 +136,7 @@ def test_specks_of_noise_are_neither_split_nor_fatal(mnist_test):
     speck[10, 5:8] = 1.0
     for image in [*noisy, speck]:
         try:
-            assert prepare_grayscale(image).digit.shape == (28, 28)
+            assert prepare_grayscale(image).whole.shape == (28, 28)
         except ImageError:
             pass
 
@@ -147,7 +146,7 @@ def test_whole_digit_alone_is_the_prepared_digit(mnist_test):
     images, _ = mnist_test
     pair = np.concatenate([images[1], images[3]], axis=1) / 255.0
     for gray in [images[0] / 255.0, 1 - images[2] / 255.0, pair]:
-        np.testing.assert_array_equal(prepare_whole_digit(gray), prepare_grayscale(gray).digit)
+        np.testing.assert_array_equal(prepare_whole_digit(gray), prepare_grayscale(gray).whole)
     with pytest.raises(ImageError, match="blank"):
         prepare_whole_digit(np.zeros((28, 28)))
 
@@ -179,7 +178,7 @@ def test_phone_photo_is_turned_upright(mnist_test):
     buffer = io.BytesIO()
     sideways.save(buffer, "JPEG", exif=exif.tobytes(), quality=90)
     prepared = prepare_image(buffer.getvalue())
-    assert correlation(prepared.digit, digit) > 0.85  # read sideways, it would not be a 7
+    assert correlation(prepared.whole, digit) > 0.85  # read sideways, it would not be a 7
     ((x, y, w, h),) = prepared.boxes
     assert 50 <= x <= 50 + 300 and 100 <= y <= 100 + 300 and x + w <= 360 and y + h <= 410
 
@@ -239,10 +238,10 @@ def test_a_50_megapixel_jpeg_is_decoded_at_a_reduced_size(mnist_test):
 def test_transparent_drawing_at_the_pixel_limit_reads_as_when_small():
     """A 40 MP transparent canvas is reduced right after decoding, alpha and all: its
     stroke is framed as the same stroke drawn at a working size."""
-    big = prepare_image(worst_image()).digit
+    big = prepare_image(worst_image()).whole
     small = Image.new("RGBA", (632, 632), (0, 0, 0, 0))
     ImageDraw.Draw(small).line([(100, 100), (500, 500)], fill=(0, 0, 0, 255), width=20)
-    assert correlation(big, prepare_image(encode_rgba(small)).digit) > 0.97
+    assert correlation(big, prepare_image(encode_rgba(small)).whole) > 0.97
 
 
 def encode_rgba(image: Image.Image) -> bytes:

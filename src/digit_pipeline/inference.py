@@ -1,0 +1,114 @@
+"""Reading digits: framed images in, predictions in the served contract out. The one
+inference core of the project: the served model (``serving``), the GUI, the command line
+and the batch pipeline all read through ``DigitReader``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import PurePosixPath
+from typing import Any
+
+import keras
+import numpy as np
+import pandas as pd
+
+from digit_pipeline.calibration import scale_temperature
+from digit_pipeline.images import ImageError, PreparedImage, prepare_image
+
+# The CNN reads at most this many digits per call: bounded memory, and the fastest split.
+CNN_BATCH = 1_000
+PREDICTION_COLUMNS = ["file", "digit", "confidence", "digits"]
+
+
+class DigitReader:
+    """Reads framed digits with the CNN: one model call for a whole request. The
+    probabilities are calibrated with the temperature fitted on the validation split."""
+
+    def __init__(self, model: keras.Model, temperature: float = 1.0) -> None:
+        self.model = model
+        self.temperature = temperature
+
+    def probabilities(self, digits: list[np.ndarray]) -> np.ndarray:
+        """(N, 10) probabilities of N framed 28x28 digits, ``CNN_BATCH`` at a time."""
+        batch = np.stack(digits)[..., np.newaxis].astype(np.float32)
+        # predict_on_batch runs Keras's compiled predict function: ~2 ms for one digit,
+        # against ~15 ms for an eager model(batch) call layer by layer.
+        logits = [
+            self.model.predict_on_batch(batch[start : start + CNN_BATCH])
+            for start in range(0, len(batch), CNN_BATCH)
+        ]
+        return scale_temperature(np.concatenate(logits), self.temperature)
+
+    def read(self, inputs: list[PreparedImage]) -> list[dict[str, Any]]:
+        """Predictions in the served contract, one per input, from one model call that
+        reads each distinct 28x28 once (a ``pixels`` item, or an image of one digit, is
+        its own only crop)."""
+        if not inputs:
+            return []
+        rows: dict[bytes, int] = {}  # a digit's bytes -> its row in the model's batch
+        digits = []
+
+        def row_of(digit: np.ndarray) -> int:
+            key = digit.tobytes()
+            if key not in rows:
+                rows[key] = len(digits)
+                digits.append(digit)
+            return rows[key]
+
+        layout = [(row_of(item.whole), [row_of(crop) for crop in item.crops]) for item in inputs]
+        probabilities = self.probabilities(digits)
+        predictions = []
+        for item, (whole_row, crop_rows) in zip(inputs, layout, strict=True):
+            whole = probabilities[whole_row]
+            digit = int(whole.argmax())
+            predictions.append(
+                {
+                    "digit": digit,
+                    "confidence": float(whole[digit]),
+                    "probabilities": [float(p) for p in whole],
+                    "digits": "".join(str(int(probabilities[row].argmax())) for row in crop_rows),
+                    "boxes": [list(box) for box in item.boxes],
+                }
+            )
+        return predictions
+
+
+def read_image_files(
+    files: Mapping[str, bytes | Callable[[], bytes]], reader: DigitReader
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Read every image file with one model call.
+
+    Args:
+        files: File name to its bytes, or to a function returning them (as Kedro's
+            PartitionedDataset gives them).
+        reader: The registered model's reader.
+
+    Returns:
+        One row per readable file, sorted by name: ``file, digit, confidence, digits``;
+        and, for each file that is not a readable image, what is wrong with it. Hidden
+        files (``.gitkeep``) are ignored.
+    """
+    names, inputs, errors = [], [], {}
+    for name in sorted(files):
+        if PurePosixPath(name).name.startswith("."):  # .gitkeep and friends
+            continue
+        content = files[name]
+        try:
+            inputs.append(prepare_image(content() if callable(content) else content))
+            names.append(name)
+        except ImageError as error:
+            errors[name] = str(error)
+    predictions = reader.read(inputs)
+    table = pd.DataFrame(
+        [
+            {
+                "file": name,
+                "digit": p["digit"],
+                "confidence": round(p["confidence"], 4),
+                "digits": p["digits"],
+            }
+            for name, p in zip(names, predictions, strict=True)
+        ],
+        columns=PREDICTION_COLUMNS,
+    )
+    return table, errors

@@ -1,0 +1,122 @@
+"""Each pipeline's parameters as a typed object, validated once by the pipeline's first
+node (``<section>_parameters`` in the DAG), so that a missing, misspelt or out-of-range
+value stops the run at its start with the key and the file that sets it.
+
+The values themselves live in ``conf/base/parameters_<section>.yml``; an environment
+(``conf/smoke``) may override single keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from digit_pipeline.hardware import PRECISIONS
+
+PositiveInt = Annotated[int, Field(ge=1)]
+Fraction = Annotated[float, Field(gt=0, lt=1)]
+BatchSize = Annotated[int, Field(ge=1, description="digits per model.predict call")]
+
+
+class ParameterError(ValueError):
+    """Parameters that cannot run: the message names each bad key and its file."""
+
+
+class Parameters(BaseModel):
+    """A pipeline's parameters: no key missing, none unknown, each of its type and range."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    section: ClassVar[str]
+
+    @classmethod
+    def from_conf(cls, raw: Mapping[str, Any]) -> Self:
+        """Validate the ``params:<section>`` block of the conf.
+
+        Raises:
+            ParameterError: Naming ``section.key``, what is wrong, and the file.
+        """
+        try:
+            return cls.model_validate(dict(raw))
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(map(str, (cls.section, *problem['loc'])))}: {_reason(problem)}"
+                for problem in error.errors()
+            )
+            raise ParameterError(
+                f"{problems} (set in conf/base/parameters_{cls.section}.yml, or the run "
+                "environment's parameters)"
+            ) from None
+
+
+def _reason(problem: dict[str, Any]) -> str:
+    if problem["type"] == "missing":
+        return "missing"
+    if problem["type"] == "extra_forbidden":
+        return "unknown key (misspelt?)"
+    return f"{problem['msg']}, got {problem['input']!r}"
+
+
+class IngestParameters(Parameters):
+    section = "ingest"
+    samples_per_class: PositiveInt
+
+
+class PreprocessParameters(Parameters):
+    section = "preprocess"
+    seed: int
+    train_subset: Annotated[int, Field(ge=20)] | None  # 2 per digit at least; null = all
+    validation_size: Fraction
+
+
+class Augmentation(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    rotation_degrees: Annotated[float, Field(ge=0, le=180)]
+    zoom: Annotated[float, Field(ge=0, lt=1)]
+    shift: Annotated[float, Field(ge=0, lt=1)]
+
+
+class TrainParameters(Parameters):
+    section = "train"
+    seed: int
+    conv_blocks: Annotated[
+        list[Annotated[list[PositiveInt], Field(min_length=1)]], Field(min_length=1)
+    ]
+    kernel_size: PositiveInt
+    dense_units: PositiveInt
+    dropout: Annotated[float, Field(ge=0, lt=1)]
+    precision: Literal["auto", *PRECISIONS]
+    augmentation: Augmentation
+    learning_rate: Annotated[float, Field(gt=0)]
+    batch_size: PositiveInt
+    epochs: PositiveInt
+    early_stopping_patience: PositiveInt | None
+    verbose: Literal[0, 1, 2]
+
+
+class EvaluateParameters(Parameters):
+    section = "evaluate"
+    batch_size: BatchSize
+    misclassified_to_show: Annotated[int, Field(ge=0)]
+    misclassified_columns: PositiveInt
+
+
+class CalibrateParameters(Parameters):
+    section = "calibrate"
+    batch_size: BatchSize
+
+
+class RobustnessParameters(Parameters):
+    section = "robustness"
+    batch_size: BatchSize
+    sample: PositiveInt | None  # the first `sample` test digits; null = all
+    example_index: Annotated[int, Field(ge=0)]
+    seed: int
+
+
+class PackageParameters(Parameters):
+    section = "package"
+    registered_model_name: Annotated[str, Field(min_length=1)]
+    champion_alias: Annotated[str, Field(min_length=1)]
+    min_test_accuracy: Annotated[float, Field(ge=0, le=1)]
