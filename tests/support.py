@@ -22,10 +22,12 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 from urllib.parse import urlsplit
 
+import keras
 import numpy as np
 from PIL import Image, ImageDraw
 
-from digit_pipeline.parameters import Parameters
+from digit_pipeline.model import build_cnn
+from digit_pipeline.parameters import Parameters, TrainParameters
 from digit_pipeline.project import load_conf
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +43,15 @@ def smoke_parameters(kind: type[P], **overrides: Any) -> P:
     """A pipeline's parameters as `kedro run -e smoke` reads them from conf/, validated,
     with ``overrides`` of whole keys."""
     return kind.from_conf({**deepcopy(_smoke_parameters()[kind.section]), **overrides})
+
+
+def tiny_cnn() -> keras.Model:
+    """An untrained, small CNN of the project's design, as the train node returns one
+    (Keras's own layers, float32): for nodes that need a model, in milliseconds."""
+    params = smoke_parameters(
+        TrainParameters, conv_blocks=[[4]], dense_units=8, precision="float32"
+    )
+    return build_cnn(params, for_training=False)
 
 
 def free_port() -> int:

@@ -1,6 +1,9 @@
 """All the training pipelines wired together, run on an in-memory catalog of real MNIST digits,
 inside a real MLflow run on a temporary store (the package nodes log and register)."""
 
+import re
+from pathlib import Path
+
 import mlflow
 import pytest
 from kedro.io import DataCatalog
@@ -93,3 +96,19 @@ def test_default_pipeline_on_an_in_memory_catalog(
     name, alias = CHAMPION.removeprefix("models:/").split("@")
     assert client.get_registered_model(name).aliases == {alias: decision["champion_version"]}
     assert client.get_run(run.info.run_id).data.tags["champion.decision"] == "promoted"
+
+
+def test_every_node_has_a_test():
+    """Each node's function is named in its pipeline's tests (the parameter checks in
+    tests/test_parameters.py)."""
+    tests = Path(__file__).parent
+    untested = []
+    for name, pipeline in register_pipelines().items():
+        if name == "__default__":
+            continue
+        folder = tests / "pipelines" / name
+        text = "".join(path.read_text() for path in folder.glob("test_*.py"))
+        text += (tests / "test_parameters.py").read_text()
+        named = set(re.findall(r"\w+", text))
+        untested += [node.name for node in pipeline.nodes if node.func.__name__ not in named]
+    assert not untested

@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
+from digit_pipeline.parameters import ParameterError
+
 from .conftest import CHAMPION, EXPERIMENT, copy_project, kedro_run, tracking_uri
 
 MODEL_NAME, ALIAS = CHAMPION.removeprefix("models:/").split("@")
@@ -19,99 +21,117 @@ def _champion(client: MlflowClient) -> str | None:
     return client.get_registered_model(MODEL_NAME).aliases.get(ALIAS)
 
 
-def _versions(client: MlflowClient) -> set[str]:
-    return {v.version for v in client.search_model_versions(f"name='{MODEL_NAME}'")}
-
-
-def test_smoke_run_logs_everything_and_registers_a_champion(smoke_project):
+def test_smoke_run_is_one_finished_run_of_the_projects_experiment(smoke_project):
     project, run = smoke_project
     client = MlflowClient(tracking_uri(project))
     assert client.get_experiment(run.info.experiment_id).name == EXPERIMENT
     assert run.info.status == "FINISHED"
+    assert run.info.artifact_uri.startswith(str(project / "mlruns"))
 
-    metrics = run.data.metrics
+
+def test_smoke_run_logs_its_parameters_and_metrics(smoke_project):
+    project, run = smoke_project
+    params, metrics = run.data.params, run.data.metrics
+    assert params["train.epochs"] == "1" and params["preprocess.train_subset"] == "2000"
     assert 0.5 <= metrics["test_accuracy"] <= 1.0
     assert {"test_loss", "test_macro_f1", "val_accuracy", "val_loss", "loss"} <= set(metrics)
+    assert {"test_ece", "test_ece_calibrated", "temperature", "val_ece"} <= set(metrics)
+    client = MlflowClient(tracking_uri(project))
     assert [m.step for m in client.get_metric_history(run.info.run_id, "val_loss")] == [0]
-    assert (
-        run.data.params["train.epochs"] == "1"
-        and run.data.params["preprocess.train_subset"] == "2000"
-    )
-    # What it trained on: precision auto resolved, the device, the CPU and its flags.
+
+
+def test_smoke_run_tags_what_it_trained_on(smoke_project):
+    _, run = smoke_project
     assert run.data.params["train.precision"] == "auto"
     assert run.data.tags["training.precision"] in ("float32", "mixed_bfloat16")
     assert run.data.tags["training.device"] == "CPU" and run.data.tags["training.cpu"]
-    assert "epoch_seconds" in metrics and "first_step_seconds" in metrics
+    assert {"epoch_seconds", "first_step_seconds"} <= set(run.data.metrics)
 
+
+def test_smoke_run_logs_its_tables_and_figures(smoke_project):
+    project, run = smoke_project
+    client = MlflowClient(tracking_uri(project))
     artifacts = {
         a.path
-        for folder in ("data", "training", "evaluation", "registry")
+        for folder in ("data", "training", "evaluation", "figures", "registry")
         for a in client.list_artifacts(run.info.run_id, folder)
     }
-    assert {
-        "evaluation/confusion_matrix.png",
-        "evaluation/confusion_matrix.csv",
-        "evaluation/classification_report.csv",
-        "evaluation/misclassified.png",
-        "training/learning_curves.png",
-        "data/sample_digits.png",
-        "evaluation/robustness.csv",
-        "evaluation/robustness.png",
-        "evaluation/calibration.json",
-        "evaluation/reliability.png",
-        "registry/champion_decision.json",
-    } <= artifacts
-    assert {"test_ece", "test_ece_calibrated", "temperature", "val_ece"} <= set(metrics)
+    figures = {"sample_digits", "learning_curves", "confusion_matrix", "misclassified"}
+    figures |= {"robustness", "reliability"}
+    tables = {"evaluation/confusion_matrix.csv", "evaluation/classification_report.csv"}
+    tables |= {"evaluation/robustness.csv", "evaluation/calibration.json"}
+    tables |= {"registry/champion_decision.json", "data/class_counts.csv"}
+    assert {f"figures/{name}.png" for name in figures} | tables <= artifacts
+    # Real PNG files in the store's ./mlruns, and beside the project's data.
+    local_png = Path(client.download_artifacts(run.info.run_id, "figures/confusion_matrix.png"))
+    assert local_png.read_bytes().startswith(b"\x89PNG")
+    assert (project / "data" / "08_reporting" / "confusion_matrix.png").exists()
+
+
+def test_smoke_run_reports_robustness(smoke_project):
+    project, _ = smoke_project
     robustness = pd.read_csv(
         project / "data" / "08_reporting" / "robustness.csv", index_col="perturbation"
     )
     assert len(robustness) == 12 and robustness.loc["none", "accuracy_raw"] > 0.5
-    # An inverted digit (dark on white) is far from MNIST; the preprocessing turns it back.
+    # An inverted digit (dark on white) is far from MNIST; image preparation turns it back.
     inverted = robustness.loc["inverted"]
     assert inverted["accuracy_raw"] < 0.5 < inverted["accuracy_preprocessed"]
-    # The temperature is kept only if it lowers the validation ECE.
+
+
+def test_smoke_run_keeps_a_temperature_only_if_it_helps(smoke_project):
+    metrics = smoke_project[1].data.metrics
     if metrics["temperature"] != 1.0:
         assert metrics["val_ece_scaled"] < metrics["val_ece"]
-    # Artifacts live in the store's ./mlruns, beside the sqlite file, as real PNG files.
-    local_png = Path(client.download_artifacts(run.info.run_id, "evaluation/confusion_matrix.png"))
-    assert local_png.read_bytes().startswith(b"\x89PNG")
-    assert run.info.artifact_uri.startswith(str(project / "mlruns"))
+    else:
+        assert metrics["val_ece_scaled"] >= metrics["val_ece"]
 
+
+def test_smoke_run_registers_its_model_as_the_first_champion(smoke_project):
+    project, run = smoke_project
+    client = MlflowClient(tracking_uri(project))
     versions = client.search_model_versions(f"name='{MODEL_NAME}'")
     assert [v.run_id for v in versions] == [run.info.run_id]
     assert _champion(client) == versions[0].version
-    assert run.data.tags["champion.decision"] == "promoted"
-    assert (project / "data" / "08_reporting" / "confusion_matrix.png").exists()
+    assert run.data.tags[f"{ALIAS}.decision"] == "promoted"
 
 
-def test_worse_run_is_registered_but_does_not_move_the_champion(smoke_project):
-    client = MlflowClient(tracking_uri(smoke_project[0]))
+@pytest.fixture
+def project_with_a_champion(tmp_path) -> Path:
+    """A project copy of this test's own, with one smoke run done: its champion."""
+    project = copy_project(tmp_path)
+    kedro_run(project)
+    return project
+
+
+def test_worse_run_is_registered_but_does_not_move_the_champion(project_with_a_champion):
+    client = MlflowClient(tracking_uri(project_with_a_champion))
     champion = _champion(client)
-    # A learning rate of 0 never learns: about one digit in ten right. The floor is
+    # A learning rate of 1e-9 does not learn: about one digit in ten right. The floor is
     # lowered so that only the comparison with the champion can stop it.
     run = kedro_run(
-        smoke_project[0], {"train": {"learning_rate": 0.0}, "package": {"min_test_accuracy": 0.0}}
+        project_with_a_champion,
+        {"train": {"learning_rate": 1e-9}, "package": {"min_test_accuracy": 0.0}},
     )
     assert run.info.status == "FINISHED"
     assert run.data.metrics["test_accuracy"] < 0.5
     assert _champion(client) == champion
-    assert run.data.tags["champion.decision"] == "not promoted"
-    assert "does not beat the champion" in run.data.tags["champion.reason"]
-    assert any(
-        v.run_id == run.info.run_id for v in client.search_model_versions(f"name='{MODEL_NAME}'")
-    )
+    assert run.data.tags[f"{ALIAS}.decision"] == "not promoted"
+    assert "does not beat the champion" in run.data.tags[f"{ALIAS}.reason"]
+    assert run.info.run_id in {
+        v.run_id for v in client.search_model_versions(f"name='{MODEL_NAME}'")
+    }
 
 
-def test_run_failing_in_train_leaves_the_registry_alone(smoke_project):
-    client = MlflowClient(tracking_uri(smoke_project[0]))
-    champion, versions = _champion(client), _versions(client)
-    with pytest.raises(ValueError, match="epochs must be at least 1"):
-        kedro_run(smoke_project[0], {"train": {"epochs": 0}})
-    failed = client.get_run(kedro_run.last.info.run_id)
+def test_a_bad_parameter_stops_the_run_at_its_start(tmp_path):
+    project = copy_project(tmp_path)
+    with pytest.raises(ParameterError, match=r"train\.epochs: .*parameters_train\.yml"):
+        kedro_run(project, {"train": {"epochs": 0}})
+    failed = MlflowClient(tracking_uri(project)).get_run(kedro_run.last.info.run_id)
     assert failed.info.status == "FAILED"
-    assert "test_accuracy" not in failed.data.metrics
-    assert _champion(client) == champion
-    assert _versions(client) == versions
+    assert "loss" not in failed.data.metrics  # no training started
+    assert not any((project / "data" / "06_models").iterdir())
+    assert not MlflowClient(tracking_uri(project)).search_registered_models()
 
 
 def test_kedro_command_line_lists_the_pipelines(smoke_project):

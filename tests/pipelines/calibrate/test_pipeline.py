@@ -1,7 +1,16 @@
 import numpy as np
 import pytest
 
-from digit_pipeline.pipelines.calibrate.nodes import calibrate, plot_reliability
+from digit_pipeline.images import to_model_input
+from digit_pipeline.parameters import CalibrateParameters
+from digit_pipeline.pipelines.calibrate.nodes import (
+    calibrate,
+    classify_validation_set,
+    plot_reliability,
+)
+from digit_pipeline.tracking import as_metric_history
+
+from ...support import smoke_parameters, tiny_cnn
 
 
 def overconfident(labels: np.ndarray, right: float, seed: int) -> np.ndarray:
@@ -38,3 +47,20 @@ def test_calibrate_keeps_a_temperature_of_one_when_scaling_does_not_help():
     assert calibration["val_ece"] == pytest.approx(0.0, abs=1e-9)
     assert calibration["temperature"] == 1.0
     assert calibration["test_ece_calibrated"] == calibration["test_ece"]
+
+
+def test_classify_validation_set(mnist_train):
+    model = tiny_cnn()
+    X_val = to_model_input(mnist_train[0][-30:])
+    probabilities = classify_validation_set(model, X_val, smoke_parameters(CalibrateParameters))
+    assert probabilities.shape == (30, 10)
+    np.testing.assert_allclose(probabilities, model.predict_on_batch(X_val), atol=1e-6)
+
+
+def test_calibration_is_logged_as_metrics():
+    labels = np.arange(200) % 10
+    val, test = overconfident(labels, 0.9, seed=1), overconfident(labels, 0.9, seed=2)
+    calibration = calibrate(val, labels, test, labels)
+    history = as_metric_history(calibration)
+    assert set(history) == set(calibration)
+    assert history["temperature"] == [{"step": 0, "value": calibration["temperature"]}]

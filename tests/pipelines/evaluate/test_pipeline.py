@@ -1,16 +1,19 @@
 import numpy as np
 import pytest
 
+from digit_pipeline.images import to_model_input
 from digit_pipeline.parameters import EvaluateParameters
 from digit_pipeline.pipelines.evaluate.nodes import (
     classification_report,
+    classify_test_set,
     compute_test_metrics,
     confusion_table,
     plot_confusion_matrix,
     plot_misclassified,
 )
+from digit_pipeline.tracking import as_metric_history
 
-from ...support import smoke_parameters
+from ...support import smoke_parameters, tiny_cnn
 
 # Four test digits; the model gets the 3 wrong (reads it as an 8, 70% sure).
 Y_TRUE = np.array([0, 1, 2, 3])
@@ -68,3 +71,19 @@ def test_plot_misclassified_shows_the_mistakes(probabilities):
     captions = [text.get_text() for text in figure.axes[0].texts]
     assert captions == ["3→8 (70%)"]
     assert "1 of 4" in figure.get_suptitle()
+
+
+def test_classify_test_set_reads_in_batches(mnist_test):
+    model = tiny_cnn()
+    X_test = to_model_input(mnist_test[0][:50])
+    params = smoke_parameters(EvaluateParameters, batch_size=16)
+    probabilities = classify_test_set(model, X_test, params)
+    assert probabilities.shape == (50, 10)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(probabilities, model.predict_on_batch(X_test), atol=1e-6)
+
+
+def test_test_metrics_are_logged_one_step_each(probabilities):
+    history = as_metric_history(compute_test_metrics(Y_TRUE, probabilities))
+    assert set(history) == {"test_loss", "test_accuracy", "test_macro_f1", "test_errors"}
+    assert history["test_accuracy"] == [{"step": 0, "value": 0.75}]

@@ -3,7 +3,13 @@ import pytest
 from matplotlib.figure import Figure
 
 from digit_pipeline.parameters import IngestParameters
-from digit_pipeline.pipelines.ingest.nodes import count_classes, plot_sample_digits, validate_split
+from digit_pipeline.pipelines.ingest.nodes import (
+    count_classes,
+    plot_sample_digits,
+    validate_split,
+    validate_test_split,
+    validate_train_split,
+)
 
 from ...support import smoke_parameters
 
@@ -62,3 +68,13 @@ def test_plot_sample_digits_shows_each_class(digits):
     titles = [text.get_text() for text in figure.axes[0].texts]  # one caption per digit
     assert len(titles) == 30
     assert titles[:3] == ["0", "0", "0"] and titles[-3:] == ["9", "9", "9"]
+
+
+@pytest.mark.parametrize(
+    "node, split", [(validate_train_split, "train"), (validate_test_split, "test")]
+)
+def test_each_split_node_names_its_split(digits, node, split):
+    images, labels = digits
+    assert node(images, labels)[0] is images
+    with pytest.raises(ValueError, match=f"^{split}: 29 images but 30 labels"):
+        node(images[:-1], labels)

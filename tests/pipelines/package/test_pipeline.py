@@ -8,15 +8,14 @@ import pytest
 from mlflow import MlflowClient
 
 from digit_pipeline.calibration import scale_temperature
-from digit_pipeline.model import build_cnn
-from digit_pipeline.parameters import PackageParameters, TrainParameters
+from digit_pipeline.parameters import PackageParameters
 from digit_pipeline.pipelines.package.nodes import (
     decide_promotion,
     log_and_register_model,
     promote_if_better,
 )
 
-from ...support import smoke_parameters
+from ...support import smoke_parameters, tiny_cnn
 
 PARAMS = smoke_parameters(PackageParameters, min_test_accuracy=0.98)
 NAME, ALIAS = PARAMS.registered_model_name, PARAMS.champion_alias
@@ -44,10 +43,7 @@ def test_decide_promotion(candidate, champion, promoted, reason):
 @pytest.fixture(scope="module")
 def tiny_model():
     """An untrained CNN as the train node returns it (Keras's own layers throughout)."""
-    params = smoke_parameters(
-        TrainParameters, conv_blocks=[[4]], dense_units=8, precision="float32"
-    )
-    return build_cnn(params, for_training=False)
+    return tiny_cnn()
 
 
 def _run_package(

@@ -1,11 +1,14 @@
 import numpy as np
 import pandas as pd
+import pytest
 
+from digit_pipeline.images import to_model_input
+from digit_pipeline.model import class_probabilities
 from digit_pipeline.parameters import RobustnessParameters
 from digit_pipeline.perturbations import perturbations
-from digit_pipeline.pipelines.robustness.nodes import plot_robustness
+from digit_pipeline.pipelines.robustness.nodes import plot_robustness, robustness_report
 
-from ...support import smoke_parameters
+from ...support import smoke_parameters, tiny_cnn
 
 
 def test_plot_robustness_shows_every_perturbation(mnist_test):
@@ -21,3 +24,18 @@ def test_plot_robustness_shows_every_perturbation(mnist_test):
     assert len(bars.patches) == 2 * len(names)
     examples = [ax for ax in figure.axes[1:] if ax.images]
     assert len(examples) == 2 * len(names)  # raw and preprocessed
+
+
+def test_robustness_report_reads_each_perturbation_raw_and_prepared(mnist_test):
+    model = tiny_cnn()
+    X_test, y_test = to_model_input(mnist_test[0][:40]), mnist_test[1][:40]
+    report = robustness_report(
+        model, X_test, y_test, smoke_parameters(RobustnessParameters, sample=20)
+    )
+    assert report.index.tolist() == list(perturbations())
+    assert report.columns.tolist() == ["accuracy_raw", "accuracy_preprocessed", "not_framed"]
+    # The first `sample` digits, unperturbed, are read as the model reads them anywhere.
+    plain = np.mean(class_probabilities(model, X_test[:20], 100).argmax(axis=1) == y_test[:20])
+    assert report.loc["none", "accuracy_raw"] == pytest.approx(plain)
+    assert report.loc["none", "not_framed"] == 0
+    assert ((report >= 0) & (report <= 1)).all().all()

@@ -18,7 +18,7 @@ from digit_pipeline.parameters import CalibrateParameters
 from digit_pipeline.pipelines.evaluate.nodes import check_predictions
 
 
-def val_probabilities(
+def classify_validation_set(
     model: keras.Model, X_val: np.ndarray, params: CalibrateParameters
 ) -> np.ndarray:
     """The model's class probabilities (N, 10) for the validation images."""

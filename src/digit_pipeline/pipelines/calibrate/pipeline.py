@@ -7,7 +7,7 @@ from kedro.pipeline import Node, Pipeline
 from digit_pipeline.parameters import CalibrateParameters
 from digit_pipeline.tracking import as_metric_history
 
-from .nodes import calibrate, plot_reliability, val_probabilities
+from .nodes import calibrate, classify_validation_set, plot_reliability
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -20,10 +20,10 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="validate_calibrate_parameters_node",
             ),
             Node(
-                func=val_probabilities,
+                func=classify_validation_set,
                 inputs=["trained_model", "X_val", "calibrate_parameters"],
                 outputs="val_probabilities",
-                name="val_probabilities_node",
+                name="classify_validation_set_node",
             ),
             Node(
                 func=calibrate,

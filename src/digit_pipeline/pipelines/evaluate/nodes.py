@@ -16,7 +16,7 @@ from digit_pipeline.plots import digit_grid
 DIGITS = list(range(NUM_CLASSES))
 
 
-def test_probabilities(
+def classify_test_set(
     model: keras.Model, X_test: np.ndarray, params: EvaluateParameters
 ) -> np.ndarray:
     """The model's class probabilities (N, 10) for the test images."""

@@ -7,11 +7,11 @@ from digit_pipeline.tracking import as_metric_history
 
 from .nodes import (
     classification_report,
+    classify_test_set,
     compute_test_metrics,
     confusion_table,
     plot_confusion_matrix,
     plot_misclassified,
-    test_probabilities,
 )
 
 
@@ -25,10 +25,10 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="validate_evaluate_parameters_node",
             ),
             Node(
-                func=test_probabilities,
+                func=classify_test_set,
                 inputs=["trained_model", "X_test", "evaluate_parameters"],
                 outputs="test_probabilities",
-                name="test_probabilities_node",
+                name="classify_test_set_node",
             ),
             Node(
                 func=compute_test_metrics,

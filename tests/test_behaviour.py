@@ -1,0 +1,85 @@
+"""How the trained model behaves, as Made-With-ML tests a model: invariance (small changes
+that must not change the reading) and refusal (inputs that hold no digit).
+
+The model is the smoke run's champion (one short epoch on 2,000 images, ~90% accurate):
+the floors leave room for that. The digits are MNIST training digits the model reads
+right, the last 1,000 of the file; the test digits stay for final measurement.
+"""
+
+import base64
+
+import mlflow
+import numpy as np
+import pytest
+
+from digit_pipeline.images import ImageError, prepare_image
+from digit_pipeline.inference import DigitReader
+from digit_pipeline.perturbations import shift, thicker
+from digit_pipeline.serving import InvalidInput, parse_request, reader_of
+
+from .conftest import CHAMPION, tracking_uri
+from .support import encode
+
+
+@pytest.fixture(scope="module")
+def reader(smoke_project) -> DigitReader:
+    mlflow.set_tracking_uri(tracking_uri(smoke_project[0]))
+    return reader_of(mlflow.pyfunc.load_model(CHAMPION))
+
+
+@pytest.fixture(scope="module")
+def read_right(reader, mnist_train) -> tuple[np.ndarray, np.ndarray]:
+    """Training digits (N, 28, 28) in [0, 1] that the model reads right, and their labels."""
+    images = mnist_train[0][-1000:].astype(np.float32) / 255.0
+    labels = mnist_train[1][-1000:]
+    right = labels_read(reader, images) == labels
+    assert right.mean() > 0.5  # a model that learnt something
+    return images[right], labels[right]
+
+
+def labels_read(reader: DigitReader, images: np.ndarray) -> np.ndarray:
+    return reader.probabilities(list(images)).argmax(axis=1)
+
+
+def kept(reader: DigitReader, images: np.ndarray, labels: np.ndarray) -> float:
+    return float(np.mean(labels_read(reader, images) == labels))
+
+
+def test_a_one_pixel_shift_keeps_the_label(reader, read_right):
+    images, labels = read_right
+    assert kept(reader, shift(1)(images), labels) > 0.85
+
+
+def test_a_two_pixel_shift_mostly_keeps_the_label(reader, read_right):
+    images, labels = read_right
+    assert kept(reader, shift(2)(images), labels) > 0.7
+
+
+def test_a_thicker_stroke_mostly_keeps_the_label(reader, read_right):
+    images, labels = read_right
+    assert kept(reader, thicker(images), labels) > 0.7
+
+
+def test_an_image_keeps_its_label_wherever_the_digit_sits(reader, read_right):
+    """An uploaded image is framed like MNIST first: where the digit was drawn, and how
+    large, does not matter."""
+    images, labels = read_right[0][:100], read_right[1][:100]
+    canvas = np.zeros((100, 140), dtype=np.float32)
+    for place, (top, left, size) in enumerate([(0, 0, 28), (60, 100, 28), (10, 30, 84)]):
+        files = []
+        for image in images:
+            sheet = canvas.copy()
+            grown = np.kron(image, np.ones((size // 28, size // 28)))
+            sheet[top : top + size, left : left + size] = grown
+            files.append(encode(sheet * 255))
+        read = [p["digit"] for p in reader.read([prepare_image(file) for file in files])]
+        assert np.mean(np.array(read) == labels) > 0.9, f"placement {place}"
+
+
+@pytest.mark.parametrize("shade", [0, 128, 255])
+def test_a_blank_image_is_refused_not_read(shade):
+    blank = encode(np.full((64, 64), shade))
+    with pytest.raises(ImageError, match="no digit found"):
+        prepare_image(blank)
+    with pytest.raises(InvalidInput, match=r"inputs\[0\]: no digit found"):
+        parse_request([{"image": base64.b64encode(blank).decode()}])

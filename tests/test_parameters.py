@@ -1,0 +1,104 @@
+"""Each pipeline's parameters, validated from conf/ as its first node does."""
+
+import pytest
+
+from digit_pipeline.parameters import (
+    CalibrateParameters,
+    EvaluateParameters,
+    IngestParameters,
+    PackageParameters,
+    ParameterError,
+    Parameters,
+    PreprocessParameters,
+    RobustnessParameters,
+    TrainParameters,
+)
+from digit_pipeline.pipeline_registry import register_pipelines
+from digit_pipeline.project import load_conf
+
+from .support import PROJECT_ROOT
+
+KINDS = [
+    IngestParameters,
+    PreprocessParameters,
+    TrainParameters,
+    EvaluateParameters,
+    CalibrateParameters,
+    RobustnessParameters,
+    PackageParameters,
+]
+
+
+@pytest.mark.parametrize("env", ["local", "smoke"])
+def test_every_section_of_the_conf_is_valid_and_typed(env):
+    conf = load_conf("parameters", env=env, root=PROJECT_ROOT)
+    assert set(conf) == {kind.section for kind in KINDS}
+    for kind in KINDS:
+        assert isinstance(kind.from_conf(conf[kind.section]), kind)
+
+
+def test_each_pipeline_validates_its_own_parameters_first():
+    pipelines = register_pipelines()
+    for kind in KINDS:
+        pipeline = pipelines[kind.section]
+        (validate,) = pipeline.only_nodes_with_inputs(f"params:{kind.section}").nodes
+        assert validate.outputs == [f"{kind.section}_parameters"]
+        # No other node reads the raw block: every other one gets the typed object.
+        others = [node for node in pipeline.nodes if node is not validate]
+        assert all(not name.startswith("params:") for node in others for name in node.inputs)
+        assert any(f"{kind.section}_parameters" in node.inputs for node in others)
+
+
+@pytest.fixture
+def train() -> dict:
+    return load_conf("parameters", root=PROJECT_ROOT)["train"]
+
+
+def test_values_are_typed(train):
+    params = TrainParameters.from_conf({**train, "learning_rate": "1e-3"})  # as a CLI gives it
+    assert params.learning_rate == 0.001
+    assert params.augmentation.zoom == train["augmentation"]["zoom"]
+    with pytest.raises(Exception, match="frozen"):
+        params.epochs = 2  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"epochs": 0}, r"train\.epochs: Input should be greater than or equal to 1, got 0"),
+        ({"learnign_rate": 0.1}, r"train\.learnign_rate: unknown key \(misspelt\?\)"),
+        ({"dropout": 1.0}, r"train\.dropout: Input should be less than 1, got 1\.0"),
+        ({"conv_blocks": []}, r"train\.conv_blocks: .*at least 1 item"),
+        ({"conv_blocks": [[8], []]}, r"train\.conv_blocks\.1: .*at least 1 item"),
+        ({"precision": "half"}, r"train\.precision: Input should be 'auto', 'float32'"),
+        ({"augmentation": {"zoom": 0.1}}, r"train\.augmentation\.rotation_degrees: missing"),
+        ({"batch_size": "many"}, r"train\.batch_size: Input should be a valid integer"),
+    ],
+)
+def test_a_bad_value_is_named_with_its_key_and_file(train, change, message):
+    with pytest.raises(ParameterError, match=message) as error:
+        TrainParameters.from_conf({**train, **change})
+    assert "conf/base/parameters_train.yml" in str(error.value)
+
+
+def test_a_missing_key_is_named(train):
+    del train["seed"]
+    with pytest.raises(ParameterError, match=r"^train\.seed: missing"):
+        TrainParameters.from_conf(train)
+
+
+@pytest.mark.parametrize(
+    "kind, change, key",
+    [
+        (PreprocessParameters, {"validation_size": 1.5}, "preprocess.validation_size"),
+        (PreprocessParameters, {"train_subset": 5}, "preprocess.train_subset"),
+        (EvaluateParameters, {"batch_size": 0}, "evaluate.batch_size"),
+        (RobustnessParameters, {"sample": -1}, "robustness.sample"),
+        (PackageParameters, {"min_test_accuracy": 99}, "package.min_test_accuracy"),
+        (IngestParameters, {"samples_per_class": 0}, "ingest.samples_per_class"),
+    ],
+)
+def test_every_pipeline_checks_its_ranges(kind: type[Parameters], change, key):
+    conf = load_conf("parameters", root=PROJECT_ROOT)[kind.section]
+    with pytest.raises(ParameterError, match=rf"^{key}: .*parameters_{kind.section}\.yml"):
+        kind.from_conf({**conf, **change})
