@@ -33,6 +33,16 @@ def _read(name: str) -> np.ndarray:
     return parse_idx((MNIST_DIR / name).read_bytes(), name)
 
 
+# Fixtures that run `kedro run -e smoke`: the tests that use them are marked slow.
+SMOKE_RUNS = {"smoke_project", "project_with_a_champion"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SMOKE_RUNS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def mnist_train() -> tuple[np.ndarray, np.ndarray]:
     """The real MNIST training images (60000, 28, 28) and labels (60000,), uint8."""

@@ -44,6 +44,7 @@ def test_pipelines_are_registered_in_order():
     assert names.index("compute_test_metrics_node") < names.index("promote_if_better_node")
 
 
+@pytest.mark.slow  # trains one short epoch
 def test_default_pipeline_on_an_in_memory_catalog(
     mlflow_store, smoke_parameters, mnist_train, mnist_test
 ):

@@ -149,6 +149,7 @@ def test_kedro_command_line_lists_the_pipelines(smoke_project):
         assert f"- {name}" in result.stdout
 
 
+@pytest.mark.slow
 def test_sweep_makes_one_mlflow_run_per_combination(tmp_path):
     project = copy_project(tmp_path)
     command = Path(sys.executable).parent / "digit-pipeline"

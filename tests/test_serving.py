@@ -12,9 +12,10 @@ import mlflow
 import numpy as np
 import pytest
 
-from digit_pipeline import serving
+from digit_pipeline import inference, serving
 from digit_pipeline.images import MAX_IMAGE_BYTES
-from digit_pipeline.serving import Busy, DigitReader, InvalidInput, parse_item, parse_request
+from digit_pipeline.inference import DigitReader
+from digit_pipeline.serving import Busy, InvalidInput, parse_item, parse_request
 
 from .conftest import CHAMPION, tracking_uri
 from .support import (
@@ -186,7 +187,7 @@ def test_the_cnn_reads_a_large_request_in_bounded_batches(champion, mnist_test, 
     reader = champion[0].unwrap_python_model().reader
     digits = list(mnist_test[0][:25] / 255.0)
     whole = reader.probabilities(digits)
-    monkeypatch.setattr(serving, "CNN_BATCH", 7)
+    monkeypatch.setattr(inference, "CNN_BATCH", 7)
     np.testing.assert_allclose(reader.probabilities(digits), whole, atol=1e-5)
 
 

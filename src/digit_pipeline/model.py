@@ -116,8 +116,8 @@ class FusedBatchNormalization(layers.BatchNormalization):
     """Keras's batch normalisation, computed on image batches by TensorFlow's fused kernel.
 
     Keras 3 normalises with several separate operations (and casts bfloat16 up to float32
-    and back); TensorFlow's fused batch norm does it in one kernel, which makes a training
-    epoch of the default CNN about a third shorter on this CPU. Same weights, same
+    and back); TensorFlow's fused batch norm does it in one kernel, which shortens a
+    training epoch (benchmarks/README.md has the figures). Same weights, same
     configuration, same results (tested against ``keras.layers.BatchNormalization``);
     anything but a 4-D channels-last batch without a mask goes through Keras's own code.
     Used in training only: the saved model has Keras's layer (``portable_copy``).
