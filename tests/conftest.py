@@ -137,6 +137,15 @@ def smoke_project(tmp_path_factory) -> tuple[Path, Run]:
     return project, kedro_run(project)
 
 
+@pytest.fixture
+def project_with_a_champion(tmp_path) -> Path:
+    """A project copy of the test's own, with one smoke run done (its champion), for tests
+    that run more in a project: the shared ``smoke_project`` stays as it was made."""
+    project = copy_project(tmp_path)
+    kedro_run(project)
+    return project
+
+
 @pytest.fixture(scope="session")
 def model_server(smoke_project) -> Iterator[str]:
     """`mlflow models serve -m models:/<model>@<champion alias> --env-manager local` of the

@@ -96,14 +96,6 @@ def test_smoke_run_registers_its_model_as_the_first_champion(smoke_project):
     assert run.data.tags[f"{ALIAS}.decision"] == "promoted"
 
 
-@pytest.fixture
-def project_with_a_champion(tmp_path) -> Path:
-    """A project copy of this test's own, with one smoke run done: its champion."""
-    project = copy_project(tmp_path)
-    kedro_run(project)
-    return project
-
-
 def test_worse_run_is_registered_but_does_not_move_the_champion(project_with_a_champion):
     client = MlflowClient(tracking_uri(project_with_a_champion))
     champion = _champion(client)

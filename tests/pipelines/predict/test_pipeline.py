@@ -60,8 +60,8 @@ def test_predict_images_node(image_folder, champion, caplog):
     assert "Skipped notes.txt: not an image" in caplog.text
 
 
-def test_predict_pipeline_writes_a_csv_and_logs_it(smoke_project, image_folder):
-    project = smoke_project[0]
+def test_predict_pipeline_writes_a_csv_and_logs_it(project_with_a_champion, image_folder):
+    project = project_with_a_champion
     with in_project(project):
         runtime_params = {"predict_dir": str(image_folder)}
         with KedroSession.create(
