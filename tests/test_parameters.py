@@ -102,3 +102,8 @@ def test_every_pipeline_checks_its_ranges(kind: type[Parameters], change, key):
     conf = load_conf("parameters", root=PROJECT_ROOT)[kind.section]
     with pytest.raises(ParameterError, match=rf"^{key}: .*parameters_{kind.section}\.yml"):
         kind.from_conf({**conf, **change})
+
+
+def test_a_section_that_is_not_a_block_is_named():
+    with pytest.raises(ParameterError, match=r"^evaluate: expected a block of keys, got None"):
+        EvaluateParameters.from_conf(None)

@@ -27,7 +27,7 @@ class ParameterError(ValueError):
 class Parameters(BaseModel):
     """A pipeline's parameters: no key missing, none unknown, each of its type and range."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    model_config = ConfigDict(extra="forbid", frozen=True)
     section: ClassVar[str]
 
     @classmethod
@@ -37,6 +37,11 @@ class Parameters(BaseModel):
         Raises:
             ParameterError: Naming ``section.key``, what is wrong, and the file.
         """
+        where = (
+            f"(set in conf/base/parameters_{cls.section}.yml, or the run environment's parameters)"
+        )
+        if not isinstance(raw, Mapping):
+            raise ParameterError(f"{cls.section}: expected a block of keys, got {raw!r} {where}")
         try:
             return cls.model_validate(dict(raw))
         except ValidationError as error:
@@ -44,10 +49,7 @@ class Parameters(BaseModel):
                 f"{'.'.join(map(str, (cls.section, *problem['loc'])))}: {_reason(problem)}"
                 for problem in error.errors()
             )
-            raise ParameterError(
-                f"{problems} (set in conf/base/parameters_{cls.section}.yml, or the run "
-                "environment's parameters)"
-            ) from None
+            raise ParameterError(f"{problems} {where}") from None
 
 
 def _reason(problem: dict[str, Any]) -> str:
