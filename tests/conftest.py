@@ -16,10 +16,11 @@ from mlflow import MlflowClient
 from mlflow.entities import Run
 
 from digit_pipeline.idx import parse_idx
-from digit_pipeline.project import champion_uri, experiment_name
+from digit_pipeline.project import champion_uri, experiment_name, registered_model
 
 from .support import PROJECT_ROOT, mlflow_models_serve
 
+MODEL_NAME, CHAMPION_ALIAS = registered_model(PROJECT_ROOT)
 CHAMPION = champion_uri(PROJECT_ROOT)  # models:/<registered model>@<champion alias>
 EXPERIMENT = experiment_name(PROJECT_ROOT)
 

@@ -35,14 +35,19 @@ P = TypeVar("P", bound=Parameters)
 
 
 @cache
-def _smoke_parameters() -> dict[str, Any]:
+def _smoke_conf() -> dict[str, Any]:
     return load_conf("parameters", env="smoke", root=PROJECT_ROOT)
+
+
+def smoke_conf() -> dict[str, Any]:
+    """Every pipeline's raw parameter block, as `kedro run -e smoke` reads them from conf/."""
+    return deepcopy(_smoke_conf())
 
 
 def smoke_parameters(kind: type[P], **overrides: Any) -> P:
     """A pipeline's parameters as `kedro run -e smoke` reads them from conf/, validated,
     with ``overrides`` of whole keys."""
-    return kind.from_conf({**deepcopy(_smoke_parameters()[kind.section]), **overrides})
+    return kind.from_conf({**smoke_conf()[kind.section], **overrides})
 
 
 def tiny_cnn() -> keras.Model:

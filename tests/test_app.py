@@ -16,7 +16,7 @@ from PIL import Image
 
 from digit_pipeline.app import MAX_PENDING_UPLOADS, MAX_UPLOAD_BYTES
 
-from .conftest import CHAMPION, tracking_uri
+from .conftest import CHAMPION, CHAMPION_ALIAS, MODEL_NAME, tracking_uri
 from .support import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -54,8 +54,6 @@ def predict(
         f"{app_url}/api/predict", files={"file": (name, content)}, headers=headers, timeout=60
     )
 
-
-NAME, ALIAS = CHAMPION.removeprefix("models:/").split("@")
 
 # --- the API ------------------------------------------------------------------
 
@@ -208,7 +206,7 @@ def reading(page) -> str:
 
 def test_page_names_the_model(page):
     assert re.fullmatch(
-        rf"Model: {re.escape(NAME)} version 1 \(@{re.escape(ALIAS)}\), test accuracy \d+\.\d\d%",
+        rf"Model: {re.escape(MODEL_NAME)} version 1 \(@{re.escape(CHAMPION_ALIAS)}\), test accuracy \d+\.\d\d%",
         page.locator("#model-info").inner_text(),
     )
 

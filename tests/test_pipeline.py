@@ -12,16 +12,9 @@ from matplotlib.figure import Figure
 from mlflow import MlflowClient
 
 from digit_pipeline.pipeline_registry import register_pipelines
-from digit_pipeline.project import load_conf
 
-from .conftest import CHAMPION
-from .support import PROJECT_ROOT
-
-
-@pytest.fixture
-def smoke_parameters() -> dict:
-    """The parameters of `kedro run -e smoke`, read from conf/ as the session reads them."""
-    return load_conf("parameters", env="smoke", root=PROJECT_ROOT)
+from .conftest import CHAMPION_ALIAS, MODEL_NAME
+from .support import smoke_conf
 
 
 def test_pipelines_are_registered_in_order():
@@ -45,16 +38,14 @@ def test_pipelines_are_registered_in_order():
 
 
 @pytest.mark.slow  # trains one short epoch
-def test_default_pipeline_on_an_in_memory_catalog(
-    mlflow_store, smoke_parameters, mnist_train, mnist_test
-):
+def test_default_pipeline_on_an_in_memory_catalog(mlflow_store, mnist_train, mnist_test):
     catalog = DataCatalog()
     catalog["train_images_raw"], catalog["train_labels_raw"] = (
         mnist_train[0][:3000],
         mnist_train[1][:3000],
     )
     catalog["test_images_raw"], catalog["test_labels_raw"] = mnist_test
-    for section, block in smoke_parameters.items():
+    for section, block in smoke_conf().items():
         catalog[f"params:{section}"] = block
 
     with mlflow.start_run() as run:
@@ -94,8 +85,8 @@ def test_default_pipeline_on_an_in_memory_catalog(
     decision = results["champion_decision"]
     assert decision["promoted"] and decision["candidate_test_accuracy"] == accuracy
     client = MlflowClient()
-    name, alias = CHAMPION.removeprefix("models:/").split("@")
-    assert client.get_registered_model(name).aliases == {alias: decision["champion_version"]}
+    aliases = client.get_registered_model(MODEL_NAME).aliases
+    assert aliases == {CHAMPION_ALIAS: decision["champion_version"]}
     assert client.get_run(run.info.run_id).data.tags["champion.decision"] == "promoted"
 
 

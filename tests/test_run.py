@@ -12,13 +12,18 @@ from mlflow import MlflowClient
 
 from digit_pipeline.parameters import ParameterError
 
-from .conftest import CHAMPION, EXPERIMENT, copy_project, kedro_run, tracking_uri
-
-MODEL_NAME, ALIAS = CHAMPION.removeprefix("models:/").split("@")
+from .conftest import (
+    CHAMPION_ALIAS,
+    EXPERIMENT,
+    MODEL_NAME,
+    copy_project,
+    kedro_run,
+    tracking_uri,
+)
 
 
 def _champion(client: MlflowClient) -> str | None:
-    return client.get_registered_model(MODEL_NAME).aliases.get(ALIAS)
+    return client.get_registered_model(MODEL_NAME).aliases.get(CHAMPION_ALIAS)
 
 
 def test_smoke_run_is_one_finished_run_of_the_projects_experiment(smoke_project):
@@ -93,7 +98,7 @@ def test_smoke_run_registers_its_model_as_the_first_champion(smoke_project):
     versions = client.search_model_versions(f"name='{MODEL_NAME}'")
     assert [v.run_id for v in versions] == [run.info.run_id]
     assert _champion(client) == versions[0].version
-    assert run.data.tags[f"{ALIAS}.decision"] == "promoted"
+    assert run.data.tags[f"{CHAMPION_ALIAS}.decision"] == "promoted"
 
 
 def test_worse_run_is_registered_but_does_not_move_the_champion(project_with_a_champion):
@@ -108,8 +113,8 @@ def test_worse_run_is_registered_but_does_not_move_the_champion(project_with_a_c
     assert run.info.status == "FINISHED"
     assert run.data.metrics["test_accuracy"] < 0.5
     assert _champion(client) == champion
-    assert run.data.tags[f"{ALIAS}.decision"] == "not promoted"
-    assert "does not beat the champion" in run.data.tags[f"{ALIAS}.reason"]
+    assert run.data.tags[f"{CHAMPION_ALIAS}.decision"] == "not promoted"
+    assert "does not beat the champion" in run.data.tags[f"{CHAMPION_ALIAS}.reason"]
     assert run.info.run_id in {
         v.run_id for v in client.search_model_versions(f"name='{MODEL_NAME}'")
     }

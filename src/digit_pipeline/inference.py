@@ -33,11 +33,11 @@ class DigitReader:
         batch = np.stack(digits)[..., np.newaxis].astype(np.float32)
         # predict_on_batch runs Keras's compiled predict function: ~2 ms for one digit,
         # against ~15 ms for an eager model(batch) call layer by layer.
-        logits = [
+        chunks = [
             self.model.predict_on_batch(batch[start : start + CNN_BATCH])
             for start in range(0, len(batch), CNN_BATCH)
         ]
-        return scale_temperature(np.concatenate(logits), self.temperature)
+        return scale_temperature(np.concatenate(chunks), self.temperature)
 
     def read(self, inputs: list[PreparedImage]) -> list[dict[str, Any]]:
         """Predictions in the served contract, one per input, from one model call that

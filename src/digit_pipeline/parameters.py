@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, Self
 
+from kedro.pipeline import Node
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from digit_pipeline.hardware import PRECISIONS
@@ -50,6 +51,16 @@ class Parameters(BaseModel):
                 for problem in error.errors()
             )
             raise ParameterError(f"{problems} {where}") from None
+
+    @classmethod
+    def validation_node(cls) -> Node:
+        """The pipeline's first node: ``params:<section>`` in, ``<section>_parameters`` out."""
+        return Node(
+            func=cls.from_conf,
+            inputs=f"params:{cls.section}",
+            outputs=f"{cls.section}_parameters",
+            name=f"validate_{cls.section}_parameters_node",
+        )
 
 
 def _reason(problem: dict[str, Any]) -> str:

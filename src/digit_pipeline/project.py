@@ -40,10 +40,16 @@ def load_conf(kind: str, env: str | None = None, root: Path | None = None) -> di
         return loader[kind]
 
 
-def champion_uri(root: Path | None = None) -> str:
-    """``models:/<registered model>@<champion alias>``, from ``conf/base/globals.yml``."""
+def registered_model(root: Path | None = None) -> tuple[str, str]:
+    """The registered model's name and its champion alias, from ``conf/base/globals.yml``."""
     conf = load_conf("globals", root=root)
-    return f"models:/{conf['registered_model_name']}@{conf['champion_alias']}"
+    return conf["registered_model_name"], conf["champion_alias"]
+
+
+def champion_uri(root: Path | None = None) -> str:
+    """``models:/<registered model>@<champion alias>``."""
+    name, alias = registered_model(root)
+    return f"models:/{name}@{alias}"
 
 
 def experiment_name(root: Path | None = None) -> str:

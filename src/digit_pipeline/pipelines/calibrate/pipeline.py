@@ -13,12 +13,7 @@ from .nodes import calibrate, classify_validation_set, plot_reliability
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            Node(
-                func=CalibrateParameters.from_conf,
-                inputs="params:calibrate",
-                outputs="calibrate_parameters",
-                name="validate_calibrate_parameters_node",
-            ),
+            CalibrateParameters.validation_node(),
             Node(
                 func=classify_validation_set,
                 inputs=["trained_model", "X_val", "calibrate_parameters"],

@@ -18,12 +18,7 @@ from .nodes import (
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            Node(
-                func=EvaluateParameters.from_conf,
-                inputs="params:evaluate",
-                outputs="evaluate_parameters",
-                name="validate_evaluate_parameters_node",
-            ),
+            EvaluateParameters.validation_node(),
             Node(
                 func=classify_test_set,
                 inputs=["trained_model", "X_test", "evaluate_parameters"],

@@ -10,12 +10,7 @@ from .nodes import count_classes, plot_sample_digits, validate_test_split, valid
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            Node(
-                func=IngestParameters.from_conf,
-                inputs="params:ingest",
-                outputs="ingest_parameters",
-                name="validate_ingest_parameters_node",
-            ),
+            IngestParameters.validation_node(),
             Node(
                 func=validate_train_split,
                 inputs=["train_images_raw", "train_labels_raw"],

@@ -11,12 +11,7 @@ from .nodes import log_and_register_model, promote_if_better
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            Node(
-                func=PackageParameters.from_conf,
-                inputs="params:package",
-                outputs="package_parameters",
-                name="validate_package_parameters_node",
-            ),
+            PackageParameters.validation_node(),
             Node(
                 func=log_and_register_model,
                 inputs=["trained_model", "calibration", "package_parameters"],

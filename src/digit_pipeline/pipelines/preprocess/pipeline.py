@@ -10,12 +10,7 @@ from .nodes import prepare_test_set, select_training_subset, split_validation
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            Node(
-                func=PreprocessParameters.from_conf,
-                inputs="params:preprocess",
-                outputs="preprocess_parameters",
-                name="validate_preprocess_parameters_node",
-            ),
+            PreprocessParameters.validation_node(),
             Node(
                 func=select_training_subset,
                 inputs=["mnist_train_images", "mnist_train_labels", "preprocess_parameters"],

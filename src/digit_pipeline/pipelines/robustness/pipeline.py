@@ -11,12 +11,7 @@ from .nodes import plot_robustness, robustness_report
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            Node(
-                func=RobustnessParameters.from_conf,
-                inputs="params:robustness",
-                outputs="robustness_parameters",
-                name="validate_robustness_parameters_node",
-            ),
+            RobustnessParameters.validation_node(),
             Node(
                 func=robustness_report,
                 inputs=["trained_model", "X_test", "y_test", "robustness_parameters"],

@@ -11,12 +11,7 @@ from .nodes import plot_learning_curves, train_model
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            Node(
-                func=TrainParameters.from_conf,
-                inputs="params:train",
-                outputs="train_parameters",
-                name="validate_train_parameters_node",
-            ),
+            TrainParameters.validation_node(),
             Node(
                 func=train_model,
                 inputs=["X_train", "y_train", "X_val", "y_val", "train_parameters"],
