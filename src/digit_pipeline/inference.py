@@ -55,19 +55,34 @@ class DigitReader:
                 digits.append(digit)
             return rows[key]
 
-        layout = [(row_of(item.whole), [row_of(crop) for crop in item.crops]) for item in inputs]
+        layout = [
+            (row_of(item.whole), [[row_of(crop) for crop in line.crops] for line in item.lines])
+            for item in inputs
+        ]
         probabilities = self.probabilities(digits)
+        confidence = probabilities.max(axis=1)
         predictions = []
-        for item, (whole_row, crop_rows) in zip(inputs, layout, strict=True):
+        for item, (whole_row, line_rows) in zip(inputs, layout, strict=True):
             whole = probabilities[whole_row]
             digit = int(whole.argmax())
+            lines = []
+            for line, rows in zip(item.lines, line_rows, strict=True):
+                chosen = line.reading(np.log(confidence[rows] + 1e-12).tolist())
+                lines.append(
+                    {
+                        "digits": "".join(str(int(probabilities[rows[i]].argmax())) for i in chosen),
+                        "boxes": [list(line.boxes[i]) for i in chosen],
+                        "confidences": [round(float(confidence[rows[i]]), 4) for i in chosen],
+                    }
+                )
             predictions.append(
                 {
                     "digit": digit,
                     "confidence": float(whole[digit]),
                     "probabilities": [float(p) for p in whole],
-                    "digits": "".join(str(int(probabilities[row].argmax())) for row in crop_rows),
-                    "boxes": [list(box) for box in item.boxes],
+                    "digits": "\n".join(line["digits"] for line in lines),
+                    "boxes": [box for line in lines for box in line["boxes"]],
+                    "lines": lines,
                 }
             )
         return predictions

@@ -11,7 +11,7 @@ message naming the item.
 
 Every request's work is bounded before the CNN runs: at most ``MAX_ITEMS`` items, of
 which ``MAX_REQUEST_IMAGES`` image files; ``MAX_REQUEST_PIXELS`` decoded image pixels
-and ``MAX_REQUEST_DIGITS`` digits (crops) in all; and ``images``' limits per
+and ``MAX_REQUEST_DIGITS`` candidate digits (crops) in all; and ``images``' limits per
 image. ``MAX_CONCURRENT_REQUESTS`` are read at once; a request that waits longer than
 ``MAX_WAIT_SECONDS`` for its turn gets HTTP 503.
 """
@@ -162,7 +162,7 @@ def parse_item(item: Any, index: int, allowance: Allowance | None = None) -> Pre
             prepared = prepare_opened(image, upright_width)
         else:
             prepared = pixels_input(item["pixels"])
-        allowance.take(digits=len(prepared.crops))
+        allowance.take(digits=prepared.candidates)
         return prepared
     except (ImageError, ValueError) as error:
         raise InvalidInput(f"{where}: {error}") from error
@@ -192,7 +192,7 @@ def pixels_input(pixels: Any) -> PreparedImage:
             raise ValueError("pixels must be finite numbers (no NaN or infinity)")
         raise ValueError(f"pixels must lie in 0-255, got {low:g} to {high:g}")
     digit = (array / 255.0).astype(np.float32)
-    return PreparedImage(whole=digit, crops=[digit], boxes=[(0, 0, IMAGE_SIZE, IMAGE_SIZE)])
+    return PreparedImage.single(digit, (0, 0, IMAGE_SIZE, IMAGE_SIZE))
 
 
 def _decode_base64(text: Any) -> bytes:

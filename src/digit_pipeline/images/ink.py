@@ -11,8 +11,21 @@ from digit_pipeline.images.mnist import IMAGE_SIZE
 LIGHT_PAPER_MEDIAN = 0.5
 # Less contrast than this between ink and background is a blank image.
 MIN_INK_CONTRAST = 0.1
+# The background is estimated with a window of a quarter of the image's longest side...
+BACKGROUND_WINDOW_OF_IMAGE = 4
+# When the ink's widest part is more than this fraction of that window (a bold pen), the
+# background is the paper's around the ink instead, its light varying over this fraction
+# of the image.
+BACKGROUND_WINDOW_OF_INK = 2.5
+PAPER_LIGHT_SCALE = 6
 # Pixels below this fraction of Otsu's threshold are background; above it, soft edges.
 INK_FLOOR_OF_THRESHOLD = 0.5
+# Marks of ink stand above this fraction of Otsu's threshold (faint strokes beside dark
+# ones), and this many times the paper's noise.
+FAINT_OF_THRESHOLD = 0.35
+NOISE_SIGMAS = 6
+# A mark's solid level is at least this many times that threshold.
+MIN_MARK_LEVEL = 2
 # Solid ink: this percentile of the pixels above Otsu's threshold becomes 1.
 SOLID_INK_PERCENTILE = 90
 
@@ -22,7 +35,8 @@ def extract_ink(gray: np.ndarray) -> np.ndarray:
 
     Dark ink on light paper is inverted (the paper is the majority of pixels). Uneven
     lighting and paper colour are removed by subtracting a background estimated with a
-    grey opening much wider than a stroke. Pixels below half of Otsu's threshold are
+    grey opening much wider than a stroke; for a bold pen, whose strokes are as wide as
+    that, from the paper around the ink. Pixels below half of Otsu's threshold are
     background; the rest is stretched so that solid ink is 1, keeping soft edges.
 
     Raises:
@@ -30,9 +44,22 @@ def extract_ink(gray: np.ndarray) -> np.ndarray:
     """
     ink = 1.0 - gray if np.median(gray) > LIGHT_PAPER_MEDIAN else gray
     if max(ink.shape) > 2 * IMAGE_SIZE:
-        ink = np.clip(ink - _background(ink), 0.0, None)
-    else:
-        ink = np.clip(ink - np.median(ink), 0.0, None)
+        window = max(ink.shape) / BACKGROUND_WINDOW_OF_IMAGE
+        flat = np.clip(ink - _background(ink, window), 0.0, None)
+        strokes = ndimage.binary_fill_holes(
+            ndimage.binary_opening(flat > otsu_threshold(flat))  # specks of noise out
+        )
+        widest = _widest(strokes)
+        if BACKGROUND_WINDOW_OF_INK * widest > window:  # a bold pen
+            # The opening took the inside of the widest strokes for background: what
+            # stands out from the whole image near them is ink too.
+            near = ndimage.distance_transform_edt(~strokes) < widest / 2
+            strokes |= near & (ink > otsu_threshold(ink))
+            flat = np.clip(ink - _paper_background(ink, strokes), 0.0, None)
+        if flat.max() < MIN_INK_CONTRAST:
+            raise ImageError("no digit found: the image is blank")
+        return _stretch_each_mark(flat)
+    ink = np.clip(ink - np.median(ink), 0.0, None)
     if ink.max() < MIN_INK_CONTRAST:
         raise ImageError("no digit found: the image is blank")
     threshold = otsu_threshold(ink)
@@ -42,14 +69,58 @@ def extract_ink(gray: np.ndarray) -> np.ndarray:
     return np.clip((ink - floor) / max(solid - floor, 1e-6), 0.0, 1.0).astype(np.float32)
 
 
-def _background(ink: np.ndarray) -> np.ndarray:
+def _stretch_each_mark(flat: np.ndarray) -> np.ndarray:
+    """Stretch each mark of ink by its own solid level, so that a faint digit beside a
+    dark one is read as well. Marks are what stands above a fraction of Otsu's threshold,
+    and well above the paper's noise; each pixel takes the level of the nearest mark."""
+    # The paper's noise: the spread of differences between neighbouring pixels (robust to
+    # the few at the edges of strokes).
+    steps = np.diff(flat, axis=1)
+    noise = 1.4826 * float(np.median(np.abs(steps - np.median(steps)))) / np.sqrt(2)
+    threshold = max(FAINT_OF_THRESHOLD * otsu_threshold(flat), NOISE_SIGMAS * noise)
+    labels, count = ndimage.label(flat > threshold, structure=np.ones((3, 3)))
+    if count == 0:
+        raise ImageError("no digit found: the image is blank")
+    solid = ndimage.labeled_comprehension(
+        flat, labels, np.arange(1, count + 1),
+        lambda values: np.percentile(values, SOLID_INK_PERCENTILE), np.float32, 0.0,
+    )  # fmt: skip
+    nearest = ndimage.distance_transform_edt(labels == 0, return_distances=False, return_indices=True)
+    # A mark barely above the threshold is noise, not faint ink: not stretched to solid.
+    solid = np.maximum(solid, MIN_MARK_LEVEL * threshold)
+    level = np.concatenate([[1.0], solid])[labels[nearest[0], nearest[1]]]
+    floor = threshold * INK_FLOOR_OF_THRESHOLD
+    return np.clip((flat - floor) / np.maximum(level - floor, 1e-6), 0.0, 1.0).astype(np.float32)
+
+
+def _background(ink: np.ndarray, window: float) -> np.ndarray:
     """Slowly varying background of an image of bright strokes: a grey opening with a
-    window of a quarter of the image, computed at a quarter of the resolution."""
+    ``window`` (pixels) wider than any stroke, computed at a reduced resolution."""
     step = max(1, min(ink.shape) // 64)
     small = ink[::step, ::step]
-    size = max(3, max(small.shape) // 4)
+    size = int(min(max(3, window / step), 2 * max(small.shape)))
     background = ndimage.grey_opening(small, size=(size, size), mode="nearest")
     background = ndimage.uniform_filter(background, size=max(3, size // 2), mode="nearest")
+    return resize_bilinear(background, ink.shape)
+
+
+def _widest(mask: np.ndarray) -> float:
+    """The width (pixels) of the thickest part of a mask."""
+    step = max(1, min(mask.shape) // 128)
+    return 2.0 * float(ndimage.distance_transform_edt(mask[::step, ::step]).max()) * step
+
+
+def _paper_background(ink: np.ndarray, strokes: np.ndarray) -> np.ndarray:
+    """The background seen on the paper only, around ``strokes`` (ink, loops filled),
+    interpolated under them: a Gaussian average of the paper's pixels."""
+    step = max(1, min(ink.shape) // 64)
+    paper = ~ndimage.binary_dilation(strokes[::step, ::step], iterations=2)
+    if not paper.any():
+        return np.full(ink.shape, np.median(ink), dtype=np.float32)
+    small = ink[::step, ::step] * paper
+    sigma = max(paper.shape) / PAPER_LIGHT_SCALE
+    weight = ndimage.gaussian_filter(paper.astype(np.float32), sigma, mode="nearest")
+    background = ndimage.gaussian_filter(small, sigma, mode="nearest") / np.maximum(weight, 1e-3)
     return resize_bilinear(background, ink.shape)
 
 

@@ -2,15 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
 from digit_pipeline.images.decode import decode_to_gray, open_image
+from digit_pipeline.images.errors import ImageError
 from digit_pipeline.images.framing import frame_digit
 from digit_pipeline.images.ink import extract_ink
-from digit_pipeline.images.segmentation import Box, corners, segment_digits, union
+from digit_pipeline.images.lines import find_lines
+from digit_pipeline.images.segmentation import (
+    Box,
+    Candidate,
+    MAX_DIGITS_PER_IMAGE,
+    Corners,
+    best_reading,
+    corners,
+    line_candidates,
+    too_many_digits,
+    union,
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of writing: every group of its pieces that may be a digit, framed.
+
+    Attributes:
+        candidates: The groups (``segmentation.Candidate``), for ``best_reading``.
+        crops: Each candidate framed like MNIST, (28, 28) float32 in [0, 1].
+        boxes: Each candidate's box in the original input, ``(x, y, width, height)``.
+    """
+
+    candidates: list[Candidate]
+    crops: list[np.ndarray]
+    boxes: list[Box]
+
+    def reading(self, scores: Sequence[float] | None = None) -> list[int]:
+        """The candidates that make up the line's digits, left to right: the best by
+        prior plus ``scores`` (log-probabilities of the CNN's readings), or by geometry
+        alone."""
+        return best_reading(self.candidates, scores or [0.0] * len(self.candidates))
 
 
 @dataclass(frozen=True)
@@ -19,13 +53,32 @@ class PreparedImage:
 
     Attributes:
         whole: All its ink framed as one digit, (28, 28) float32 in [0, 1].
-        crops: One framed (28, 28) crop per digit found, left to right.
-        boxes: Each crop's box in the original input, ``(x, y, width, height)`` in pixels.
+        lines: Its lines of writing, top to bottom.
     """
 
     whole: np.ndarray
-    crops: list[np.ndarray]
-    boxes: list[Box]
+    lines: list[Line]
+
+    @property
+    def crops(self) -> list[np.ndarray]:
+        """One framed crop per digit, as geometry alone cuts them, in reading order."""
+        return [line.crops[i] for line in self.lines for i in line.reading()]
+
+    @property
+    def boxes(self) -> list[Box]:
+        """The box of each of ``crops`` in the original input."""
+        return [line.boxes[i] for line in self.lines for i in line.reading()]
+
+    @property
+    def candidates(self) -> int:
+        """How many crops the CNN reads for this input."""
+        return sum(len(line.crops) for line in self.lines)
+
+    @classmethod
+    def single(cls, digit: np.ndarray, box: Box) -> PreparedImage:
+        """An input that is one framed digit and nothing else."""
+        line = Line([Candidate(0, 1, corners(box), 0.0)], [digit], [box])
+        return cls(whole=digit, lines=[line])
 
 
 def prepare_image(data: bytes) -> PreparedImage:
@@ -61,31 +114,50 @@ def prepare_grayscale(gray: np.ndarray, scale: float = 1.0) -> PreparedImage:
     Raises:
         ImageError: No ink to be found.
     """
-    ink = extract_ink(gray)
-    boxes = segment_digits(ink)
-    return PreparedImage(
-        whole=_frame_whole(ink, boxes),
-        crops=[frame_digit(ink[y : y + h, x : x + w]) for x, y, w, h in boxes],
-        boxes=[_to_original(box, scale) for box in boxes],
-    )
+    page = find_lines(extract_ink(gray))
+    lines = []
+    for top, bottom in page.lines:
+        candidates = line_candidates(page.ink, top, bottom)
+        lines.append(
+            Line(
+                candidates,
+                crops=[_frame(page.ink, c.corners) for c in candidates],
+                boxes=[_to_original(page.to_original(*c.corners), scale) for c in candidates],
+            )
+        )
+    lines = [line for line in lines if line.candidates]
+    if not lines:
+        raise ImageError("no digit found: the image is blank")
+    if sum(max(c.stop for c in line.candidates) for line in lines) > MAX_DIGITS_PER_IMAGE:
+        raise too_many_digits()
+    return PreparedImage(whole=_frame_whole(page.ink, lines), lines=lines)
 
 
 def prepare_whole_digit(gray: np.ndarray) -> np.ndarray:
-    """``prepare_grayscale(gray).whole`` without framing each crop.
+    """``prepare_grayscale(gray).whole`` without framing each candidate.
 
     Raises:
         ImageError: No ink to be found.
     """
-    ink = extract_ink(gray)
-    return _frame_whole(ink, segment_digits(ink))
+    page = find_lines(extract_ink(gray))
+    lines = [line_candidates(page.ink, top, bottom) for top, bottom in page.lines]
+    if not any(lines):
+        raise ImageError("no digit found: the image is blank")
+    left, top, right, bottom = union(c.corners for line in lines for c in line)
+    return frame_digit(page.ink[top:bottom, left:right])
 
 
-def _frame_whole(ink: np.ndarray, boxes: list[Box]) -> np.ndarray:
-    # The whole digit spans the boxes, so specks outside them do not stretch its frame.
-    left, top, right, bottom = union(map(corners, boxes))
+def _frame(ink: np.ndarray, corners: Corners) -> np.ndarray:
+    left, top, right, bottom = corners
     return frame_digit(ink[top:bottom, left:right])
 
 
-def _to_original(box: Box, scale: float) -> Box:
-    x, y, w, h = box
-    return round(x / scale), round(y / scale), max(1, round(w / scale)), max(1, round(h / scale))
+def _frame_whole(ink: np.ndarray, lines: list[Line]) -> np.ndarray:
+    # The whole digit spans the candidates, so specks outside them do not stretch its frame.
+    return _frame(ink, union(c.corners for line in lines for c in line.candidates))
+
+
+def _to_original(corners: tuple[float, float, float, float], scale: float) -> Box:
+    left, top, right, bottom = corners
+    x, y = max(0, round(left / scale)), max(0, round(top / scale))
+    return x, y, max(1, round(right / scale) - x), max(1, round(bottom / scale) - y)

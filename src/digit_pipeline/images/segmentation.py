@@ -1,10 +1,16 @@
-"""Where the digits are in an ink image written left to right: one box per digit.
+"""Where the digits of a line of writing are: the line cut into pieces finer than digits
+(over-segmentation), and every way of grouping neighbouring pieces into digits that its
+geometry allows, each with a prior. The reader chooses the grouping whose digits the CNN
+reads with most confidence (``best_reading``); without the CNN, geometry alone chooses.
 
 Boxes are ``(x, y, width, height)`` outside this module; inside it, ``Corners``
 ``(left, top, right, bottom)``, right and bottom exclusive.
 """
 
-from collections.abc import Iterable
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
@@ -14,55 +20,129 @@ from digit_pipeline.images.errors import ImageError
 Box = tuple[int, int, int, int]
 Corners = tuple[int, int, int, int]
 
-# More would be a page of text or a pattern, not a line of digits; it bounds the work.
+# More would be a page of text or a pattern, not lines of digits; it bounds the work.
 MAX_DIGITS_PER_IMAGE = 100
 # Ink above this level makes up the connected pieces.
 INK_LEVEL = 0.5
-# Pieces smaller than this fraction of the largest piece's area are specks, dropped.
+# Pieces smaller than this fraction of the line's largest piece's area are specks, dropped.
 MIN_PIECE_AREA = 0.02
-# Pieces whose columns overlap by this fraction of the narrower one are one digit.
+# Pieces whose columns overlap by this fraction of the narrower one are one mark (a
+# stroke broken across).
 SAME_DIGIT_OVERLAP = 0.5
-# Pieces shorter than this fraction of the tallest digit are fragments (the bar of a 5)...
-FRAGMENT_HEIGHT = 0.5
-# ...joined to a digit within this fraction of the tallest digit's height...
-FRAGMENT_REACH = 0.25
-# ...or, when far from any, kept as a digit of their own only if at least this tall.
-MIN_LONE_HEIGHT = 0.3
-# A piece wider than this many times its height is several digits touching...
-TOUCHING_ASPECT = 1.25
-# ...cut into parts about this many times its height wide.
+# A mark wider than this many times the line's height may be several digits touching: it
+# is cut into parts about DIGIT_ASPECT times the height wide, at the columns of least ink.
+MAY_BE_TOUCHING = 0.9
 DIGIT_ASPECT = 0.8
+# A digit is at most this many pieces, and pieces further apart than this fraction of
+# the line's height are different digits.
+MAX_PIECES_PER_DIGIT = 3
+FRAGMENT_REACH = 0.25
+# A piece lower than this fraction of the line's height, beyond reach of any other, is a
+# speck: dropped.
+MIN_LONE_HEIGHT = 0.3
+
+# Priors (log scale) of a group of pieces being one digit. Each digit costs PER_DIGIT, so
+# pieces close together are one digit unless reading them apart is clearly better...
+PER_DIGIT = -0.2
+# ...pieces apart are less likely one digit the further apart they are: this much per
+# line height of gap...
+APART = -8.0
+# ...one lower than FRAGMENT_HEIGHT times the line's height (the bar of a 5) is unlikely
+# alone...
+FRAGMENT_HEIGHT = 0.5
+LONE_FRAGMENT = -3.0
+# ...and one wider than TOUCHING_ASPECT times the height is likely several digits: this
+# much per unit of aspect beyond it.
+TOUCHING_ASPECT = 1.25
+TOO_WIDE = -1.0
 
 
-def segment_digits(ink: np.ndarray) -> list[Box]:
-    """Boxes of the digits written left to right in an ink image.
+@dataclass(frozen=True)
+class Candidate:
+    """A group of a line's pieces that may be one digit.
 
-    Connected components of the thresholded ink; pieces that overlap horizontally (a
-    broken stroke) are merged into one digit; pieces much shorter than the tallest digit
-    (the bar of a 5, a speck) join the digit beside them, or are dropped when far from any;
-    a component much wider than tall (digits that touch) is cut at the columns of least ink.
+    Attributes:
+        start, stop: The pieces it groups, ``pieces[start:stop]`` of its line.
+        corners: Where its ink lies.
+        prior: How likely its geometry makes it a digit (log scale, 0 at best).
+    """
+
+    start: int
+    stop: int
+    corners: Corners
+    prior: float
+
+
+def line_candidates(ink: np.ndarray, top: int, bottom: int) -> list[Candidate]:
+    """Every grouping of the pieces of the line in rows ``top:bottom`` that may be a
+    digit, in ``ink``'s coordinates. Empty when the line holds no ink.
 
     Raises:
-        ImageError: No ink, or more than ``MAX_DIGITS_PER_IMAGE`` digits.
+        ImageError: More than ``MAX_DIGITS_PER_IMAGE`` pieces.
     """
-    labels, count = ndimage.label(ink > INK_LEVEL, structure=np.ones((3, 3)))
+    band = ink[top:bottom]
+    labels, count = ndimage.label(band > INK_LEVEL, structure=np.ones((3, 3)))
     if count == 0:
-        raise ImageError("no digit found: the image is blank")
+        return []
     areas = np.bincount(labels.ravel())[1:]
-    slices = ndimage.find_objects(labels)
-    pieces = [
-        (columns.start, rows.start, columns.stop, rows.stop)
-        for (rows, columns), area in zip(slices, areas, strict=True)
-        if area >= MIN_PIECE_AREA * areas.max()
-    ]
-    too_many = ImageError(f"more than {MAX_DIGITS_PER_IMAGE} digits in one image")
-    if len(pieces) > 2 * MAX_DIGITS_PER_IMAGE:  # a digit is at most a few marks
-        raise too_many
-    digits = _attach_fragments(_merge_overlapping_columns(sorted(pieces)))
-    split = [part for digit in digits for part in _split_touching(digit, ink)]
-    if len(split) > MAX_DIGITS_PER_IMAGE:
-        raise too_many
-    return [(left, top, right - left, bottom - top) for left, top, right, bottom in split]
+    if np.count_nonzero(areas >= MIN_PIECE_AREA * areas.max()) > 2 * MAX_DIGITS_PER_IMAGE:
+        raise too_many_digits()  # checked before the work: a digit is at most a few marks
+    marks = _merge_overlapping_columns(
+        sorted(
+            (columns.start, rows.start, columns.stop, rows.stop)
+            for (rows, columns), area in zip(ndimage.find_objects(labels), areas, strict=True)
+            if area >= MIN_PIECE_AREA * areas.max()
+        )
+    )
+    height = max(bottom - top for _, top, _, bottom in marks)
+    pieces = _drop_lone_specks(
+        sorted(part for mark in marks for part in _cut_touching(mark, band, height)), height
+    )
+    if len(pieces) > MAX_DIGITS_PER_IMAGE:
+        raise too_many_digits()
+    candidates = []
+    for start in range(len(pieces)):
+        for stop in range(start + 1, min(start + MAX_PIECES_PER_DIGIT, len(pieces)) + 1):
+            if stop > start + 1 and _gap(union(pieces[start : stop - 1]), pieces[stop - 1]) > (
+                FRAGMENT_REACH * height
+            ):
+                break
+            left, piece_top, right, piece_bottom = union(pieces[start:stop])
+            candidates.append(
+                Candidate(
+                    start,
+                    stop,
+                    (left, piece_top + top, right, piece_bottom + top),
+                    _prior(pieces[start:stop], height),
+                )
+            )
+    return candidates
+
+
+def best_reading(candidates: Sequence[Candidate], scores: Sequence[float]) -> list[int]:
+    """The candidates that cover the line's pieces once each, left to right, with the
+    highest sum of prior plus score (the log-probability of what the CNN reads; zeros
+    for geometry alone). Returns their indexes."""
+    if not candidates:
+        return []
+    pieces = max(candidate.stop for candidate in candidates)
+    best = np.full(pieces + 1, -np.inf)
+    best[0] = 0.0
+    came_from = [-1] * (pieces + 1)
+    for index in sorted(range(len(candidates)), key=lambda i: candidates[i].stop):
+        candidate = candidates[index]
+        total = best[candidate.start] + candidate.prior + scores[index]
+        if total > best[candidate.stop]:
+            best[candidate.stop], came_from[candidate.stop] = total, index
+    path, end = [], pieces
+    while end > 0:
+        path.append(came_from[end])
+        end = candidates[came_from[end]].start
+    return path[::-1]
+
+
+def too_many_digits() -> ImageError:
+    return ImageError(f"more than {MAX_DIGITS_PER_IMAGE} digits in one image")
 
 
 def union(boxes: Iterable[Corners]) -> Corners:
@@ -74,6 +154,37 @@ def union(boxes: Iterable[Corners]) -> Corners:
 def corners(box: Box) -> Corners:
     x, y, width, height = box
     return x, y, x + width, y + height
+
+
+def _prior(pieces: Sequence[Corners], line_height: int) -> float:
+    left, top, right, bottom = union(pieces)
+    gaps = sum(_gap(union(pieces[:k]), pieces[k]) for k in range(1, len(pieces)))
+    prior = PER_DIGIT + APART * gaps / line_height
+    if bottom - top < FRAGMENT_HEIGHT * line_height:
+        prior += LONE_FRAGMENT
+    aspect = (right - left) / line_height
+    if aspect > TOUCHING_ASPECT:
+        prior += TOO_WIDE * (aspect - TOUCHING_ASPECT)
+    return prior
+
+
+def _gap(a: Corners, b: Corners) -> int:
+    return max(0, b[0] - a[2], a[0] - b[2])
+
+
+def _drop_lone_specks(pieces: list[Corners], line_height: int) -> list[Corners]:
+    def alone(index: int) -> bool:
+        return all(
+            _gap(pieces[index], other) > FRAGMENT_REACH * line_height
+            for k, other in enumerate(pieces)
+            if k != index
+        )
+
+    return [
+        piece
+        for index, piece in enumerate(pieces)
+        if piece[3] - piece[1] >= MIN_LONE_HEIGHT * line_height or not alone(index)
+    ]
 
 
 def _merge_overlapping_columns(pieces: list[Corners]) -> list[Corners]:
@@ -90,27 +201,14 @@ def _merge_overlapping_columns(pieces: list[Corners]) -> list[Corners]:
     return merged
 
 
-def _attach_fragments(pieces: list[Corners]) -> list[Corners]:
-    tallest = max(bottom - top for _, top, _, bottom in pieces)
-    digits = [p for p in pieces if p[3] - p[1] >= FRAGMENT_HEIGHT * tallest]
-    for fragment in (p for p in pieces if p[3] - p[1] < FRAGMENT_HEIGHT * tallest):
-        gaps = [max(0, d[0] - fragment[2], fragment[0] - d[2]) for d in digits]
-        nearest = int(np.argmin(gaps))
-        if gaps[nearest] <= FRAGMENT_REACH * tallest:
-            digits[nearest] = union([digits[nearest], fragment])
-        elif fragment[3] - fragment[1] >= MIN_LONE_HEIGHT * tallest:
-            digits.append(fragment)
-    return sorted(digits)
-
-
-def _split_touching(piece: Corners, ink: np.ndarray) -> list[Corners]:
-    """Cut a piece wider than a digit into ``round(width / (DIGIT_ASPECT * height))``
-    parts, at the columns of least ink."""
-    x0, y0, x1, y1 = piece
-    width, height = x1 - x0, y1 - y0
-    if width <= TOUCHING_ASPECT * height:
-        return [piece]
-    parts = min(max(2, round(width / (DIGIT_ASPECT * height))), width // 2)  # 2+ columns each
+def _cut_touching(mark: Corners, ink: np.ndarray, line_height: int) -> list[Corners]:
+    """Cut a mark wider than a digit into ``round(width / (DIGIT_ASPECT * height))``
+    parts (at least two), at the columns of least ink."""
+    x0, y0, x1, y1 = mark
+    width = x1 - x0
+    if width <= MAY_BE_TOUCHING * line_height:
+        return [mark]
+    parts = min(max(2, round(width / (DIGIT_ASPECT * line_height))), width // 2)
     profile = ink[y0:y1, x0:x1].sum(axis=0)
     cuts = [x0]
     for k in range(1, parts):
@@ -119,9 +217,9 @@ def _split_touching(piece: Corners, ink: np.ndarray) -> list[Corners]:
         if low < high:
             cuts.append(x0 + low + int(np.argmin(profile[low:high])))
     cuts.append(x1)
-    parts_found = []
+    found = []
     for left, right in zip(cuts[:-1], cuts[1:], strict=True):
         rows = np.flatnonzero(ink[y0:y1, left:right].max(axis=1) > INK_LEVEL)
         if rows.size:
-            parts_found.append((left, y0 + int(rows[0]), right, y0 + int(rows[-1]) + 1))
-    return parts_found
+            found.append((left, y0 + int(rows[0]), right, y0 + int(rows[-1]) + 1))
+    return found

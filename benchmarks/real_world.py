@@ -1,0 +1,140 @@
+"""How well the registered model reads photographs of handwriting (issue #15): generated
+single digits, rows and 2-6-line sheets (``digit_pipeline.synthetic``), each read whole.
+
+    python benchmarks/real_world.py                       # in this process, tuning digits
+    python benchmarks/real_world.py --serve               # through `mlflow models serve`
+    python benchmarks/real_world.py --digits test --serve # final measurement only
+
+``--digits``: ``tuning`` and ``holdout`` are two halves of the validation split of MNIST's
+training file (digits the model never trained on), with different image seeds; ``test`` is
+MNIST's test file, for the final figures only. Per kind: images read exactly (every digit,
+lines in order), digits read right (aligned with difflib, so one missed digit costs one),
+and images per second (one request per image when served).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import difflib
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from digit_pipeline.hardware import describe, detect
+from digit_pipeline.project import champion_uri
+from digit_pipeline.synthetic import KINDS, DigitPool, Sample, make_image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from plain_keras import read_mnist, training_split  # noqa: E402
+from serve_benchmark import served  # noqa: E402
+
+SEEDS = {"tuning": 0, "holdout": 1, "test": 2}
+
+
+def digit_pool(which: str) -> DigitPool:
+    if which == "test":
+        return DigitPool(read_mnist("t10k-images-idx3-ubyte"), read_mnist("t10k-labels-idx1-ubyte"))
+    _, _, X_val, y_val = training_split()
+    images = (X_val[..., 0] * 255).round().astype(np.uint8)
+    half = slice(0, len(y_val) // 2) if which == "tuning" else slice(len(y_val) // 2, None)
+    return DigitPool(images[half], y_val[half])
+
+
+def digits_right(truth: str, read: str) -> int:
+    """Digits of ``truth`` read right, in order (line breaks are not digits)."""
+    truth, read = truth.replace("\n", ""), read.replace("\n", "")
+    matcher = difflib.SequenceMatcher(None, truth, read, autojunk=False)
+    return sum(block.size for block in matcher.get_matching_blocks())
+
+
+def score(samples: list[Sample], readings: list[str]) -> dict[str, float]:
+    total = sum(len(s.text.replace("\n", "")) for s in samples)
+    return {
+        "exact": float(np.mean([s.text == r for s, r in zip(samples, readings, strict=True)])),
+        "per_digit": sum(digits_right(s.text, r) for s, r in zip(samples, readings, strict=True))
+        / total,
+    }
+
+
+def read_in_process(model_uri: str):
+    from digit_pipeline.images import ImageError, prepare_image  # noqa: PLC0415
+    from digit_pipeline.serving import load_reader  # noqa: PLC0415
+
+    reader = load_reader(model_uri)
+
+    def read(sample: Sample) -> str:
+        try:
+            return reader.read([prepare_image(sample.data)])[0]["digits"]
+        except ImageError:  # no digit found: read as nothing
+            return ""
+
+    return read
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model-uri", default=champion_uri())
+    parser.add_argument("--digits", choices=list(SEEDS), default="tuning")
+    parser.add_argument("--images", type=int, default=200, help="per kind")
+    parser.add_argument("--kinds", nargs="*", default=list(KINDS))
+    parser.add_argument("--serve", action="store_true", help="through mlflow models serve")
+    parser.add_argument("--failures", type=Path, help="write misread images here")
+    args = parser.parse_args()
+
+    pool = digit_pool(args.digits)
+    cpu = describe(detect(), "-")
+    print(f"CPU: {cpu['cpu']} ({cpu['cpu_flags']}); digits: {args.digits}; {args.model_uri}")
+    print(f"| kind | images | read exactly | digits right | images/s |\n|---|---:|---:|---:|---:|")
+
+    def run(read) -> None:
+        for kind in args.kinds:
+            rng = np.random.default_rng([SEEDS[args.digits], list(KINDS).index(kind)])
+            samples = [make_image(kind, pool, rng) for _ in range(args.images)]
+            start = time.perf_counter()
+            readings = [read(sample) for sample in samples]
+            speed = len(samples) / (time.perf_counter() - start)
+            result = score(samples, readings)
+            print(
+                f"| {kind} | {len(samples)} | {result['exact']:.1%} | {result['per_digit']:.1%}"
+                f" | {speed:.0f} |",
+                flush=True,
+            )
+            if args.failures:
+                args.failures.mkdir(parents=True, exist_ok=True)
+                for index, (sample, reading) in enumerate(zip(samples, readings, strict=True)):
+                    if sample.text != reading:
+                        name = f"{kind.replace(' ', '_').replace(',', '')}_{index}"
+                        (args.failures / f"{name}.jpg").write_bytes(sample.data)
+                        (args.failures / f"{name}.txt").write_text(
+                            f"truth:\n{sample.text}\nread:\n{reading}\n"
+                        )
+
+    if args.serve:
+        with served(args.model_uri, None) as connection:
+
+            def read_served(sample: Sample) -> str:
+                item = {"image": base64.b64encode(sample.data).decode()}
+                body = json.dumps({"inputs": [item]}).encode()
+                connection.request(
+                    "POST", "/invocations", body, {"Content-Type": "application/json"}
+                )
+                response = connection.getresponse()
+                answer = response.read()
+                if response.status == 400:  # no digit found: read as nothing
+                    return ""
+                if response.status != 200:
+                    raise RuntimeError(f"HTTP {response.status}: {answer[:300]!r}")
+                return json.loads(answer)["predictions"][0]["digits"]
+
+            run(read_served)
+    else:
+        run(read_in_process(args.model_uri))
+
+
+if __name__ == "__main__":
+    main()

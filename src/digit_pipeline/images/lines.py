@@ -1,0 +1,143 @@
+"""The lines of writing on a page of ink: the page turned level, the printed rules of ruled
+and squared paper taken out, and the rows where each line of digits lies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from digit_pipeline.images.mnist import IMAGE_SIZE
+
+SMALL_IMAGE = 2 * IMAGE_SIZE
+# Tilts tried, in degrees: a photo held by hand is within a few degrees of level.
+TILTS = np.arange(-6.0, 6.01, 0.5)
+# A printed rule runs straight across at least this fraction of the page, and comes with
+# others (one long stroke alone is ink: the stem of a big 1).
+RULE_LENGTH = 0.7
+MIN_RULES = 3
+# Ink above this level counts for the rows of a line; pieces smaller than this fraction of
+# the largest (specks, a bar written apart) do not: they belong to the line they are in
+# once each line reaches halfway to its neighbours.
+INK_LEVEL = 0.5
+MIN_PIECE_AREA = 0.1
+# Bands of rows closer than this fraction of their heights added are one line (a digit
+# broken across: the sum is about its height; two lines: twice a line's height)...
+LINE_GAP = 0.12
+# ...and a band of rows lower than this fraction of it is part of the nearest line (the
+# bar of a 5 written apart).
+MIN_LINE_HEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Page:
+    """Ink turned level, rules out.
+
+    Attributes:
+        ink: The levelled ink, bright on black, in [0, 1].
+        tilt: Degrees the ink was turned (anticlockwise) to level it.
+        lines: Each line's rows in ``ink``, ``(top, bottom)`` with bottom exclusive, top
+            to bottom; together they cover the page.
+        shape: The shape of the ink before it was turned.
+    """
+
+    ink: np.ndarray
+    tilt: float
+    lines: list[tuple[int, int]]
+    shape: tuple[int, int]
+
+    def to_original(self, left: float, top: float, right: float, bottom: float):
+        """The box, in the unturned ink's pixels, that holds a box of the levelled ink."""
+        if self.tilt == 0:
+            return left, top, right, bottom
+        xs, ys = np.array([left, right, right, left]), np.array([top, top, bottom, bottom])
+        angle = np.deg2rad(self.tilt)
+        cy, cx = (self.ink.shape[0] - 1) / 2, (self.ink.shape[1] - 1) / 2
+        oy, ox = (self.shape[0] - 1) / 2, (self.shape[1] - 1) / 2
+        # PIL turns anticlockwise as seen: undo it with the opposite turn.
+        x = np.cos(angle) * (xs - cx) - np.sin(angle) * (ys - cy) + ox
+        y = np.sin(angle) * (xs - cx) + np.cos(angle) * (ys - cy) + oy
+        return x.min(), y.min(), x.max(), y.max()
+
+
+def find_lines(ink: np.ndarray) -> Page:
+    """The lines of writing in an ink image: levelled when it holds several lines, printed
+    rules removed. A small image (at most ``SMALL_IMAGE`` pixels a side: a digit) is one
+    line of all its rows."""
+    if max(ink.shape) <= SMALL_IMAGE:
+        return Page(ink=ink, tilt=0.0, lines=[(0, ink.shape[0])], shape=ink.shape)
+    tilt = _tilt(ink)
+    levelled = _turn(ink, tilt) if tilt else ink
+    levelled = _remove_rules(levelled)
+    lines = _line_rows(levelled)
+    if tilt and len(lines) < 2:  # one line: read it as it is written
+        tilt, levelled = 0.0, _remove_rules(ink)
+        lines = _line_rows(levelled)
+    return Page(ink=levelled, tilt=tilt, lines=lines, shape=ink.shape)
+
+
+def _tilt(ink: np.ndarray) -> float:
+    """The turn (degrees) that makes rows of ink sharpest: the lines level."""
+    step = max(1, max(ink.shape) // 200)
+    small = Image.fromarray(ink[::step, ::step].astype(np.float32), mode="F")
+    sharpness = [
+        float(np.sum(np.asarray(small.rotate(angle, Image.Resampling.BILINEAR)).sum(axis=1) ** 2))
+        for angle in TILTS
+    ]
+    best = float(TILTS[int(np.argmax(sharpness))])
+    return 0.0 if abs(best) < 1.0 else best
+
+
+def _turn(ink: np.ndarray, degrees: float) -> np.ndarray:
+    turned = Image.fromarray(ink.astype(np.float32), mode="F").rotate(
+        degrees, Image.Resampling.BILINEAR, expand=True
+    )
+    return np.clip(np.asarray(turned), 0.0, 1.0)
+
+
+def _remove_rules(ink: np.ndarray) -> np.ndarray:
+    """Take out long straight lines across the page (the rules of ruled or squared paper),
+    bridging the strokes that crossed them."""
+    cleaned = ink
+    for axis in (0, 1):  # rows, then columns
+        length = int(RULE_LENGTH * ink.shape[1 - axis])
+        size = (1, length) if axis == 0 else (length, 1)
+        rules = ndimage.grey_opening(cleaned, size=size) > INK_LEVEL / 2
+        runs = rules.any(axis=1 - axis)
+        if ndimage.label(runs)[1] < MIN_RULES:
+            continue
+        rules = ndimage.binary_dilation(rules, iterations=1)
+        kept = np.where(rules, 0.0, cleaned)
+        # A stroke crossing a rule: ink on both sides of it bridges the gap.
+        across = (5, 1) if axis == 0 else (1, 5)
+        bridged = ndimage.grey_closing(kept, size=across)
+        cleaned = np.where(rules, bridged, kept)
+    return cleaned
+
+
+def _line_rows(ink: np.ndarray) -> list[tuple[int, int]]:
+    """Bands of rows holding ink, split at empty rows: one per line of writing."""
+    labels, count = ndimage.label(ink > INK_LEVEL, structure=np.ones((3, 3)))
+    if count == 0:
+        return [(0, ink.shape[0])]
+    areas = np.bincount(labels.ravel())[1:]
+    keep = np.flatnonzero(areas >= MIN_PIECE_AREA * areas.max()) + 1
+    rows = np.isin(labels, keep).any(axis=1)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], rows.astype(np.int8), [0]])))
+    bands = [[int(top), int(bottom)] for top, bottom in zip(edges[::2], edges[1::2], strict=True)]
+    merged = [bands[0]]
+    for top, bottom in bands[1:]:
+        last = merged[-1]
+        if top - last[1] < LINE_GAP * (last[1] - last[0] + bottom - top):
+            last[1] = bottom
+        else:
+            merged.append([top, bottom])
+    tallest = max(bottom - top for top, bottom in merged)
+    lines = [band for band in merged if band[1] - band[0] >= MIN_LINE_HEIGHT * tallest]
+    for top, bottom in (b for b in merged if b[1] - b[0] < MIN_LINE_HEIGHT * tallest):
+        nearest = min(lines, key=lambda line: max(line[0] - bottom, top - line[1]))
+        nearest[0], nearest[1] = min(nearest[0], top), max(nearest[1], bottom)
+    edges = [0] + [(a[1] + b[0]) // 2 for a, b in zip(lines[:-1], lines[1:])] + [ink.shape[0]]
+    return list(zip(edges[:-1], edges[1:], strict=True))
