@@ -89,7 +89,7 @@ def main() -> None:
     pool = digit_pool(args.digits)
     cpu = describe(detect(), "-")
     print(f"CPU: {cpu['cpu']} ({cpu['cpu_flags']}); digits: {args.digits}; {args.model_uri}")
-    print(f"| kind | images | read exactly | digits right | images/s |\n|---|---:|---:|---:|---:|")
+    print("| kind | images | read exactly | digits right | images/s |\n|---|---:|---:|---:|---:|")
 
     def run(read) -> None:
         for kind in args.kinds:

@@ -173,8 +173,8 @@ def test_each_distinct_digit_goes_through_the_cnn_once(champion, mnist_test):
     ]
     inputs = [parse_item(item, index) for index, item in enumerate(items)]
     together = reader.read(inputs)
-    # Two distinct pixel digits, one drawn digit, the strip whole and its four crops.
-    assert reader.calls == [2 + 1 + 1 + 4]
+    # Two distinct pixel digits, one drawn digit, the strip whole and its candidate crops.
+    assert reader.calls == [2 + 1 + 1 + inputs[4].candidates]
     assert together[0] == together[2] and len(together[4]["digits"]) == 4
     # The same answers as each item read alone, through the model in float32.
     for item, answer in zip(inputs, together, strict=True):
@@ -235,7 +235,7 @@ def test_served_model_answers_the_contract(server, champion, mnist_test):
     status, body = post(server, {"inputs": inputs})
     assert status == 200
     pixels, image, line = body["predictions"]
-    assert set(pixels) == {"digit", "confidence", "probabilities", "digits", "boxes"}
+    assert set(pixels) == {"digit", "confidence", "probabilities", "digits", "boxes", "lines"}
     assert body["predictions"] == json.loads(
         json.dumps(model.predict(inputs))
     )  # same as in-process

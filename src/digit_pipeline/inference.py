@@ -70,7 +70,9 @@ class DigitReader:
                 chosen = line.reading(np.log(confidence[rows] + 1e-12).tolist())
                 lines.append(
                     {
-                        "digits": "".join(str(int(probabilities[rows[i]].argmax())) for i in chosen),
+                        "digits": "".join(
+                            str(int(probabilities[rows[i]].argmax())) for i in chosen
+                        ),
                         "boxes": [list(line.boxes[i]) for i in chosen],
                         "confidences": [round(float(confidence[rows[i]]), 4) for i in chosen],
                     }

@@ -150,9 +150,7 @@ class Page:
         rng = self.rng
         height, width = self.ink.shape
         ink, rules = (_tilt(layer, tilt) for layer in (self.ink, self.rules))
-        ink_colour = np.array(
-            rng.choice([[0.08, 0.08, 0.1], [0.1, 0.15, 0.45], [0.2, 0.2, 0.22]])
-        )
+        ink_colour = np.array(rng.choice([[0.08, 0.08, 0.1], [0.1, 0.15, 0.45], [0.2, 0.2, 0.22]]))
         paper_colour = paper * np.array([1.0, rng.uniform(0.96, 1.0), rng.uniform(0.88, 1.0)])
         rule_colour = np.array([0.45, 0.6, 0.85]) * paper
         image = paper_colour * np.ones((height, width, 3))
@@ -160,7 +158,9 @@ class Page:
         image += ink[..., None] * (ink_colour - image)
         y, x = np.mgrid[:height, :width] / max(height, width)
         angle, cy, cx = rng.uniform(0, 2 * np.pi), rng.uniform(0, 1), rng.uniform(0, 1)
-        gradient = (np.cos(angle) * x + np.sin(angle) * y) - (np.cos(angle) * cx + np.sin(angle) * cy)
+        gradient = (np.cos(angle) * x + np.sin(angle) * y) - (
+            np.cos(angle) * cx + np.sin(angle) * cy
+        )
         spot = np.exp(-((y - cy) ** 2 + (x - cx) ** 2) / 0.3)
         light = 1.0 - uneven * (0.5 + 0.5 * np.clip(gradient, -1, 1)) * (1.0 - 0.5 * spot)
         image = image * light[..., None] + rng.normal(0.0, noise, image.shape)
@@ -179,6 +179,7 @@ def _tilt(layer: np.ndarray, degrees: float) -> np.ndarray:
 def _write_line(
     page: Page,
     pool: DigitPool,
+    *,
     count: int,
     height: float,
     baseline: float,
@@ -203,7 +204,9 @@ def _write_line(
     return text
 
 
-def photographed_digit(pool: DigitPool, rng: np.random.Generator, style: Style | None = None) -> Sample:
+def photographed_digit(
+    pool: DigitPool, rng: np.random.Generator, style: Style | None = None
+) -> Sample:
     """One digit photographed on grey, unevenly lit paper."""
     size = int(rng.integers(200, 900))
     page = Page(size, int(size * rng.uniform(0.8, 1.25)), rng)
@@ -225,7 +228,9 @@ def row(pool: DigitPool, rng: np.random.Generator) -> Sample:
     height = rng.uniform(40, 90)
     count = int(rng.integers(3, 7))
     page = Page(int(height * 2), int(count * height * 1.3 + height), rng)
-    text = _write_line(page, pool, count, height, height * 1.5, height * 0.4, rng)
+    text = _write_line(
+        page, pool, count=count, height=height, baseline=height * 1.5, left=height * 0.4, rng=rng
+    )
     data = page.photograph(
         paper=rng.uniform(0.9, 1.0), uneven=rng.uniform(0.0, 0.15), tilt=rng.uniform(-2, 2),
         noise=rng.uniform(0.0, 0.02), quality=int(rng.integers(75, 95)),
@@ -257,7 +262,11 @@ def sheet(pool: DigitPool, rng: np.random.Generator, paper: str = "plain") -> Sa
         left = width * rng.uniform(0.03, 0.25)
         count = min(count, int((width - left) / (line_height * 1.15)))
         baseline = pitch * (line + 0.9) - rng.uniform(0, 0.1) * line_height
-        texts.append(_write_line(page, pool, count, line_height, baseline, left, rng))
+        texts.append(
+            _write_line(
+                page, pool, count=count, height=line_height, baseline=baseline, left=left, rng=rng
+            )
+        )
     data = page.photograph(
         paper=rng.uniform(0.65, 0.95), uneven=rng.uniform(0.05, 0.35), tilt=rng.uniform(-5, 5),
         noise=rng.uniform(0.005, 0.025), quality=int(rng.integers(60, 92)),

@@ -85,7 +85,9 @@ def _stretch_each_mark(flat: np.ndarray) -> np.ndarray:
         flat, labels, np.arange(1, count + 1),
         lambda values: np.percentile(values, SOLID_INK_PERCENTILE), np.float32, 0.0,
     )  # fmt: skip
-    nearest = ndimage.distance_transform_edt(labels == 0, return_distances=False, return_indices=True)
+    nearest = ndimage.distance_transform_edt(
+        labels == 0, return_distances=False, return_indices=True
+    )
     # A mark barely above the threshold is noise, not faint ink: not stretched to solid.
     solid = np.maximum(solid, MIN_MARK_LEVEL * threshold)
     level = np.concatenate([[1.0], solid])[labels[nearest[0], nearest[1]]]

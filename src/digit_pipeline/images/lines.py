@@ -14,15 +14,19 @@ from digit_pipeline.images.mnist import IMAGE_SIZE
 SMALL_IMAGE = 2 * IMAGE_SIZE
 # Tilts tried, in degrees: a photo held by hand is within a few degrees of level.
 TILTS = np.arange(-6.0, 6.01, 0.5)
+TILT_RESOLUTION = 120  # pixels on the longest side to find the tilt at
 # A printed rule runs straight across at least this fraction of the page, and comes with
 # others (one long stroke alone is ink: the stem of a big 1).
 RULE_LENGTH = 0.7
 MIN_RULES = 3
+RULE_SLACK = 5
 # Ink above this level counts for the rows of a line; pieces smaller than this fraction of
-# the largest (specks, a bar written apart) do not: they belong to the line they are in
-# once each line reaches halfway to its neighbours.
+# the largest (specks), or lower than this fraction of the tallest (a bar written apart),
+# do not: they belong to the line they are in once each line reaches halfway to its
+# neighbours.
 INK_LEVEL = 0.5
-MIN_PIECE_AREA = 0.1
+MIN_PIECE_AREA = 0.02
+DIGIT_HEIGHT = 0.4
 # Bands of rows closer than this fraction of their heights added are one line (a digit
 # broken across: the sum is about its height; two lines: twice a line's height)...
 LINE_GAP = 0.12
@@ -80,14 +84,13 @@ def find_lines(ink: np.ndarray) -> Page:
 
 def _tilt(ink: np.ndarray) -> float:
     """The turn (degrees) that makes rows of ink sharpest: the lines level."""
-    step = max(1, max(ink.shape) // 200)
+    step = max(1, max(ink.shape) // TILT_RESOLUTION)
     small = Image.fromarray(ink[::step, ::step].astype(np.float32), mode="F")
     sharpness = [
         float(np.sum(np.asarray(small.rotate(angle, Image.Resampling.BILINEAR)).sum(axis=1) ** 2))
         for angle in TILTS
     ]
-    best = float(TILTS[int(np.argmax(sharpness))])
-    return 0.0 if abs(best) < 1.0 else best
+    return float(TILTS[int(np.argmax(sharpness))])
 
 
 def _turn(ink: np.ndarray, degrees: float) -> np.ndarray:
@@ -102,19 +105,34 @@ def _remove_rules(ink: np.ndarray) -> np.ndarray:
     bridging the strokes that crossed them."""
     cleaned = ink
     for axis in (0, 1):  # rows, then columns
-        length = int(RULE_LENGTH * ink.shape[1 - axis])
-        size = (1, length) if axis == 0 else (length, 1)
-        rules = ndimage.grey_opening(cleaned, size=size) > INK_LEVEL / 2
-        runs = rules.any(axis=1 - axis)
-        if ndimage.label(runs)[1] < MIN_RULES:
+        if not _has_rules(_halved(ink), axis):
             continue
-        rules = ndimage.binary_dilation(rules, iterations=1)
+        rules = ndimage.binary_dilation(_long_lines(cleaned, axis), iterations=1)
         kept = np.where(rules, 0.0, cleaned)
         # A stroke crossing a rule: ink on both sides of it bridges the gap.
-        across = (5, 1) if axis == 0 else (1, 5)
+        across = (3 * RULE_SLACK, 1) if axis == 0 else (1, 3 * RULE_SLACK)
         bridged = ndimage.grey_closing(kept, size=across)
         cleaned = np.where(rules, bridged, kept)
     return cleaned
+
+
+def _halved(ink: np.ndarray) -> np.ndarray:
+    """Half the size, each pixel the brightest of four: a line one pixel thin stays."""
+    height, width = ink.shape[0] // 2 * 2, ink.shape[1] // 2 * 2
+    return ink[:height, :width].reshape(height // 2, 2, width // 2, 2).max(axis=(1, 3))
+
+
+def _has_rules(ink: np.ndarray, axis: int) -> bool:
+    """Whether ``MIN_RULES`` or more long straight lines run along ``axis`` (0: rows)."""
+    return ndimage.label(_long_lines(ink, axis).any(axis=1 - axis))[1] >= MIN_RULES
+
+
+def _long_lines(ink: np.ndarray, axis: int) -> np.ndarray:
+    """Where straight lines run along ``axis`` (0: rows) for ``RULE_LENGTH`` of the page,
+    straight to within ``RULE_SLACK`` pixels (what is left of a tilt)."""
+    length = int(RULE_LENGTH * ink.shape[1 - axis])
+    slack, along = ((RULE_SLACK, 1), (1, length)) if axis == 0 else ((1, RULE_SLACK), (length, 1))
+    return ndimage.grey_opening(ndimage.grey_dilation(ink, size=slack), size=along) > INK_LEVEL / 2
 
 
 def _line_rows(ink: np.ndarray) -> list[tuple[int, int]]:
@@ -123,7 +141,9 @@ def _line_rows(ink: np.ndarray) -> list[tuple[int, int]]:
     if count == 0:
         return [(0, ink.shape[0])]
     areas = np.bincount(labels.ravel())[1:]
-    keep = np.flatnonzero(areas >= MIN_PIECE_AREA * areas.max()) + 1
+    heights = np.array([rows.stop - rows.start for rows, _ in ndimage.find_objects(labels)])
+    pieces = areas >= MIN_PIECE_AREA * areas.max()
+    keep = np.flatnonzero(pieces & (heights >= DIGIT_HEIGHT * heights[pieces].max())) + 1
     rows = np.isin(labels, keep).any(axis=1)
     edges = np.flatnonzero(np.diff(np.concatenate([[0], rows.astype(np.int8), [0]])))
     bands = [[int(top), int(bottom)] for top, bottom in zip(edges[::2], edges[1::2], strict=True)]

@@ -14,9 +14,9 @@ from digit_pipeline.images.framing import frame_digit
 from digit_pipeline.images.ink import extract_ink
 from digit_pipeline.images.lines import find_lines
 from digit_pipeline.images.segmentation import (
+    MAX_DIGITS_PER_IMAGE,
     Box,
     Candidate,
-    MAX_DIGITS_PER_IMAGE,
     Corners,
     best_reading,
     corners,

@@ -137,6 +137,9 @@ function showReading(reading) {
 }
 
 // --- photos and scans -------------------------------------------------------
+// A digit read with less confidence than this is marked as doubtful ("?").
+const DOUBTFUL = 0.8;
+
 async function readPhoto(file) {
   if (!file) return;
   const reading = await send(file, file.name);
@@ -147,7 +150,9 @@ async function readPhoto(file) {
   photo.src = URL.createObjectURL(file);
   $("photo-frame").hidden = false;
   $("digits-read").hidden = false;
-  $("digits-read").textContent = `Digits read: ${reading.digits || "none"}`;
+  $("digits-read").textContent = `Digits read: ${reading.lines.length > 1 ? "\n" : ""}${reading.digits || "none"}`;
+  $("copy").hidden = !reading.digits;
+  $("copy").onclick = () => navigator.clipboard.writeText(reading.digits);
 }
 
 function drawBoxes(reading) {
@@ -155,13 +160,17 @@ function drawBoxes(reading) {
   const frame = $("photo-frame");
   frame.querySelectorAll(".box").forEach((box) => box.remove());
   const scale = photo.clientWidth / photo.naturalWidth;
-  reading.boxes.forEach(([x, y, w, h], index) => {
-    const box = document.createElement("div");
-    box.className = "box";
-    Object.assign(box.style, { left: `${x * scale}px`, top: `${y * scale}px`, width: `${w * scale}px`, height: `${h * scale}px` });
-    box.innerHTML = `<span>${reading.digits[index]}</span>`;
-    frame.append(box);
-  });
+  for (const line of reading.lines) {
+    line.boxes.forEach(([x, y, w, h], index) => {
+      const box = document.createElement("div");
+      const doubtful = line.confidences[index] < DOUBTFUL;
+      box.className = doubtful ? "box doubtful" : "box";
+      box.title = `${(100 * line.confidences[index]).toFixed(0)}% sure`;
+      Object.assign(box.style, { left: `${x * scale}px`, top: `${y * scale}px`, width: `${w * scale}px`, height: `${h * scale}px` });
+      box.innerHTML = `<span>${line.digits[index]}${doubtful ? "?" : ""}</span>`;
+      frame.append(box);
+    });
+  }
   window.onresize = () => drawBoxes(reading);
 }
 

@@ -1,0 +1,72 @@
+"""Photographed sheets (issue #15): generated from MNIST training digits, cut into lines and
+candidate digits, read line by line. How well they are read is measured by
+benchmarks/real_world.py; these tests hold the parts that cannot be allowed to slip."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from digit_pipeline.images import prepare_image
+from digit_pipeline.images.segmentation import Candidate, best_reading
+from digit_pipeline.synthetic import KINDS, DigitPool, Style, make_image, write_digit
+
+
+@pytest.fixture(scope="module")
+def pool(mnist_train) -> DigitPool:
+    images, labels = mnist_train
+    return DigitPool(images[:5000], labels[:5000])
+
+
+def test_generated_images_are_seeded_and_say_what_is_written(pool):
+    for kind in KINDS:
+        first = make_image(kind, pool, np.random.default_rng(3))
+        again = make_image(kind, pool, np.random.default_rng(3))
+        assert first == again
+        assert Image.open(io.BytesIO(first.data)).format == "JPEG"
+        assert all(line.isdigit() for line in first.lines)
+        assert first.text == "\n".join(first.lines)
+    assert len(make_image("digit photo", pool, np.random.default_rng(0)).lines[0]) == 1
+    sheet = make_image("sheet ruled", pool, np.random.default_rng(0))
+    assert 2 <= len(sheet.lines) <= 6
+
+
+def test_a_pen_changes_the_stroke_width(pool):
+    digit = pool.images[0]
+    rng = np.random.default_rng(0)
+    ink = {
+        pen: write_digit(digit, 80, Style(pen=pen), rng).sum() for pen in ("thin", "normal", "bold")
+    }
+    assert ink["thin"] < 0.75 * ink["normal"] and ink["bold"] > 1.3 * ink["normal"]
+
+
+@pytest.mark.parametrize("paper", ["sheet plain", "sheet ruled", "sheet squared"])
+def test_a_sheet_is_cut_into_its_lines(pool, paper):
+    """Tilted up to 5 degrees, lines of different heights and lengths, printed rules."""
+    rng = np.random.default_rng(7)
+    found = []
+    for _ in range(10):
+        sample = make_image(paper, pool, rng)
+        found.append(len(prepare_image(sample.data).lines) == len(sample.lines))
+    assert sum(found) >= 9
+
+
+def test_a_row_is_one_line(pool):
+    rng = np.random.default_rng(1)
+    assert all(len(prepare_image(make_image("row", pool, rng).data).lines) == 1 for _ in range(10))
+
+
+def test_the_reading_chooses_the_groups_read_with_most_confidence():
+    # Two pieces: the left and right halves of a wide 0, or two digits side by side.
+    candidates = [
+        Candidate(0, 1, (0, 0, 10, 20), -0.2),
+        Candidate(1, 2, (10, 0, 20, 20), -0.2),
+        Candidate(0, 2, (0, 0, 20, 20), -0.3),
+    ]
+    halves_unsure, whole_sure = [np.log(0.6), np.log(0.6), np.log(0.99)], [0, 1, 2]
+    assert best_reading(candidates, halves_unsure) == [2]
+    assert best_reading(candidates, [np.log(0.99), np.log(0.99), np.log(0.4)]) == [0, 1]
+    # Geometry alone: the prior decides.
+    assert best_reading(candidates, [0.0] * 3) == [2]
+    assert whole_sure == [0, 1, 2] and best_reading([], []) == []
