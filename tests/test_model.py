@@ -7,6 +7,7 @@ import pytest
 
 from digit_pipeline.model import (
     FusedBatchNormalization,
+    RandomStrokeWidth,
     batches,
     build_cnn,
     multiply_adds,
@@ -58,13 +59,29 @@ def test_augmentation_moves_digits_in_training_only(mnist_test):
     assert augmented.shape == digits.shape
     changed = np.abs(augmented - digits).reshape(16, -1).mean(axis=1) > 0.01
     assert changed.sum() >= 12
-    # Moved, turned and zoomed, but still a digit of about the same amount of ink.
+    # Moved, turned, zoomed, thinned or thickened, but still a digit: some ink, not a blot.
     ink_ratio = augmented.sum(axis=(1, 2, 3)) / digits.sum(axis=(1, 2, 3))
-    assert (ink_ratio > 0.6).all() and (ink_ratio < 1.5).all()
+    assert (ink_ratio > 0.25).all() and (ink_ratio < 2.5).all()
+
+
+def test_random_stroke_width_thins_and_thickens_in_training_only(mnist_test):
+    digits = (mnist_test[0][:64, :, :, np.newaxis] / 255.0).astype(np.float32)
+    layer = RandomStrokeWidth(0.3, seed=0)
+    assert np.array_equal(np.asarray(layer(digits, training=False)), digits)
+    ink = np.asarray(layer(digits, training=True)).sum(axis=(1, 2, 3)) / digits.sum(axis=(1, 2, 3))
+    thinner, thicker = np.sum(ink < 0.8), np.sum(ink > 1.2)
+    assert 8 <= thinner <= 32 and 8 <= thicker <= 32 and np.sum(ink == 1) >= 15
+    # In the model trained, not in its portable copy (saved as plain Keras).
+    trained, portable = (
+        build_cnn(design(), for_training).get_layer("augmentation").layers
+        for for_training in (True, False)
+    )
+    assert any(isinstance(layer, RandomStrokeWidth) for layer in trained)
+    assert not any(isinstance(layer, RandomStrokeWidth) for layer in portable)
 
 
 def test_augmentation_can_be_turned_off():
-    off = Augmentation(rotation_degrees=0, zoom=0, shift=0)
+    off = Augmentation(rotation_degrees=0, zoom=0, shift=0, stroke_width=0)
     model = build_cnn(design(augmentation=off, conv_blocks=[[8]], precision="float32"))
     assert conv_filters(model) == [8, 8]
     kinds = [type(layer).__name__ for layer in model.layers]

@@ -88,6 +88,7 @@ class Augmentation(BaseModel):
     rotation_degrees: Annotated[float, Field(ge=0, le=180)]
     zoom: Annotated[float, Field(ge=0, lt=1)]
     shift: Annotated[float, Field(ge=0, lt=1)]
+    stroke_width: Annotated[float, Field(ge=0, le=0.5)]
 
 
 class TrainParameters(Parameters):

@@ -7,6 +7,14 @@ from scipy import ndimage
 from digit_pipeline.images.errors import ImageError
 from digit_pipeline.images.mnist import CENTRE_OF_MASS, DIGIT_BOX, IMAGE_SIZE
 
+# Strokes are measured at this many times the 20-pixel digit box. There, MNIST's training
+# digits' strokes are 5-14 pixels wide (5th-95th percentile), 9 in the median: a digit
+# outside THIN_STROKE-BOLD_STROKE is redrawn with MNIST_STROKE.
+STROKE_SCALE = 4
+MNIST_STROKE = 9.0
+THIN_STROKE = 5.0
+BOLD_STROKE = 14.0
+
 
 def frame_digit(ink: np.ndarray) -> np.ndarray:
     """Frame the ink of one digit like MNIST: crop to the ink, scale to fit 20x20 keeping
@@ -29,6 +37,7 @@ def frame_digit(ink: np.ndarray) -> np.ndarray:
     height, width = crop.shape
     factor = DIGIT_BOX / max(height, width)
     size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    crop = _with_mnist_stroke(crop)
     resized = Image.fromarray(crop.astype(np.float32), mode="F").resize(
         size, Image.Resampling.LANCZOS
     )
@@ -40,3 +49,36 @@ def frame_digit(ink: np.ndarray) -> np.ndarray:
     centre = ndimage.center_of_mass(field)
     shift = (CENTRE_OF_MASS[0] - centre[0], CENTRE_OF_MASS[1] - centre[1])
     return np.clip(ndimage.shift(field, shift, order=1, mode="constant"), 0.0, 1.0)
+
+
+def _with_mnist_stroke(crop: np.ndarray) -> np.ndarray:
+    """The crop redrawn with a stroke as wide as MNIST's when its own is far thinner or
+    bolder (a fine pen, a marker): at ``STROKE_SCALE`` times the 20-pixel box, strokes are
+    grown or thinned by grey dilation or erosion with a disc. Otherwise unchanged."""
+    height, width = crop.shape
+    factor = STROKE_SCALE * DIGIT_BOX / max(height, width)
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    big = np.asarray(
+        Image.fromarray(crop.astype(np.float32), mode="F").resize(size, Image.Resampling.BILINEAR)
+    )
+    stroke = _stroke_width(big)
+    if stroke is None or THIN_STROKE <= stroke <= BOLD_STROKE:
+        return crop
+    radius = round(abs(MNIST_STROKE - stroke) / 2)
+    if radius == 0:
+        return crop
+    disc = np.hypot(*np.mgrid[-radius : radius + 1, -radius : radius + 1]) <= radius
+    if stroke < THIN_STROKE:
+        return ndimage.grey_dilation(np.pad(big, radius), footprint=disc)
+    return ndimage.grey_erosion(big, footprint=disc)
+
+
+def _stroke_width(ink: np.ndarray) -> float | None:
+    """The typical width of the strokes (pixels): twice the median depth along their
+    middle lines. None without ink."""
+    mask = ink > 0.5
+    if not mask.any():
+        return None
+    depth = ndimage.distance_transform_edt(mask)
+    middle = mask & (depth >= ndimage.grey_dilation(depth, size=(3, 3)))
+    return 2.0 * float(np.median(depth[middle])) - 1.0
