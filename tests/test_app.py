@@ -15,6 +15,7 @@ import requests
 from PIL import Image
 
 from digit_pipeline.app import MAX_PENDING_UPLOADS, MAX_UPLOAD_BYTES
+from digit_pipeline.synthetic import DigitPool, make_image
 
 from .conftest import CHAMPION, CHAMPION_ALIAS, MODEL_NAME, tracking_uri
 from .support import (
@@ -241,6 +242,22 @@ def test_uploading_a_strip_shows_boxes_and_digits(page, tmp_path, mnist_test):
     assert re.fullmatch(r"Digits read: \d{5}", read)
     assert [page.locator(".box span").nth(i).inner_text() for i in range(5)] == list(read[-5:])
     assert page.locator("#error").is_hidden()
+
+
+def test_uploading_a_sheet_shows_its_lines(page, tmp_path, mnist_train):
+    rng = np.random.default_rng(4)
+    sheet = make_image("sheet plain", DigitPool(*(a[:5000] for a in mnist_train)), rng)
+    path = tmp_path / "sheet.jpg"
+    path.write_bytes(sheet.data)
+    page.set_input_files("#file", str(path))
+    page.wait_for_selector(".box")
+    read = page.locator("#digits-read").inner_text()
+    lines = read.removeprefix("Digits read:").strip().split("\n")
+    assert len(lines) == len(sheet.lines) and all(line.isdigit() for line in lines)
+    assert page.locator(".box").count() == sum(map(len, lines))
+    doubtful = page.locator(".box.doubtful").count()
+    assert doubtful == page.locator(".box span", has_text="?").count()
+    assert page.locator("#copy").is_visible()
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from digit_pipeline import inference, serving
 from digit_pipeline.images import MAX_IMAGE_BYTES
 from digit_pipeline.inference import DigitReader
 from digit_pipeline.serving import Busy, InvalidInput, parse_item, parse_request
+from digit_pipeline.synthetic import DigitPool, make_image
 
 from .conftest import CHAMPION, tracking_uri
 from .support import (
@@ -221,6 +222,28 @@ def post(server: str, body) -> tuple[int, dict]:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
+
+
+def test_a_sheet_is_read_line_by_line(champion, mnist_train):
+    """Each line of a photographed sheet comes back with its digits, boxes and confidences,
+    in reading order (what the smoke model reads is not checked: the benchmark measures it)."""
+    model, _ = champion
+    rng = np.random.default_rng(11)
+    pool = DigitPool(*(array[:5000] for array in mnist_train))
+    sheets = [make_image("sheet ruled", pool, rng) for _ in range(3)]
+    items = [{"image": base64.b64encode(sheet.data).decode()} for sheet in sheets]
+    for sheet, prediction in zip(sheets, model.predict(items), strict=True):
+        lines = prediction["lines"]
+        assert len(lines) == len(sheet.lines)
+        assert prediction["digits"] == "\n".join(line["digits"] for line in lines)
+        assert prediction["boxes"] == [box for line in lines for box in line["boxes"]]
+        for line in lines:
+            assert len(line["digits"]) == len(line["boxes"]) == len(line["confidences"])
+            assert all(0 <= confidence <= 1 for confidence in line["confidences"])
+            lefts = [x for x, _, _, _ in line["boxes"]]
+            assert lefts == sorted(lefts)
+        tops = [min(y for _, y, _, _ in line["boxes"]) for line in lines]
+        assert tops == sorted(tops)
 
 
 def test_served_model_answers_the_contract(server, champion, mnist_test):

@@ -37,7 +37,8 @@ def main() -> None:
 )  # fmt: skip
 def predict(images: tuple[Path, ...], model_uri: str) -> None:
     """Print the digits read in each IMAGE (PNG, JPEG, BMP, GIF or WebP) as CSV:
-    file, digit (the whole image as one digit), confidence, digits (left to right)."""
+    file, digit (the whole image as one digit), confidence, digits (in reading order; a
+    sheet's lines separated by line breaks, the field quoted)."""
     table, errors = read_image_files(
         {str(path): path.read_bytes() for path in images}, load_reader(model_uri)
     )

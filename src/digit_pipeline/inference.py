@@ -42,7 +42,8 @@ class DigitReader:
     def read(self, inputs: list[PreparedImage]) -> list[dict[str, Any]]:
         """Predictions in the served contract, one per input, from one model call that
         reads each distinct 28x28 once (a ``pixels`` item, or an image of one digit, is
-        its own only crop)."""
+        its own only crop). Each line's digits are the candidates whose readings are
+        surest, by their log-probabilities and their geometry (``Line.reading``)."""
         if not inputs:
             return []
         rows: dict[bytes, int] = {}  # a digit's bytes -> its row in the model's batch

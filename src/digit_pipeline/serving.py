@@ -5,8 +5,10 @@ Request (``POST /invocations`` on ``mlflow models serve``)::
 
     {"inputs": [{"image": "<base64 of an image file>"}, {"pixels": [[...28...], ...28 rows]}]}
 
-Answer: ``{"predictions": [{"digit", "confidence", "probabilities", "digits", "boxes"}, ...]}``,
-one per item, in order. An invalid item fails the request with HTTP 400 and a short
+Answer: ``{"predictions": [{"digit", "confidence", "probabilities", "digits", "boxes",
+"lines"}, ...]}``, one per item, in order: the whole image read as one digit; every digit in
+reading order (lines separated by ``\n``) and its box; each line's ``digits``, ``boxes`` and
+per-digit ``confidences``. An invalid item fails the request with HTTP 400 and a short
 message naming the item.
 
 Every request's work is bounded before the CNN runs: at most ``MAX_ITEMS`` items, of

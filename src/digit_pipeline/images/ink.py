@@ -81,10 +81,7 @@ def _stretch_each_mark(flat: np.ndarray) -> np.ndarray:
     labels, count = ndimage.label(flat > threshold, structure=np.ones((3, 3)))
     if count == 0:
         raise ImageError("no digit found: the image is blank")
-    solid = ndimage.labeled_comprehension(
-        flat, labels, np.arange(1, count + 1),
-        lambda values: np.percentile(values, SOLID_INK_PERCENTILE), np.float32, 0.0,
-    )  # fmt: skip
+    solid = _percentile_per_label(flat, labels, count, SOLID_INK_PERCENTILE)
     nearest = ndimage.distance_transform_edt(
         labels == 0, return_distances=False, return_indices=True
     )
@@ -93,6 +90,19 @@ def _stretch_each_mark(flat: np.ndarray) -> np.ndarray:
     level = np.concatenate([[1.0], solid])[labels[nearest[0], nearest[1]]]
     floor = threshold * INK_FLOOR_OF_THRESHOLD
     return np.clip((flat - floor) / np.maximum(level - floor, 1e-6), 0.0, 1.0).astype(np.float32)
+
+
+def _percentile_per_label(
+    values: np.ndarray, labels: np.ndarray, count: int, percentile: float
+) -> np.ndarray:
+    """The ``percentile`` of ``values`` within each of labels 1..count (nearest rank)."""
+    inside = labels > 0
+    label, value = labels[inside], values[inside]
+    order = np.lexsort((value, label))
+    sizes = np.bincount(label, minlength=count + 1)[1:]
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    ranks = starts + np.floor(percentile / 100 * (sizes - 1)).astype(int)
+    return value[order][ranks]
 
 
 def _background(ink: np.ndarray, window: float) -> np.ndarray:
