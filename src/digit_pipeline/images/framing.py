@@ -14,6 +14,8 @@ STROKE_SCALE = 4
 MNIST_STROKE = 9.0
 THIN_STROKE = 5.0
 BOLD_STROKE = 14.0
+# Crops smaller than this (pixels) keep their strokes.
+MIN_STROKE_CROP = 8
 
 
 def frame_digit(ink: np.ndarray) -> np.ndarray:
@@ -56,6 +58,8 @@ def _with_mnist_stroke(crop: np.ndarray) -> np.ndarray:
     bolder (a fine pen, a marker): at ``STROKE_SCALE`` times the 20-pixel box, strokes are
     grown or thinned by grey dilation or erosion with a disc. Otherwise unchanged."""
     height, width = crop.shape
+    if max(height, width) < MIN_STROKE_CROP:  # a speck, not a digit
+        return crop
     factor = STROKE_SCALE * DIGIT_BOX / max(height, width)
     size = (max(1, round(width * factor)), max(1, round(height * factor)))
     big = np.asarray(

@@ -26,6 +26,10 @@ FAINT_OF_THRESHOLD = 0.35
 NOISE_SIGMAS = 6
 # A mark's solid level is at least this many times that threshold.
 MIN_MARK_LEVEL = 2
+# In a small image (a digit alone), ink down to this fraction of Otsu's threshold is kept
+# where it is connected to ink above it, or down to this many times the noise if higher.
+FAINT_FLOOR_OF_THRESHOLD = 0.1
+SMALL_NOISE_SIGMAS = 2
 # Solid ink: this percentile of the pixels above Otsu's threshold becomes 1.
 SOLID_INK_PERCENTILE = 90
 
@@ -63,21 +67,26 @@ def extract_ink(gray: np.ndarray) -> np.ndarray:
     if ink.max() < MIN_INK_CONTRAST:
         raise ImageError("no digit found: the image is blank")
     threshold = otsu_threshold(ink)
-    floor = threshold * INK_FLOOR_OF_THRESHOLD
+    # As low as a faint stroke on a clean image; above the noise on a noisy one.
+    floor = threshold * np.clip(
+        SMALL_NOISE_SIGMAS * noise(ink) / threshold,
+        FAINT_FLOOR_OF_THRESHOLD,
+        INK_FLOOR_OF_THRESHOLD,
+    )
+    # Faint ink is kept where it continues a stroke (a fine pen's thin parts), not alone.
+    faint, _ = ndimage.label(ink > floor, structure=np.ones((3, 3)))
+    strokes = np.isin(faint, np.unique(faint[ink > threshold]))
     above = ink[ink > threshold]
     solid = np.percentile(above, SOLID_INK_PERCENTILE) if above.size else ink.max()
-    return np.clip((ink - floor) / max(solid - floor, 1e-6), 0.0, 1.0).astype(np.float32)
+    stretched = np.clip((ink - floor) / max(solid - floor, 1e-6), 0.0, 1.0)
+    return (stretched * strokes).astype(np.float32)
 
 
 def _stretch_each_mark(flat: np.ndarray) -> np.ndarray:
     """Stretch each mark of ink by its own solid level, so that a faint digit beside a
     dark one is read as well. Marks are what stands above a fraction of Otsu's threshold,
     and well above the paper's noise; each pixel takes the level of the nearest mark."""
-    # The paper's noise: the spread of differences between neighbouring pixels (robust to
-    # the few at the edges of strokes).
-    steps = np.diff(flat, axis=1)
-    noise = 1.4826 * float(np.median(np.abs(steps - np.median(steps)))) / np.sqrt(2)
-    threshold = max(FAINT_OF_THRESHOLD * otsu_threshold(flat), NOISE_SIGMAS * noise)
+    threshold = max(FAINT_OF_THRESHOLD * otsu_threshold(flat), NOISE_SIGMAS * noise(flat))
     labels, count = ndimage.label(flat > threshold, structure=np.ones((3, 3)))
     if count == 0:
         raise ImageError("no digit found: the image is blank")
@@ -90,6 +99,13 @@ def _stretch_each_mark(flat: np.ndarray) -> np.ndarray:
     level = np.concatenate([[1.0], solid])[labels[nearest[0], nearest[1]]]
     floor = threshold * INK_FLOOR_OF_THRESHOLD
     return np.clip((flat - floor) / np.maximum(level - floor, 1e-6), 0.0, 1.0).astype(np.float32)
+
+
+def noise(image: np.ndarray) -> float:
+    """The standard deviation of the image's noise: from the spread of differences between
+    neighbouring pixels (robust to the few at the edges of strokes)."""
+    steps = np.diff(image, axis=1)
+    return 1.4826 * float(np.median(np.abs(steps - np.median(steps)))) / np.sqrt(2)
 
 
 def _percentile_per_label(

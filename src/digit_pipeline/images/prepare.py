@@ -7,13 +7,15 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 
 from digit_pipeline.images.decode import decode_to_gray, open_image
 from digit_pipeline.images.errors import ImageError
 from digit_pipeline.images.framing import frame_digit
-from digit_pipeline.images.ink import extract_ink
+from digit_pipeline.images.ink import extract_ink, noise
 from digit_pipeline.images.lines import find_lines
 from digit_pipeline.images.segmentation import (
+    INK_LEVEL,
     MAX_DIGITS_PER_IMAGE,
     Box,
     Candidate,
@@ -24,6 +26,11 @@ from digit_pipeline.images.segmentation import (
     too_many_digits,
     union,
 )
+
+# An image whose noise (standard deviation) is above this is noisy.
+NOISY = 0.05
+# The faint ink a digit keeps in its frame: connected to it and above this level.
+FAINT_INK = 0.2
 
 
 @dataclass(frozen=True)
@@ -130,7 +137,8 @@ def prepare_grayscale(gray: np.ndarray, scale: float = 1.0) -> PreparedImage:
         raise ImageError("no digit found: the image is blank")
     if sum(max(c.stop for c in line.candidates) for line in lines) > MAX_DIGITS_PER_IMAGE:
         raise too_many_digits()
-    return PreparedImage(whole=_frame_whole(page.ink, lines), lines=lines)
+    whole = _frame_whole(page.ink, lines, noisy=noise(gray) > NOISY)
+    return PreparedImage(whole=whole, lines=lines)
 
 
 def prepare_whole_digit(gray: np.ndarray) -> np.ndarray:
@@ -143,8 +151,8 @@ def prepare_whole_digit(gray: np.ndarray) -> np.ndarray:
     lines = [line_candidates(page.ink, top, bottom) for top, bottom in page.lines]
     if not any(lines):
         raise ImageError("no digit found: the image is blank")
-    left, top, right, bottom = union(c.corners for line in lines for c in line)
-    return frame_digit(page.ink[top:bottom, left:right])
+    candidates = [c for line in lines for c in line]
+    return _frame(page.ink, _with_its_strokes(page.ink, candidates, noise(gray) > NOISY))
 
 
 def _frame(ink: np.ndarray, corners: Corners) -> np.ndarray:
@@ -152,9 +160,30 @@ def _frame(ink: np.ndarray, corners: Corners) -> np.ndarray:
     return frame_digit(ink[top:bottom, left:right])
 
 
-def _frame_whole(ink: np.ndarray, lines: list[Line]) -> np.ndarray:
-    # The whole digit spans the candidates, so specks outside them do not stretch its frame.
-    return _frame(ink, union(c.corners for line in lines for c in line.candidates))
+def _frame_whole(ink: np.ndarray, lines: list[Line], noisy: bool) -> np.ndarray:
+    candidates = [c for line in lines for c in line.candidates]
+    return _frame(ink, _with_its_strokes(ink, candidates, noisy))
+
+
+def _with_its_strokes(ink: np.ndarray, candidates: list[Candidate], noisy: bool) -> Corners:
+    """The box of the candidates' ink and all the fainter ink it is connected to (the thin
+    ends of a fine pen's strokes), so that specks apart do not stretch the frame."""
+    left, top, right, bottom = union(c.corners for c in candidates)
+    if noisy:  # the faint ink would be noise too
+        return left, top, right, bottom
+    labels, _ = ndimage.label(ink > FAINT_INK, structure=np.ones((3, 3)))
+    inside = labels[top:bottom, left:right]
+    kept = np.unique(inside[ink[top:bottom, left:right] > INK_LEVEL])
+    rows = np.flatnonzero(np.isin(labels, kept[kept > 0]).any(axis=1))
+    columns = np.flatnonzero(np.isin(labels, kept[kept > 0]).any(axis=0))
+    if rows.size == 0:
+        return left, top, right, bottom
+    return (
+        min(left, int(columns[0])),
+        min(top, int(rows[0])),
+        max(right, int(columns[-1]) + 1),
+        max(bottom, int(rows[-1]) + 1),
+    )
 
 
 def _to_original(corners: tuple[float, float, float, float], scale: float) -> Box:
