@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import base64
 import difflib
+import http.client
 import json
 import sys
 import time
@@ -120,10 +121,10 @@ def main() -> None:
             def read_served(sample: Sample) -> str:
                 item = {"image": base64.b64encode(sample.data).decode()}
                 body = json.dumps({"inputs": [item]}).encode()
-                connection.request(
-                    "POST", "/invocations", body, {"Content-Type": "application/json"}
-                )
-                response = connection.getresponse()
+                # A connection per request: the server may close one after an error.
+                fresh = http.client.HTTPConnection(connection.host, connection.port, timeout=120)
+                fresh.request("POST", "/invocations", body, {"Content-Type": "application/json"})
+                response = fresh.getresponse()
                 answer = response.read()
                 if response.status == 400:  # no digit found: read as nothing
                     return ""
