@@ -6,7 +6,7 @@
 ``GET /`` the page (``static/``, no build step, nothing from the internet);
 ``GET /api/model`` which model answers; ``POST /api/predict`` with a multipart field
 ``file`` answers the served model's fields (``digit, confidence, probabilities, digits,
-boxes``) plus ``input_image``, the 28x28 image the CNN read, as a PNG data URL.
+boxes, lines``) plus ``input_image``, the 28x28 image the CNN read, as a PNG data URL.
 The model is loaded once, at start; images are prepared by the project's one image package.
 
 Hardened for a hostile network: requests must name an allowed host, a POST from a page
@@ -87,6 +87,14 @@ def png_data_url(digit: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+class LineReading(BaseModel):
+    """One line of writing: its digits left to right, their boxes and confidences."""
+
+    digits: str
+    boxes: list[list[int]]
+    confidences: list[float]
+
+
 class Reading(BaseModel):
     """What ``POST /api/predict`` answers: the served model's fields, and the image it read."""
 
@@ -95,6 +103,7 @@ class Reading(BaseModel):
     probabilities: list[float]
     digits: str
     boxes: list[list[int]]
+    lines: list[LineReading]
     input_image: str
 
 

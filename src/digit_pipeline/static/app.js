@@ -166,8 +166,9 @@ function drawBoxes(reading) {
       const doubtful = line.confidences[index] < DOUBTFUL;
       box.className = doubtful ? "box doubtful" : "box";
       box.title = `${(100 * line.confidences[index]).toFixed(0)}% sure`;
+      box.dataset.confidence = line.confidences[index];
       Object.assign(box.style, { left: `${x * scale}px`, top: `${y * scale}px`, width: `${w * scale}px`, height: `${h * scale}px` });
-      box.innerHTML = `<span>${line.digits[index]}${doubtful ? "?" : ""}</span>`;
+      box.innerHTML = `<span>${line.digits[index]}</span>`;
       frame.append(box);
     });
   }
