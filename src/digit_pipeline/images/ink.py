@@ -13,12 +13,12 @@ LIGHT_PAPER_MEDIAN = 0.5
 MIN_INK_CONTRAST = 0.1
 # The background is estimated with a window of a quarter of the image's longest side...
 BACKGROUND_WINDOW_OF_IMAGE = 4
-# When the ink's widest part is more than this fraction of that window (a bold pen), the
-# background is the paper's around the ink instead, its light varying over this fraction
-# of the image.
+# When this many times the ink's widest part (loops filled) exceeds that window (a bold
+# pen), the background is taken from the paper around the ink instead, its light smoothed
+# over 1/PAPER_LIGHT_SCALE of the image.
 BACKGROUND_WINDOW_OF_INK = 2.5
 PAPER_LIGHT_SCALE = 6
-# Pixels below this fraction of Otsu's threshold are background; above it, soft edges.
+# Pixels below this fraction of the marks' threshold are background; above it, soft edges.
 INK_FLOOR_OF_THRESHOLD = 0.5
 # Marks of ink stand above this fraction of Otsu's threshold (faint strokes beside dark
 # ones), and this many times the paper's noise.
@@ -40,8 +40,10 @@ def extract_ink(gray: np.ndarray) -> np.ndarray:
     Dark ink on light paper is inverted (the paper is the majority of pixels). Uneven
     lighting and paper colour are removed by subtracting a background estimated with a
     grey opening much wider than a stroke; for a bold pen, whose strokes are as wide as
-    that, from the paper around the ink. Pixels below half of Otsu's threshold are
-    background; the rest is stretched so that solid ink is 1, keeping soft edges.
+    that, from the paper around the ink. Then each mark of ink is stretched by its own
+    level so that solid ink is 1, faint marks too, keeping soft edges. A small image (a
+    digit alone, 56 pixels a side at most) is stretched as a whole, and its faint ink kept
+    where it continues a stroke.
 
     Raises:
         ImageError: No ink: the image is blank.
