@@ -186,14 +186,13 @@ def _write_line(
     baseline: float,
     left: float,
     rng: np.random.Generator,
-    style: Style | None = None,
 ) -> str:
     """Write ``count`` digits left to right, their feet on ``baseline``; returns them."""
     text = ""
     x = left
     for _ in range(count):
         digit, label = pool.draw(rng)
-        alpha = write_digit(digit, height * rng.uniform(0.9, 1.1), style or Style.random(rng), rng)
+        alpha = write_digit(digit, height * rng.uniform(0.9, 1.1), Style.random(rng), rng)
         columns = np.flatnonzero(alpha.max(axis=0) > 0.5)
         if columns.size == 0:
             continue

@@ -36,9 +36,7 @@ def frame_digit(ink: np.ndarray) -> np.ndarray:
     if rows.size == 0:
         raise ImageError("no digit found: the image is blank")
     crop = ink[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
-    height, width = crop.shape
-    factor = DIGIT_BOX / max(height, width)
-    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    size = _fitted(crop.shape, DIGIT_BOX)
     crop = _with_mnist_stroke(crop)
     resized = Image.fromarray(crop.astype(np.float32), mode="F").resize(
         size, Image.Resampling.LANCZOS
@@ -53,15 +51,21 @@ def frame_digit(ink: np.ndarray) -> np.ndarray:
     return np.clip(ndimage.shift(field, shift, order=1, mode="constant"), 0.0, 1.0)
 
 
+def _fitted(shape: tuple[int, int], box: float) -> tuple[int, int]:
+    """(width, height) of an image of ``shape`` (rows, columns) scaled to fit a square of
+    ``box`` pixels, its aspect ratio kept."""
+    height, width = shape
+    factor = box / max(height, width)
+    return max(1, round(width * factor)), max(1, round(height * factor))
+
+
 def _with_mnist_stroke(crop: np.ndarray) -> np.ndarray:
     """The crop redrawn with a stroke as wide as MNIST's when its own is far thinner or
     bolder (a fine pen, a marker): at ``STROKE_SCALE`` times the 20-pixel box, strokes are
     grown or thinned by grey dilation or erosion with a disc. Otherwise unchanged."""
-    height, width = crop.shape
-    if max(height, width) < MIN_STROKE_CROP:  # a speck, not a digit
+    if max(crop.shape) < MIN_STROKE_CROP:  # a speck, not a digit
         return crop
-    factor = STROKE_SCALE * DIGIT_BOX / max(height, width)
-    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    size = _fitted(crop.shape, STROKE_SCALE * DIGIT_BOX)
     big = np.asarray(
         Image.fromarray(crop.astype(np.float32), mode="F").resize(size, Image.Resampling.BILINEAR)
     )

@@ -13,7 +13,7 @@ from digit_pipeline.images.decode import decode_to_gray, open_image
 from digit_pipeline.images.errors import ImageError
 from digit_pipeline.images.framing import frame_digit
 from digit_pipeline.images.ink import extract_ink, noise
-from digit_pipeline.images.lines import find_lines
+from digit_pipeline.images.lines import Page, find_lines
 from digit_pipeline.images.segmentation import (
     INK_LEVEL,
     MAX_DIGITS_PER_IMAGE,
@@ -121,23 +121,16 @@ def prepare_grayscale(gray: np.ndarray, scale: float = 1.0) -> PreparedImage:
     Raises:
         ImageError: No ink to be found.
     """
-    page = find_lines(extract_ink(gray))
-    lines = []
-    for top, bottom in page.lines:
-        candidates = line_candidates(page.ink, top, bottom)
-        lines.append(
-            Line(
-                candidates,
-                crops=[_frame(page.ink, c.corners) for c in candidates],
-                boxes=[_to_original(page.to_original(*c.corners), scale) for c in candidates],
-            )
+    page, candidates = _find_candidates(gray)
+    lines = [
+        Line(
+            found,
+            crops=[_frame(page.ink, c.corners) for c in found],
+            boxes=[_to_original(page.to_original(*c.corners), scale) for c in found],
         )
-    lines = [line for line in lines if line.candidates]
-    if not lines:
-        raise ImageError("no digit found: the image is blank")
-    if sum(max(c.stop for c in line.candidates) for line in lines) > MAX_DIGITS_PER_IMAGE:
-        raise too_many_digits()
-    whole = _frame_whole(page.ink, lines, noisy=noise(gray) > NOISY)
+        for found in candidates
+    ]
+    whole = _frame_whole(page.ink, candidates, noisy=noise(gray) > NOISY)
     return PreparedImage(whole=whole, lines=lines)
 
 
@@ -147,12 +140,25 @@ def prepare_whole_digit(gray: np.ndarray) -> np.ndarray:
     Raises:
         ImageError: No ink to be found.
     """
+    page, candidates = _find_candidates(gray)
+    return _frame_whole(page.ink, candidates, noisy=noise(gray) > NOISY)
+
+
+def _find_candidates(gray: np.ndarray) -> tuple[Page, list[list[Candidate]]]:
+    """The levelled page and each line's candidates (lines without ink left out), checked
+    against the limit on digits before any is framed.
+
+    Raises:
+        ImageError: No ink, or more than ``MAX_DIGITS_PER_IMAGE`` pieces in all.
+    """
     page = find_lines(extract_ink(gray))
-    lines = [line_candidates(page.ink, top, bottom) for top, bottom in page.lines]
-    if not any(lines):
+    candidates = [line_candidates(page.ink, top, bottom) for top, bottom in page.lines]
+    candidates = [found for found in candidates if found]
+    if not candidates:
         raise ImageError("no digit found: the image is blank")
-    candidates = [c for line in lines for c in line]
-    return _frame(page.ink, _with_its_strokes(page.ink, candidates, noise(gray) > NOISY))
+    if sum(max(c.stop for c in found) for found in candidates) > MAX_DIGITS_PER_IMAGE:
+        raise too_many_digits()
+    return page, candidates
 
 
 def _frame(ink: np.ndarray, corners: Corners) -> np.ndarray:
@@ -160,9 +166,8 @@ def _frame(ink: np.ndarray, corners: Corners) -> np.ndarray:
     return frame_digit(ink[top:bottom, left:right])
 
 
-def _frame_whole(ink: np.ndarray, lines: list[Line], noisy: bool) -> np.ndarray:
-    candidates = [c for line in lines for c in line.candidates]
-    return _frame(ink, _with_its_strokes(ink, candidates, noisy))
+def _frame_whole(ink: np.ndarray, candidates: list[list[Candidate]], noisy: bool) -> np.ndarray:
+    return _frame(ink, _with_its_strokes(ink, [c for found in candidates for c in found], noisy))
 
 
 def _with_its_strokes(ink: np.ndarray, candidates: list[Candidate], noisy: bool) -> Corners:
@@ -174,8 +179,8 @@ def _with_its_strokes(ink: np.ndarray, candidates: list[Candidate], noisy: bool)
     labels, _ = ndimage.label(ink > FAINT_INK, structure=np.ones((3, 3)))
     inside = labels[top:bottom, left:right]
     kept = np.unique(inside[ink[top:bottom, left:right] > INK_LEVEL])
-    rows = np.flatnonzero(np.isin(labels, kept[kept > 0]).any(axis=1))
-    columns = np.flatnonzero(np.isin(labels, kept[kept > 0]).any(axis=0))
+    connected = np.isin(labels, kept[kept > 0])
+    rows, columns = np.flatnonzero(connected.any(axis=1)), np.flatnonzero(connected.any(axis=0))
     if rows.size == 0:
         return left, top, right, bottom
     return (
