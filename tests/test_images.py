@@ -38,6 +38,11 @@ def gradient_paper(digit: np.ndarray, seed: int) -> np.ndarray:
     return paper + np.random.default_rng(seed).normal(0, 8, paper.shape)
 
 
+def blotchy_paper(digit: np.ndarray, seed: int) -> np.ndarray:
+    grain = ndimage.gaussian_filter(np.random.default_rng(seed).normal(0, 25, (300, 300)), 1.5)
+    return 190 + grain - np.pad(enlarge(digit, 120), 90) * 0.35
+
+
 # variant: (how to make it from a 28x28 MNIST digit, least mean correlation with the original)
 VARIANTS = {
     "as-is": (lambda d, i: encode(d), 0.9),
@@ -53,6 +58,10 @@ VARIANTS = {
     "gradient, coloured paper, noise": (lambda d, i: encode(gradient_paper(d, i)), 0.9),
     "JPEG quality 50": (lambda d, i: encode(255 - enlarge(d, 112), "JPEG", quality=50), 0.9),
     "grey GIF, light ink on dark": (lambda d, i: encode(enlarge(d, 56) * 0.6 + 40, "GIF"), 0.9),
+    # Light pencil on paper whose grain JPEG smoothed into blotches (not pixel noise).
+    "light ink, blotchy grain": (lambda d, i: encode(blotchy_paper(d, i), "JPEG", quality=70), 0.9),
+    # Paper darker than mid-grey (a dim photo) is still paper, the ink darker still.
+    "dark ink on dim grey paper": (lambda d, i: encode(110 - enlarge(d, 112) * 0.35), 0.9),
 }
 
 

@@ -7,8 +7,9 @@ from scipy import ndimage
 from digit_pipeline.images.errors import ImageError
 from digit_pipeline.images.mnist import IMAGE_SIZE
 
-# An image whose median brightness is above this is dark ink on light paper.
-LIGHT_PAPER_MEDIAN = 0.5
+# Ink is the side on which the image departs furthest from the paper (its median), at
+# this percentile from either end (ink may cover a fraction of a percent of a photo).
+INK_TAIL_PERCENTILE = 0.2
 # Less contrast than this between ink and background is a blank image.
 MIN_INK_CONTRAST = 0.1
 # The background is estimated with a window of a quarter of the image's longest side...
@@ -37,7 +38,7 @@ SOLID_INK_PERCENTILE = 90
 def extract_ink(gray: np.ndarray) -> np.ndarray:
     """Bright ink on a clean black background, from a grayscale image in [0, 1].
 
-    Dark ink on light paper is inverted (the paper is the majority of pixels). Uneven
+    Dark ink on light paper is inverted. Uneven
     lighting and paper colour are removed by subtracting a background estimated with a
     grey opening much wider than a stroke; for a bold pen, whose strokes are as wide as
     that, from the paper around the ink. Then each mark of ink is stretched by its own
@@ -48,7 +49,7 @@ def extract_ink(gray: np.ndarray) -> np.ndarray:
     Raises:
         ImageError: No ink: the image is blank.
     """
-    ink = 1.0 - gray if np.median(gray) > LIGHT_PAPER_MEDIAN else gray
+    ink = 1.0 - gray if _dark_ink(gray) else gray
     if max(ink.shape) > 2 * IMAGE_SIZE:
         window = max(ink.shape) / BACKGROUND_WINDOW_OF_IMAGE
         flat = np.clip(ink - _background(ink, window), 0.0, None)
@@ -84,11 +85,22 @@ def extract_ink(gray: np.ndarray) -> np.ndarray:
     return (stretched * strokes).astype(np.float32)
 
 
+def _dark_ink(gray: np.ndarray) -> bool:
+    """Whether the ink is darker than the paper: the image's darkest pixels stand further
+    below its median (the paper, light or grey) than its brightest stand above it."""
+    low, median, high = np.percentile(gray, [INK_TAIL_PERCENTILE, 50, 100 - INK_TAIL_PERCENTILE])
+    return median - low > high - median
+
+
 def _stretch_each_mark(flat: np.ndarray) -> np.ndarray:
     """Stretch each mark of ink by its own solid level, so that a faint digit beside a
     dark one is read as well. Marks are what stands above a fraction of Otsu's threshold,
     and well above the paper's noise; each pixel takes the level of the nearest mark."""
-    threshold = max(FAINT_OF_THRESHOLD * otsu_threshold(flat), NOISE_SIGMAS * noise(flat))
+    # The paper's grain: JPEG smooths a photo's noise into blotches that differences between
+    # neighbouring pixels miss, so the spread of the whole (mostly paper) counts too.
+    paper = float(np.median(flat))
+    grain = max(noise(flat), 1.4826 * float(np.median(np.abs(flat - paper))))
+    threshold = max(FAINT_OF_THRESHOLD * otsu_threshold(flat), paper + NOISE_SIGMAS * grain)
     labels, count = ndimage.label(flat > threshold, structure=np.ones((3, 3)))
     if count == 0:
         raise ImageError("no digit found: the image is blank")
