@@ -55,6 +55,9 @@ LONE_FRAGMENT = -3.0
 # much per unit of aspect beyond it.
 TOUCHING_ASPECT = 1.25
 TOO_WIDE = -1.0
+# Reading a mark cut through its ink as two digits costs this much per cut: digits touch
+# less often than a wide digit is written.
+CUT = -1.0
 
 
 @dataclass(frozen=True)
@@ -95,9 +98,10 @@ def line_candidates(ink: np.ndarray, top: int, bottom: int) -> list[Candidate]:
         )
     )
     height = max(bottom - top for _, top, _, bottom in marks)
-    pieces = _drop_lone_specks(
-        sorted(part for mark in marks for part in _cut_touching(mark, band, height)), height
-    )
+    parts = [_cut_touching(mark, band, height) for mark in marks]
+    # Columns where a mark was cut, not where its ink ends.
+    cut_columns = {part[2] for cut in parts for part in cut[:-1]}
+    pieces = _drop_lone_specks(sorted(part for cut in parts for part in cut), height)
     if len(pieces) > MAX_DIGITS_PER_IMAGE:
         raise too_many_digits()
     candidates = []
@@ -108,12 +112,13 @@ def line_candidates(ink: np.ndarray, top: int, bottom: int) -> list[Candidate]:
             ):
                 break
             left, piece_top, right, piece_bottom = union(pieces[start:stop])
+            after_cut = start > 0 and pieces[start - 1][2] == left in cut_columns
             candidates.append(
                 Candidate(
                     start,
                     stop,
                     (left, piece_top + top, right, piece_bottom + top),
-                    _prior(pieces[start:stop], height),
+                    _prior(pieces[start:stop], height) + (CUT if after_cut else 0.0),
                 )
             )
     return candidates
