@@ -7,9 +7,10 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
+from scipy import ndimage
 
 from digit_pipeline.images import prepare_image
-from digit_pipeline.images.segmentation import Candidate, best_reading
+from digit_pipeline.images.segmentation import Candidate, best_reading, line_candidates
 from digit_pipeline.synthetic import KINDS, DigitPool, Style, make_image, write_digit
 
 
@@ -39,6 +40,17 @@ def test_a_pen_changes_the_stroke_width(pool):
         pen: write_digit(digit, 80, Style(pen=pen), rng).sum() for pen in ("thin", "normal", "bold")
     }
     assert ink["thin"] < 0.75 * ink["normal"] and ink["bold"] > 1.3 * ink["normal"]
+
+
+@pytest.mark.parametrize("height", [30, 80])
+def test_a_fine_pen_loses_no_part_of_the_digit(pool, height):
+    def pieces(alpha: np.ndarray) -> int:
+        return ndimage.label(alpha > 0.5, structure=np.ones((3, 3)))[1]
+
+    rng = np.random.default_rng(0)
+    whole = [d for d in pool.images[:200] if pieces(write_digit(d, height, Style(), rng)) == 1]
+    broken = [pieces(write_digit(d, height, Style(pen="thin"), rng)) > 1 for d in whole]
+    assert len(whole) > 150 and np.mean(broken) < 0.02
 
 
 # Squared paper's grid is the hardest to take out (benchmarks/README.md).
@@ -73,3 +85,18 @@ def test_the_reading_chooses_the_groups_read_with_most_confidence():
     # Geometry alone: the prior decides.
     assert best_reading(candidates, [0.0] * 3) == [2]
     assert whole_sure == [0, 1, 2] and best_reading([], []) == []
+
+
+def test_a_wide_digit_is_not_read_as_two_because_its_halves_look_like_digits(mnist_train):
+    images, labels = mnist_train
+    zero = images[np.flatnonzero(labels == 0)[0]]
+    wide = np.asarray(Image.fromarray(zero).resize((168, 84), Image.Resampling.BILINEAR)) / 255
+    candidates = line_candidates(wide, 0, wide.shape[0])
+    whole = [i for i, c in enumerate(candidates) if (c.start, c.stop) == (0, len(candidates) - 1)]
+    assert len(candidates) == 3 and len(whole) == 1  # cut in two: each half, and both
+    # Each half read as a confident digit (a 6 and a 3?), the whole as a doubtful 0.
+    scores = [np.log(0.5) if i in whole else np.log(0.95) for i in range(len(candidates))]
+    assert best_reading(candidates, scores) == whole
+    # Halves read as sure digits, the whole as nothing: two digits touching.
+    scores = [np.log(0.1) if i in whole else np.log(0.99) for i in range(len(candidates))]
+    assert len(best_reading(candidates, scores)) == 2

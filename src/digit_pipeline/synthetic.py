@@ -2,9 +2,10 @@
 user's world: a digit photographed on grey, unevenly lit paper; a row of digits on white
 paper; sheets of several lines on plain, ruled and squared paper, tilted a few degrees.
 
-Each digit is an MNIST digit written with a pen of its own: thin, normal or bold, sometimes
-wide, broken or faint. Tune on images made from the training file's digits only; MNIST's
-test digits are for final measurement.
+Each image has one writer, whose pen is thin, normal or bold and whose ink is sometimes
+faint; each digit is an MNIST digit in that hand, sometimes written wide or broken. Tune on
+images made from the training file's digits only; MNIST's test digits are for final
+measurement.
 
     pool = DigitPool(images, labels)            # (N, 28, 28) uint8, (N,)
     sample = make_image("sheet ruled", pool, np.random.default_rng(0))
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
@@ -26,6 +27,8 @@ _DIGIT_BOX = 20.0
 PENS = ("thin", "normal", "bold")
 # A pen's stroke width against the MNIST digit's own.
 _PEN_WIDTH = {"thin": (0.35, 0.55), "normal": (0.8, 1.25), "bold": (1.4, 1.9)}
+# Half the width (pixels) of the finest stroke a pen draws.
+_FINEST_HALF_WIDTH = 0.75
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,11 @@ class Style:
             faint=bool(rng.random() < 0.1),
         )
 
+    def next_digit(self, rng: np.random.Generator) -> Style:
+        """The same writer's next digit: the same pen and ink, its own shape."""
+        quirks = Style.random(rng)
+        return replace(self, wide=quirks.wide, broken=quirks.broken)
+
 
 @dataclass(frozen=True)
 class Sample:
@@ -89,15 +97,44 @@ def write_digit(
     )
     inside = alpha > 0.5
     depth = ndimage.distance_transform_edt(inside)
-    half_width = max(1.0, 2.0 * float(depth[inside].mean())) if inside.any() else 1.0
-    grow = (rng.uniform(*_PEN_WIDTH[style.pen]) - 1.0) * half_width
+    width = max(1.0, 2.0 * float(depth[inside].mean())) if inside.any() else 1.0
+    grow = (rng.uniform(*_PEN_WIDTH[style.pen]) - 1.0) * width
     inside = np.pad(inside, int(np.ceil(max(grow, 0.0))) + 2)
-    # Signed distance to the stroke's edge, negative inside.
-    signed = ndimage.distance_transform_edt(~inside) - ndimage.distance_transform_edt(inside)
-    alpha = np.clip(grow + 0.5 - signed, 0.0, 1.0)
+    if grow < 0:  # a finer pen along the stroke's middle line: no part of it is lost
+        half = max(_FINEST_HALF_WIDTH, (width + grow) / 2)
+        alpha = np.clip(half + 0.5 - ndimage.distance_transform_edt(~_middle(inside)), 0, 1)
+    else:  # a broader pen: the stroke grown by its signed distance (negative inside)
+        signed = ndimage.distance_transform_edt(~inside) - ndimage.distance_transform_edt(inside)
+        alpha = np.clip(grow + 0.5 - signed, 0.0, 1.0)
     if style.broken:
         alpha = _break_stroke(alpha, height, rng)
     return alpha * (rng.uniform(0.35, 0.55) if style.faint else 1.0)
+
+
+def _middle(inside: np.ndarray) -> np.ndarray:
+    """The middle line of a mask's strokes, one pixel wide and as connected as the strokes:
+    Zhang and Suen's thinning (1984), each pass peeling border pixels that no connection
+    needs, first from the south-east, then from the north-west."""
+    middle = np.pad(inside, 1)
+    while True:
+        changed = False
+        for first in (True, False):
+            p = np.pad(middle, 1).astype(np.int8)
+            # Neighbours clockwise from north: P2 (N), P3 (NE), ..., P9 (NW).
+            n = [p[:-2, 1:-1], p[:-2, 2:], p[1:-1, 2:], p[2:, 2:],
+                 p[2:, 1:-1], p[2:, :-2], p[1:-1, :-2], p[:-2, :-2]]  # fmt: skip
+            count = sum(n)
+            crossings = sum((n[k] == 0) & (n[(k + 1) % 8] == 1) for k in range(8))
+            if first:
+                open_side = (n[0] * n[2] * n[4] == 0) & (n[2] * n[4] * n[6] == 0)
+            else:
+                open_side = (n[0] * n[2] * n[6] == 0) & (n[0] * n[4] * n[6] == 0)
+            peel = middle & (count >= 2) & (count <= 6) & (crossings == 1) & open_side
+            if peel.any():
+                middle = middle & ~peel
+                changed = True
+        if not changed:
+            return middle[1:-1, 1:-1]
 
 
 def _break_stroke(alpha: np.ndarray, height: float, rng: np.random.Generator) -> np.ndarray:
@@ -185,14 +222,16 @@ def _write_line(
     height: float,
     baseline: float,
     left: float,
+    style: Style,
     rng: np.random.Generator,
 ) -> str:
-    """Write ``count`` digits left to right, their feet on ``baseline``; returns them."""
+    """Write ``count`` digits left to right, their feet on ``baseline``, in the writer's
+    ``style``; returns them."""
     text = ""
     x = left
     for _ in range(count):
         digit, label = pool.draw(rng)
-        alpha = write_digit(digit, height * rng.uniform(0.9, 1.1), Style.random(rng), rng)
+        alpha = write_digit(digit, height * rng.uniform(0.9, 1.1), style.next_digit(rng), rng)
         columns = np.flatnonzero(alpha.max(axis=0) > 0.5)
         if columns.size == 0:
             continue
@@ -229,8 +268,9 @@ def row(pool: DigitPool, rng: np.random.Generator) -> Sample:
     count = int(rng.integers(3, 7))
     page = Page(int(height * 2), int(count * height * 1.3 + height), rng)
     text = _write_line(
-        page, pool, count=count, height=height, baseline=height * 1.5, left=height * 0.4, rng=rng
-    )
+        page, pool, count=count, height=height, baseline=height * 1.5, left=height * 0.4,
+        style=Style.random(rng), rng=rng,
+    )  # fmt: skip
     data = page.photograph(
         paper=rng.uniform(0.9, 1.0), uneven=rng.uniform(0.0, 0.15), tilt=rng.uniform(-2, 2),
         noise=rng.uniform(0.0, 0.02), quality=int(rng.integers(75, 95)),
@@ -255,7 +295,7 @@ def sheet(pool: DigitPool, rng: np.random.Generator, paper: str = "plain") -> Sa
         cell = pitch / 3
         page.rule(cell, offset=pitch * 0.9 + 1)
         page.rule(cell, vertical=True, offset=rng.uniform(0, cell))
-    texts = []
+    style, texts = Style.random(rng), []
     for line in range(lines):
         line_height = height * rng.uniform(0.8, 1.15)
         count = int(rng.integers(3, 9))
@@ -264,8 +304,15 @@ def sheet(pool: DigitPool, rng: np.random.Generator, paper: str = "plain") -> Sa
         baseline = pitch * (line + 0.9) - rng.uniform(0, 0.1) * line_height
         texts.append(
             _write_line(
-                page, pool, count=count, height=line_height, baseline=baseline, left=left, rng=rng
-            )
+                page,
+                pool,
+                count=count,
+                height=line_height,
+                baseline=baseline,
+                left=left,
+                style=style,
+                rng=rng,
+            )  # fmt: skip
         )
     data = page.photograph(
         paper=rng.uniform(0.65, 0.95), uneven=rng.uniform(0.05, 0.35), tilt=rng.uniform(-5, 5),
