@@ -25,10 +25,16 @@ from scipy import ndimage
 # MNIST digits fill a 20-pixel box of the 28x28 field.
 _DIGIT_BOX = 20.0
 PENS = ("thin", "normal", "bold")
-# A pen's stroke width against the MNIST digit's own.
+# A pen's stroke width against MNIST's typical stroke, _MNIST_STROKE pixels of the 20-pixel
+# box (the median over training digits).
 _PEN_WIDTH = {"thin": (0.35, 0.55), "normal": (0.8, 1.25), "bold": (1.4, 1.9)}
+_MNIST_STROKE = 2.6
 # Half the width (pixels) of the finest stroke a pen draws.
 _FINEST_HALF_WIDTH = 0.75
+# Ink this many MNIST strokes wide is a solid patch, not a stroke.
+_SOLID_INK = 2.2
+# The middle line of a digit's strokes is found at no more than this many pixels a side.
+_MIDDLE_LINE_SIZE = 112
 
 
 @dataclass(frozen=True)
@@ -51,14 +57,18 @@ class Style:
     wide: bool = False
     broken: bool = False
     faint: bool = False
+    # The pen's stroke against MNIST's; None: drawn from the pen's range for each digit.
+    width: float | None = None
 
     @classmethod
     def random(cls, rng: np.random.Generator) -> Style:
+        pen = str(rng.choice(PENS, p=[0.25, 0.5, 0.25]))
         return cls(
-            pen=str(rng.choice(PENS, p=[0.25, 0.5, 0.25])),
+            pen=pen,
             wide=bool(rng.random() < 0.15),
             broken=bool(rng.random() < 0.1),
             faint=bool(rng.random() < 0.1),
+            width=rng.uniform(*_PEN_WIDTH[pen]),
         )
 
     def next_digit(self, rng: np.random.Generator) -> Style:
@@ -84,31 +94,42 @@ def write_digit(
 ) -> np.ndarray:
     """The ink (alpha in [0, 1]) of an MNIST digit written ``height`` pixels tall.
 
-    The stroke is redrawn from its signed distance, so a thin or bold pen keeps a sharp,
-    even edge; a broken digit loses a band of ink across it; a faint one is lighter.
+    The pen is drawn along the middle line of the digit's strokes at its own width, as a
+    real pen is: a fine pen keeps every part of the digit, a marker fills small loops. A
+    broken digit loses a band of ink across it; a faint one is lighter.
     """
     scale = height / _DIGIT_BOX
     width_scale = scale * (rng.uniform(1.35, 1.7) if style.wide else rng.uniform(0.9, 1.1))
     size = (max(2, round(28 * width_scale)), max(2, round(28 * scale)))
-    alpha = np.asarray(
-        Image.fromarray(digit.astype(np.float32) / 255.0, mode="F").resize(
-            size, Image.Resampling.BILINEAR
-        )
+    pen = style.width if style.width is not None else rng.uniform(*_PEN_WIDTH[style.pen])
+    half = max(_FINEST_HALF_WIDTH, pen * _MNIST_STROKE * scale / 2)
+    # The middle line is found at a reduced size; distances to it are scaled back.
+    work = min(1.0, _MIDDLE_LINE_SIZE / max(size))
+    small = (max(2, round(size[0] * work)), max(2, round(size[1] * work)))
+    alpha = Image.fromarray(digit.astype(np.float32) / 255.0, mode="F").resize(
+        small, Image.Resampling.BILINEAR
     )
-    inside = alpha > 0.5
-    depth = ndimage.distance_transform_edt(inside)
-    width = max(1.0, 2.0 * float(depth[inside].mean())) if inside.any() else 1.0
-    grow = (rng.uniform(*_PEN_WIDTH[style.pen]) - 1.0) * width
-    inside = np.pad(inside, int(np.ceil(max(grow, 0.0))) + 2)
-    if grow < 0:  # a finer pen along the stroke's middle line: no part of it is lost
-        half = max(_FINEST_HALF_WIDTH, (width + grow) / 2)
-        alpha = np.clip(half + 0.5 - ndimage.distance_transform_edt(~_middle(inside)), 0, 1)
-    else:  # a broader pen: the stroke grown by its signed distance (negative inside)
-        signed = ndimage.distance_transform_edt(~inside) - ndimage.distance_transform_edt(inside)
-        alpha = np.clip(grow + 0.5 - signed, 0.0, 1.0)
+    inside = np.asarray(alpha) > 0.5
+    inside = np.pad(inside, int(np.ceil((half + 2) * work)) + 1)
+    # Ink far wider than a stroke (loops written solid) stays as it is: the parts of the
+    # digit a disc of SOLID_INK strokes' width fits in.
+    solid = _SOLID_INK * _MNIST_STROKE * scale / 2
+    core = ndimage.distance_transform_edt(inside) / work > solid
+    shape = (round(inside.shape[1] / work), round(inside.shape[0] / work))
+    to_middle, to_core = (_distance_to(mask, work, shape) for mask in (_middle(inside), core))
+    alpha = np.clip(np.maximum(half - to_middle, solid - to_core) + 0.5, 0.0, 1.0)
     if style.broken:
         alpha = _break_stroke(alpha, height, rng)
     return alpha * (rng.uniform(0.35, 0.55) if style.faint else 1.0)
+
+
+def _distance_to(mask: np.ndarray, scale: float, size: tuple[int, int]) -> np.ndarray:
+    """The distance from each pixel to ``mask`` (infinite without one), in the pixels of
+    the mask enlarged by 1 / ``scale`` to ``size`` (width, height)."""
+    if not mask.any():
+        return np.full(size[::-1], np.inf, dtype=np.float32)
+    distance = (ndimage.distance_transform_edt(~mask) / scale).astype(np.float32)
+    return np.asarray(Image.fromarray(distance, mode="F").resize(size, Image.Resampling.BILINEAR))
 
 
 def _middle(inside: np.ndarray) -> np.ndarray:
