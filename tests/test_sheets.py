@@ -28,6 +28,7 @@ def test_generated_images_are_seeded_and_say_what_is_written(pool):
         assert Image.open(io.BytesIO(first.data)).format == "JPEG"
         assert all(line.isdigit() for line in first.lines)
         assert first.text == "\n".join(first.lines)
+        assert pool.text(list(first.sources)) == "".join(first.lines)  # in reading order
     assert len(make_image("digit photo", pool, np.random.default_rng(0)).lines[0]) == 1
     sheet = make_image("sheet ruled", pool, np.random.default_rng(0))
     assert 2 <= len(sheet.lines) <= 6

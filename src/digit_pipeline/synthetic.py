@@ -44,9 +44,12 @@ class DigitPool:
     images: np.ndarray
     labels: np.ndarray
 
-    def draw(self, rng: np.random.Generator) -> tuple[np.ndarray, int]:
-        index = int(rng.integers(len(self.labels)))
-        return self.images[index], int(self.labels[index])
+    def draw(self, rng: np.random.Generator) -> int:
+        """The index of a digit picked at random."""
+        return int(rng.integers(len(self.labels)))
+
+    def text(self, indexes: list[int]) -> str:
+        return "".join(str(self.labels[index]) for index in indexes)
 
 
 @dataclass(frozen=True)
@@ -79,10 +82,12 @@ class Style:
 
 @dataclass(frozen=True)
 class Sample:
-    """A generated image file and the digits written on it, line by line."""
+    """A generated image file and the digits written on it, line by line; ``sources``: the
+    pool's indexes of the digits, in reading order."""
 
     data: bytes
     lines: list[str]
+    sources: tuple[int, ...] = ()
 
     @property
     def text(self) -> str:
@@ -245,14 +250,16 @@ def _write_line(
     left: float,
     style: Style,
     rng: np.random.Generator,
-) -> str:
+) -> list[int]:
     """Write ``count`` digits left to right, their feet on ``baseline``, in the writer's
-    ``style``; returns them."""
-    text = ""
+    ``style``; returns the pool's indexes of the digits written."""
+    written = []
     x = left
     for _ in range(count):
-        digit, label = pool.draw(rng)
-        alpha = write_digit(digit, height * rng.uniform(0.9, 1.1), style.next_digit(rng), rng)
+        index = pool.draw(rng)
+        alpha = write_digit(
+            pool.images[index], height * rng.uniform(0.9, 1.1), style.next_digit(rng), rng
+        )
         columns = np.flatnonzero(alpha.max(axis=0) > 0.5)
         if columns.size == 0:
             continue
@@ -260,8 +267,8 @@ def _write_line(
         top = round(baseline - rows[-1] + rng.normal(0, 0.04 * height))
         page.write(alpha, top, round(x - columns[0]))
         x += columns[-1] - columns[0] + height * rng.uniform(0.15, 0.6)
-        text += str(label)
-    return text
+        written.append(index)
+    return written
 
 
 def photographed_digit(
@@ -271,8 +278,8 @@ def photographed_digit(
     size = int(rng.integers(200, 900))
     page = Page(size, int(size * rng.uniform(0.8, 1.25)), rng)
     height = size * rng.uniform(0.35, 0.7)
-    digit, label = pool.draw(rng)
-    alpha = write_digit(digit, height, style or Style.random(rng), rng)
+    index = pool.draw(rng)
+    alpha = write_digit(pool.images[index], height, style or Style.random(rng), rng)
     top = round((page.ink.shape[0] - alpha.shape[0]) * rng.uniform(0.2, 0.8))
     left = round((page.ink.shape[1] - alpha.shape[1]) * rng.uniform(0.2, 0.8))
     page.write(alpha, top, left)
@@ -280,7 +287,7 @@ def photographed_digit(
         paper=rng.uniform(0.6, 0.85), uneven=rng.uniform(0.1, 0.4), tilt=rng.uniform(-5, 5),
         noise=rng.uniform(0.01, 0.03), quality=int(rng.integers(60, 92)),
     )  # fmt: skip
-    return Sample(data, [str(label)])
+    return Sample(data, [pool.text([index])], (index,))
 
 
 def row(pool: DigitPool, rng: np.random.Generator) -> Sample:
@@ -288,7 +295,7 @@ def row(pool: DigitPool, rng: np.random.Generator) -> Sample:
     height = rng.uniform(40, 90)
     count = int(rng.integers(3, 7))
     page = Page(int(height * 2), int(count * height * 1.3 + height), rng)
-    text = _write_line(
+    written = _write_line(
         page, pool, count=count, height=height, baseline=height * 1.5, left=height * 0.4,
         style=Style.random(rng), rng=rng,
     )  # fmt: skip
@@ -296,7 +303,7 @@ def row(pool: DigitPool, rng: np.random.Generator) -> Sample:
         paper=rng.uniform(0.9, 1.0), uneven=rng.uniform(0.0, 0.15), tilt=rng.uniform(-2, 2),
         noise=rng.uniform(0.0, 0.02), quality=int(rng.integers(75, 95)),
     )  # fmt: skip
-    return Sample(data, [text])
+    return Sample(data, [pool.text(written)], tuple(written))
 
 
 def sheet(pool: DigitPool, rng: np.random.Generator, paper: str = "plain") -> Sample:
@@ -316,14 +323,14 @@ def sheet(pool: DigitPool, rng: np.random.Generator, paper: str = "plain") -> Sa
         cell = pitch / 3
         page.rule(cell, offset=pitch * 0.9 + 1)
         page.rule(cell, vertical=True, offset=rng.uniform(0, cell))
-    style, texts = Style.random(rng), []
+    style, lines_written = Style.random(rng), []
     for line in range(lines):
         line_height = height * rng.uniform(0.8, 1.15)
         count = int(rng.integers(3, 9))
         left = width * rng.uniform(0.03, 0.25)
         count = min(count, int((width - left) / (line_height * 1.15)))
         baseline = pitch * (line + 0.9) - rng.uniform(0, 0.1) * line_height
-        texts.append(
+        lines_written.append(
             _write_line(
                 page,
                 pool,
@@ -333,13 +340,17 @@ def sheet(pool: DigitPool, rng: np.random.Generator, paper: str = "plain") -> Sa
                 left=left,
                 style=style,
                 rng=rng,
-            )  # fmt: skip
+            )
         )
     data = page.photograph(
         paper=rng.uniform(0.65, 0.95), uneven=rng.uniform(0.05, 0.35), tilt=rng.uniform(-5, 5),
         noise=rng.uniform(0.005, 0.025), quality=int(rng.integers(60, 92)),
     )  # fmt: skip
-    return Sample(data, texts)
+    return Sample(
+        data,
+        [pool.text(written) for written in lines_written],
+        tuple(index for written in lines_written for index in written),
+    )
 
 
 KINDS: dict[str, Callable[[DigitPool, np.random.Generator], Sample]] = {
