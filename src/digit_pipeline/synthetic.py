@@ -32,7 +32,7 @@ _MNIST_STROKE = 2.6
 # Half the width (pixels) of the finest stroke a pen draws.
 _FINEST_HALF_WIDTH = 0.75
 # Ink this many MNIST strokes wide is a solid patch, not a stroke.
-_SOLID_INK = 2.2
+_SOLID_INK = 3.0
 # The middle line of a digit's strokes is found at no more than this many pixels a side.
 _MIDDLE_LINE_SIZE = 112
 
