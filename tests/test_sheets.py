@@ -3,6 +3,7 @@ candidate digits, read line by line. How well they are read is measured by
 benchmarks/real_world.py; these tests hold the parts that cannot be allowed to slip."""
 
 import io
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -101,3 +102,20 @@ def test_a_wide_digit_is_not_read_as_two_because_its_halves_look_like_digits(mni
     # Halves read as sure digits, the whole as nothing: two digits touching.
     scores = [np.log(0.1) if i in whole else np.log(0.99) for i in range(len(candidates))]
     assert len(best_reading(candidates, scores)) == 2
+
+
+def test_a_dash_beside_a_digit_is_left_out_of_the_reading(mnist_train):
+    """What is left of a printed rule: low and long, no digit."""
+    images, _ = mnist_train
+    ink = np.zeros((84, 200))
+    ink[:, :84] = np.asarray(Image.fromarray(images[0]).resize((84, 84))) / 255
+    ink[70:74, 120:180] = 1.0
+    candidates = line_candidates(ink, 0, 84)
+    dash = [c for c in candidates if c.corners[0] >= 120 and c.stop == c.start + 1]
+    assert dash and all(c.dropped > -np.inf for c in dash)
+    assert all(c.dropped == -np.inf for c in candidates if c.corners[2] <= 84)
+    sure = [np.log(0.99)] * len(candidates)  # the dash read as a confident 1
+    reading = best_reading(candidates, sure)
+    assert reading and all(candidates[i].corners[2] <= 84 for i in reading)
+    # A dash alone is still read: a reading of nothing is no reading.
+    assert best_reading([replace(dash[0], start=0, stop=1)], [np.log(0.99)]) == [0]

@@ -10,7 +10,7 @@ Boxes are ``(x, y, width, height)`` outside this module; inside it, ``Corners``
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import ndimage
@@ -58,6 +58,10 @@ TOO_WIDE = -1.0
 # Reading a mark cut through its ink as two digits costs this much per cut: digits touch
 # less often than a wide digit is written.
 CUT = -1.0
+# A single piece lower than FLAT times the line's height and at least twice as wide as it
+# is high (a dash, a rule's remnant) may be no digit: left out of the reading at this cost.
+FLAT = 0.3
+DROPPED = -1.0
 
 
 @dataclass(frozen=True)
@@ -68,12 +72,15 @@ class Candidate:
         start, stop: The pieces it groups, ``pieces[start:stop]`` of its line.
         corners: Where its ink lies.
         prior: How likely its geometry makes it a digit (log scale, 0 at best).
+        dropped: How likely it is no digit at all, left out of the reading (log scale):
+            a dash, or what is left of a printed rule.
     """
 
     start: int
     stop: int
     corners: Corners
     prior: float
+    dropped: float = -np.inf
 
 
 def line_candidates(ink: np.ndarray, top: int, bottom: int) -> list[Candidate]:
@@ -113,12 +120,15 @@ def line_candidates(ink: np.ndarray, top: int, bottom: int) -> list[Candidate]:
                 break
             left, piece_top, right, piece_bottom = union(pieces[start:stop])
             after_cut = start > 0 and pieces[start - 1][2] == left in cut_columns
+            low = piece_bottom - piece_top
+            flat = stop == start + 1 and low < FLAT * height and right - left >= 2 * low
             candidates.append(
                 Candidate(
                     start,
                     stop,
                     (left, piece_top + top, right, piece_bottom + top),
                     _prior(pieces[start:stop], height) + (CUT if after_cut else 0.0),
+                    DROPPED if flat else -np.inf,
                 )
             )
     return candidates
@@ -127,22 +137,31 @@ def line_candidates(ink: np.ndarray, top: int, bottom: int) -> list[Candidate]:
 def best_reading(candidates: Sequence[Candidate], scores: Sequence[float]) -> list[int]:
     """The candidates that cover the line's pieces once each, left to right, with the
     highest sum of prior plus score (the log-probability of what the CNN reads; zeros
-    for geometry alone). Returns their indexes."""
+    for geometry alone); a piece that may be no digit is read or left out, whichever is
+    likelier, unless that leaves nothing. Returns their indexes."""
     if not candidates:
         return []
     pieces = max(candidate.stop for candidate in candidates)
     best = np.full(pieces + 1, -np.inf)
     best[0] = 0.0
-    came_from = [-1] * (pieces + 1)
+    came_from: list[int | None] = [None] * (pieces + 1)  # None: the piece left out
     for index in sorted(range(len(candidates)), key=lambda i: candidates[i].stop):
         candidate = candidates[index]
-        total = best[candidate.start] + candidate.prior + scores[index]
-        if total > best[candidate.stop]:
-            best[candidate.stop], came_from[candidate.stop] = total, index
+        for total, step in (
+            (best[candidate.start] + candidate.prior + scores[index], index),
+            (best[candidate.start] + candidate.dropped, None),
+        ):
+            if total > best[candidate.stop]:
+                best[candidate.stop], came_from[candidate.stop] = total, step
     path, end = [], pieces
     while end > 0:
+        if came_from[end] is None:
+            end -= 1
+            continue
         path.append(came_from[end])
         end = candidates[came_from[end]].start
+    if not path and any(c.dropped > -np.inf for c in candidates):
+        return best_reading([replace(c, dropped=-np.inf) for c in candidates], scores)
     return path[::-1]
 
 
