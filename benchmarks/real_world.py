@@ -67,19 +67,14 @@ def score(samples: list[Sample], readings: list[str], known: np.ndarray) -> dict
     }
 
 
-def known_digits(model_uri: str, pool: DigitPool) -> np.ndarray:
+def known_digits(reader, pool: DigitPool) -> np.ndarray:
     """Whether the model reads each of the pool's digits right as MNIST has it."""
-    from digit_pipeline.serving import load_reader  # noqa: PLC0415
-
-    probabilities = load_reader(model_uri).probabilities(list(pool.images / 255.0))
+    probabilities = reader.probabilities(list(pool.images / 255.0))
     return probabilities.argmax(axis=1) == pool.labels
 
 
-def read_in_process(model_uri: str):
+def read_in_process(reader):
     from digit_pipeline.images import ImageError, prepare_image  # noqa: PLC0415
-    from digit_pipeline.serving import load_reader  # noqa: PLC0415
-
-    reader = load_reader(model_uri)
 
     def read(sample: Sample) -> str:
         try:
@@ -103,7 +98,10 @@ def main() -> None:
     pool = digit_pool(args.digits)
     cpu = describe(detect(), "-")
     print(f"CPU: {cpu['cpu']} ({cpu['cpu_flags']}); digits: {args.digits}; {args.model_uri}")
-    known = known_digits(args.model_uri, pool)
+    from digit_pipeline.serving import load_reader  # noqa: PLC0415
+
+    reader = load_reader(args.model_uri)  # the same model the server loads
+    known = known_digits(reader, pool)
     print(
         "| kind | images | read exactly | digits right | images/s | ceiling |\n"
         "|---|---:|---:|---:|---:|---:|"
@@ -151,7 +149,7 @@ def main() -> None:
 
             run(read_served)
     else:
-        run(read_in_process(args.model_uri))
+        run(read_in_process(reader))
 
 
 if __name__ == "__main__":

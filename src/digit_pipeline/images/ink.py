@@ -38,13 +38,12 @@ SOLID_INK_PERCENTILE = 90
 def extract_ink(gray: np.ndarray) -> np.ndarray:
     """Bright ink on a clean black background, from a grayscale image in [0, 1].
 
-    Dark ink on light paper is inverted. Uneven
-    lighting and paper colour are removed by subtracting a background estimated with a
-    grey opening much wider than a stroke; for a bold pen, whose strokes are as wide as
-    that, from the paper around the ink. Then each mark of ink is stretched by its own
-    level so that solid ink is 1, faint marks too, keeping soft edges. A small image (a
-    digit alone, 56 pixels a side at most) is stretched as a whole, and its faint ink kept
-    where it continues a stroke.
+    Dark ink on light or grey paper is inverted. Uneven lighting and paper colour are
+    removed by subtracting a background estimated with a grey opening much wider than a
+    stroke; for a bold pen, whose strokes are as wide as that, from the paper around the
+    ink. Then each mark of ink is stretched by its own level so that solid ink is 1, faint
+    marks too, keeping soft edges. A small image (a digit alone, 56 pixels a side at most)
+    is stretched as a whole, and its faint ink kept where it continues a stroke.
 
     Raises:
         ImageError: No ink: the image is blank.

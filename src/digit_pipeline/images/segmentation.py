@@ -144,22 +144,22 @@ def best_reading(candidates: Sequence[Candidate], scores: Sequence[float]) -> li
     pieces = max(candidate.stop for candidate in candidates)
     best = np.full(pieces + 1, -np.inf)
     best[0] = 0.0
-    came_from: list[int | None] = [None] * (pieces + 1)  # None: the piece left out
+    # Where the best reading up to each piece came from, and the candidate read (None:
+    # the piece left out).
+    came_from: list[tuple[int, int | None]] = [(0, None)] * (pieces + 1)
     for index in sorted(range(len(candidates)), key=lambda i: candidates[i].stop):
         candidate = candidates[index]
-        for total, step in (
+        for total, read in (
             (best[candidate.start] + candidate.prior + scores[index], index),
             (best[candidate.start] + candidate.dropped, None),
         ):
             if total > best[candidate.stop]:
-                best[candidate.stop], came_from[candidate.stop] = total, step
+                best[candidate.stop], came_from[candidate.stop] = total, (candidate.start, read)
     path, end = [], pieces
     while end > 0:
-        if came_from[end] is None:
-            end -= 1
-            continue
-        path.append(came_from[end])
-        end = candidates[came_from[end]].start
+        end, read = came_from[end]
+        if read is not None:
+            path.append(read)
     if not path and any(c.dropped > -np.inf for c in candidates):
         return best_reading([replace(c, dropped=-np.inf) for c in candidates], scores)
     return path[::-1]
