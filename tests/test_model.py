@@ -114,6 +114,28 @@ def test_batches_cover_every_image_once_per_epoch_in_a_new_order():
     assert in_order.options().autotune.enabled is False
 
 
+def test_own_digits_make_up_their_share_of_every_epoch():
+    images = np.zeros((3000, 1, 1, 1), "float32")  # MNIST's, labelled 0
+    own_images = np.ones((12, 1, 1, 1), "float32")  # a person's twelve, labelled 1-9
+    own_labels = np.arange(12) % 9 + 1
+    dataset = batches(
+        images, np.zeros(3000, int), 100, shuffle_seed=0, mixed_in=(own_images, own_labels),
+        share=0.1,
+    )  # fmt: skip
+    for _ in range(2):
+        x, y = (np.concatenate(parts) for parts in zip(*dataset.as_numpy_iterator(), strict=True))
+        assert (y == 0).sum() == 3000  # every MNIST image once; the epoch ends with them
+        assert (y > 0).mean() == pytest.approx(0.1, abs=0.02)  # own digits, repeated
+        assert set(y[y > 0]) == set(range(1, 10)) and (x.ravel() == (y > 0)).all()
+    # No own digits, or a share of 0: MNIST alone.
+    for mixed_in, share in [
+        ((own_images[:0], own_labels[:0]), 0.1),
+        ((own_images, own_labels), 0.0),
+    ]:
+        alone = batches(images, np.zeros(3000, int), 100, mixed_in=mixed_in, share=share)
+        assert sum(len(y) for _, y in alone.as_numpy_iterator()) == 3000
+
+
 @pytest.mark.parametrize("dtype", ["float32", "mixed_bfloat16"])
 def test_fused_batch_normalization_computes_what_keras_does(dtype):
     rng = np.random.default_rng(0)

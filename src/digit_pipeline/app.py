@@ -6,8 +6,14 @@
 ``GET /`` the page (``static/``, no build step, nothing from the internet);
 ``GET /api/model`` which model answers; ``POST /api/predict`` with a multipart field
 ``file`` answers the served model's fields (``digit, confidence, probabilities, digits,
-boxes, lines``) plus ``input_image``, the 28x28 image the CNN read, as a PNG data URL.
+boxes, lines``) plus ``input_image``, the 28x28 image the CNN read, as a PNG data URL, and
+each line's ``images``: the 28x28 of each of its digits.
 The model is loaded once, at start; images are prepared by the project's one image package.
+
+Your own digits (``own_digits``, kept on this machine only): ``GET /api/own-digits`` the
+count of each digit and the samples, newest first; ``POST /api/own-digits`` keeps one
+(multipart: ``label``, ``source``, ``digit`` the 28x28 PNG the model read, ``crop`` the
+original); ``GET /api/own-digits/{id}/{crop|digit}`` its images; ``DELETE`` forgets it.
 
 Hardened for a hostile network: requests must name an allowed host, a POST from a page
 of another origin is refused (403), an upload is cut off at ``MAX_UPLOAD_BYTES`` as it
@@ -26,16 +32,17 @@ from urllib.parse import urlsplit
 
 import numpy as np
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from mlflow import MlflowClient
 from PIL import Image
 from pydantic import BaseModel
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from digit_pipeline.images import MAX_IMAGE_BYTES, ImageError, prepare_image
-from digit_pipeline.inference import DigitReader
+from digit_pipeline.images import IMAGE_SIZE, MAX_IMAGE_BYTES, ImageError, prepare_image
+from digit_pipeline.inference import DigitReader, digits_read
+from digit_pipeline.own_digits import DEFAULT_FOLDER, OwnDigits
 from digit_pipeline.serving import MAX_CONCURRENT_REQUESTS
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -73,7 +80,8 @@ def describe_model(model_uri: str) -> tuple[str, dict[str, Any]]:
         metrics = client.get_run(version.run_id).data.metrics if version.run_id else {}
         description.update(
             name=name, version=int(version.version), alias=alias or None,
-            test_accuracy=metrics.get("test_accuracy"),
+            test_accuracy=metrics.get("test_accuracy"), own_accuracy=metrics.get("own_accuracy"),
+            own_count=metrics.get("own_count"),
         )  # fmt: skip
         model_uri = f"models:/{name}/{version.version}"
     description["max_upload_bytes"] = MAX_UPLOAD_BYTES
@@ -88,11 +96,13 @@ def png_data_url(digit: np.ndarray) -> str:
 
 
 class LineReading(BaseModel):
-    """One line of writing: its digits left to right, their boxes and confidences."""
+    """One line of writing: its digits left to right, their boxes and confidences, and the
+    28x28 image the CNN read for each (PNG data URLs)."""
 
     digits: str
     boxes: list[list[int]]
     confidences: list[float]
+    images: list[str]
 
 
 class Reading(BaseModel):
@@ -169,14 +179,21 @@ class Readers:
         except ImageError as error:
             raise HTTPException(status_code=400, detail=str(error)) from error
         (prediction,) = self.reader.read([item])
+        for line, digits in zip(prediction["lines"], digits_read(item, prediction), strict=True):
+            line["images"] = [png_data_url(digit) for digit in digits]
         return {**prediction, "input_image": png_data_url(item.whole)}
 
 
 def create_app(
-    reader: DigitReader, model: dict[str, Any], allowed_hosts: list[str] = LOCAL_HOSTS
+    reader: DigitReader,
+    model: dict[str, Any],
+    allowed_hosts: list[str] = LOCAL_HOSTS,
+    own_digits: OwnDigits | None = None,
 ) -> FastAPI:
     """The FastAPI application around a loaded model, answering requests addressed to
-    ``allowed_hosts`` only (the Host header: against DNS rebinding)."""
+    ``allowed_hosts`` only (the Host header: against DNS rebinding), keeping own digits in
+    ``own_digits`` (by default the project's ``data/01_raw/own_digits``)."""
+    own_digits = own_digits or OwnDigits(DEFAULT_FOLDER)
     app = FastAPI(title="digit-pipeline", docs_url=None, redoc_url=None)  # no CDN assets
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -197,6 +214,49 @@ def create_app(
         _refuse_other_origins(request)
         return await readers.read(request)
 
+    @app.get("/api/own-digits")
+    def own_digit_list() -> dict[str, Any]:
+        """How many of each digit are kept, and the samples, newest first."""
+        table = own_digits.table().iloc[::-1]
+        samples = table[["sample_id", "label", "source", "kept_at"]].to_dict("records")
+        return {"counts": own_digits.counts(), "samples": samples}
+
+    @app.post("/api/own-digits", status_code=201, responses=ERRORS)
+    async def keep_own_digit(request: Request) -> dict[str, Any]:
+        """Keep a digit as the person labelled it (multipart: ``label``, ``source``,
+        ``digit`` the 28x28 PNG the model read, ``crop`` optional, the original)."""
+        _refuse_other_origins(request)
+        form = await _read_form(request, max_files=2)
+        try:
+            digit = _png_28x28(await _file_bytes(form, "digit"))
+            crop = await _file_bytes(form, "crop") if form.get("crop") is not None else None
+            label = str(form.get("label", ""))
+            if not (len(label) == 1 and label.isdigit()):
+                raise ValueError(f"the label must be a digit 0-9, not {label!r}")
+            sample_id = own_digits.add(int(label), digit, crop, str(form.get("source", "")))
+        except ValueError as error:
+            raise HTTPException(status_code=400, detail=str(error)) from error
+        return {"sample_id": sample_id, "counts": own_digits.counts()}
+
+    @app.get("/api/own-digits/{sample_id}/{image}")
+    def own_digit_image(sample_id: str, image: str) -> Response:
+        """A kept sample's ``crop`` (the original) or ``digit`` (the 28x28), as PNG."""
+        table = own_digits.table()
+        found = table[table["sample_id"] == sample_id]
+        if image not in ("crop", "digit") or found.empty or not found.iloc[0][image]:
+            raise HTTPException(status_code=404, detail="no such sample or image")
+        path = own_digits.folder / found.iloc[0][image]
+        if not path.is_file():
+            raise HTTPException(status_code=404, detail="the image file is missing")
+        return Response(path.read_bytes(), media_type="image/png")
+
+    @app.delete("/api/own-digits/{sample_id}", status_code=204)
+    def forget_own_digit(sample_id: str, request: Request) -> Response:
+        _refuse_other_origins(request)
+        if not own_digits.delete(sample_id):
+            raise HTTPException(status_code=404, detail="no such sample")
+        return Response(status_code=204)
+
     return app
 
 
@@ -211,33 +271,56 @@ def _refuse_other_origins(request: Request) -> None:
 
 
 async def _read_upload(request: Request) -> bytes:
-    """The bytes of the multipart field ``file``. The body is read into memory as it comes
-    and refused (413) as soon as it passes the limit, declared or not."""
-    too_large = HTTPException(
-        status_code=413, detail=f"the file is larger than the limit of {MAX_UPLOAD_BYTES} bytes"
-    )
+    """The bytes of the multipart field ``file``."""
+    form = await _read_form(request, max_files=1)
+    if not isinstance(form.get("file"), UploadFile):
+        raise HTTPException(status_code=400, detail="expected a multipart form with a field 'file'")
+    return await _file_bytes(form, "file")
+
+
+async def _read_form(request: Request, max_files: int) -> FormData:
+    """The multipart form of a request. The body is read into memory as it comes and
+    refused (413) as soon as it passes the limit, declared or not."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > _MAX_BODY_BYTES:
-        raise too_large
+        raise _too_large()
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > _MAX_BODY_BYTES:
-            raise too_large
-    not_a_form = HTTPException(
-        status_code=400, detail="expected a multipart form with a field 'file'"
-    )
+            raise _too_large()
     try:
-        form = await _replay(request, bytes(body)).form(max_files=1, max_fields=5)
+        return await _replay(request, bytes(body)).form(max_files=max_files, max_fields=5)
     except Exception as error:  # malformed multipart bodies raise several kinds of errors
-        raise not_a_form from error
-    upload = form.get("file")
+        raise HTTPException(status_code=400, detail="expected a multipart form") from error
+
+
+async def _file_bytes(form: FormData, field: str) -> bytes:
+    upload = form.get(field)
     if not isinstance(upload, UploadFile):
-        raise not_a_form
+        raise HTTPException(status_code=400, detail=f"expected a file in the field {field!r}")
     data = await upload.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise too_large
+        raise _too_large()
     return data
+
+
+def _too_large() -> HTTPException:
+    return HTTPException(
+        status_code=413, detail=f"the file is larger than the limit of {MAX_UPLOAD_BYTES} bytes"
+    )
+
+
+def _png_28x28(data: bytes) -> np.ndarray:
+    """A 28x28 grayscale image file as values in [0, 1]."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            pixels = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+    except OSError as error:
+        raise ValueError(f"the digit is not a readable image: {error}") from error
+    if pixels.shape != (IMAGE_SIZE, IMAGE_SIZE):
+        raise ValueError(f"the digit must be 28x28 pixels, got {pixels.shape[1]}x{pixels.shape[0]}")
+    return pixels
 
 
 def _replay(request: Request, body: bytes) -> Request:

@@ -3,6 +3,8 @@
 
 digit-pipeline predict IMAGE... [--model-uri models:/<registered model>@<champion alias>]
 digit-pipeline app [--host 127.0.0.1] [--port 8000] [--model-uri ...] [--allowed-host NAME]
+                   [--own-digits data/01_raw/own_digits]
+digit-pipeline collect SHEET (--rows 0123456789 | --each-line-is 0,1,2,...) [--own-digits DIR]
 digit-pipeline sweep KEY=VALUE1,VALUE2... [KEY=...] [--env ENV]
 """
 
@@ -13,10 +15,17 @@ from pathlib import Path
 
 import click
 
+from digit_pipeline.images import ImageError
 from digit_pipeline.inference import read_image_files
+from digit_pipeline.own_digits import DEFAULT_FOLDER, OwnDigits
 from digit_pipeline.project import champion_uri
 from digit_pipeline.serving import load_reader
 from digit_pipeline.sweep import parse_grid, results_table, run_sweep
+
+OWN_DIGITS = click.option(
+    "--own-digits", default=DEFAULT_FOLDER, show_default=True,
+    type=click.Path(file_okay=False, path_type=Path), help="Where your own digits are kept.",
+)  # fmt: skip
 
 
 @click.group()
@@ -60,7 +69,10 @@ def predict(images: tuple[Path, ...], model_uri: str) -> None:
     "--allowed-host", "allowed_hosts", multiple=True,
     help="A name the server answers to besides 127.0.0.1, localhost and --host (repeatable).",
 )  # fmt: skip
-def app(host: str, port: int, model_uri: str, allowed_hosts: tuple[str, ...]) -> None:
+@OWN_DIGITS
+def app(
+    host: str, port: int, model_uri: str, allowed_hosts: tuple[str, ...], own_digits: Path
+) -> None:
     """Start the GUI: draw a digit or upload a photo of handwriting in the browser."""
     import uvicorn  # noqa: PLC0415  (only this command needs the web server)
 
@@ -70,7 +82,53 @@ def app(host: str, port: int, model_uri: str, allowed_hosts: tuple[str, ...]) ->
     reader = load_reader(version_uri)
     hosts = [*LOCAL_HOSTS, *allowed_hosts, *([host] if host not in ("0.0.0.0", "::") else [])]
     click.echo(f"Reading with {model_uri} (version {model['version']}); open http://{host}:{port}/")
-    uvicorn.run(create_app(reader, model, hosts), host=host, port=port, log_level="warning")
+    app = create_app(reader, model, hosts, OwnDigits(own_digits))
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@main.command()
+@click.argument("sheet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--rows", help="Every line holds these digits in this order, e.g. 0123456789.")
+@click.option(
+    "--each-line-is", help="Line k holds only the k-th of these digits, e.g. 0,1,2,3,4,5,6,7,8,9."
+)
+@OWN_DIGITS
+@click.option(
+    "--model-uri", default=champion_uri, show_default="the champion in conf/base/globals.yml",
+    help="Registered model that finds the digits.",
+)  # fmt: skip
+def collect(
+    sheet: Path, rows: str | None, each_line_is: str | None, own_digits: Path, model_uri: str
+) -> None:
+    """Keep the digits of a photographed SHEET that you wrote in a known pattern, each
+    labelled by the pattern, as your own digits. A sheet whose lines do not match the
+    pattern is refused, and nothing of it is kept."""
+    from digit_pipeline.collect import PatternError, collect_sheet  # noqa: PLC0415
+
+    if (rows is None) == (each_line_is is None):
+        raise click.UsageError("give one pattern: --rows or --each-line-is")
+    if rows is not None and not rows.isdigit():
+        raise click.BadParameter(f"{rows!r} is not a row of digits", param_hint="--rows")
+    digits = None
+    if each_line_is is not None:
+        digits = [part.strip() for part in each_line_is.split(",")]
+        if not all(len(part) == 1 and part.isdigit() for part in digits):
+            raise click.BadParameter(
+                f"{each_line_is!r} is not a list of digits such as 0,1,2",
+                param_hint="--each-line-is",
+            )
+        digits = [int(part) for part in digits]
+    try:
+        collected = collect_sheet(
+            sheet.read_bytes(), load_reader(model_uri), OwnDigits(own_digits), rows, digits
+        )
+    except (ImageError, PatternError) as error:
+        raise click.ClickException(f"{sheet}: {error}; nothing kept") from error
+    kept = len(collected.sample_ids)
+    click.echo(
+        f"Kept {kept} digits of {sheet} in {own_digits}; the model read"
+        f" {collected.read_right} of them right ({collected.read_right / kept:.0%})."
+    )
 
 
 @main.command()

@@ -215,10 +215,20 @@ def augmentation_layers(params: Augmentation, seed: int, for_training: bool = Tr
 
 
 def batches(
-    images: np.ndarray, labels: np.ndarray, batch_size: int, *, shuffle_seed: int | None = None
+    images: np.ndarray,
+    labels: np.ndarray,
+    batch_size: int,
+    *,
+    shuffle_seed: int | None = None,
+    mixed_in: tuple[np.ndarray, np.ndarray] | None = None,
+    share: float = 0.0,
 ) -> tf.data.Dataset:
     """The images and labels as a ``tf.data`` pipeline of batches for ``fit``, reshuffled
     every epoch when given a ``shuffle_seed``.
+
+    ``mixed_in`` images and labels (a person's own digits) are drawn at random to make up
+    ``share`` of the examples, repeated as often as it takes; an epoch ends with the
+    main images.
 
     tf.data's autotuning is off: with it on (as in the pipeline Keras builds from NumPy
     arrays) each epoch could start only after a wait of up to a minute, at no CPU, for the
@@ -228,6 +238,14 @@ def batches(
     dataset = tf.data.Dataset.from_tensor_slices((images, labels))
     if shuffle_seed is not None:
         dataset = dataset.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
+    if mixed_in is not None and len(mixed_in[1]) and share > 0:
+        extra = tf.data.Dataset.from_tensor_slices(mixed_in).shuffle(
+            len(mixed_in[1]), seed=shuffle_seed
+        )
+        dataset = tf.data.Dataset.sample_from_datasets(
+            [dataset, extra.repeat()], weights=[1 - share, share], seed=shuffle_seed,
+            stop_on_empty_dataset=True,
+        )  # fmt: skip
     options = tf.data.Options()
     options.autotune.enabled = False
     return dataset.batch(batch_size).prefetch(1).with_options(options)

@@ -81,6 +81,7 @@ class PreprocessParameters(Parameters):
     seed: int
     train_subset: Annotated[int, Field(ge=20)] | None  # 2 per digit at least; null = all
     validation_size: Fraction
+    own_digits_test_share: Fraction  # of the own digits, held out to measure on
 
 
 class Augmentation(BaseModel):
@@ -107,6 +108,7 @@ class TrainParameters(Parameters):
     epochs: PositiveInt
     early_stopping_patience: PositiveInt | None
     verbose: Literal[0, 1, 2]
+    own_digits_share: Annotated[float, Field(ge=0, lt=1)]  # of each batch; 0 = not taught
 
 
 class EvaluateParameters(Parameters):
@@ -134,3 +136,4 @@ class PackageParameters(Parameters):
     registered_model_name: Annotated[str, Field(min_length=1)]
     champion_alias: Annotated[str, Field(min_length=1)]
     min_test_accuracy: Annotated[float, Field(ge=0, le=1)]
+    mnist_tolerance: Annotated[float, Field(ge=0, lt=1)]

@@ -44,9 +44,11 @@ class DigitPool:
     images: np.ndarray
     labels: np.ndarray
 
-    def draw(self, rng: np.random.Generator) -> int:
-        """The index of a digit picked at random."""
-        return int(rng.integers(len(self.labels)))
+    def draw(self, rng: np.random.Generator, label: int | None = None) -> int:
+        """The index of a digit picked at random (of ``label``, if given)."""
+        if label is None:
+            return int(rng.integers(len(self.labels)))
+        return int(rng.choice(np.flatnonzero(self.labels == label)))
 
     def text(self, indexes: list[int]) -> str:
         return "".join(str(self.labels[index]) for index in indexes)
@@ -62,6 +64,8 @@ class Style:
     faint: bool = False
     # The pen's stroke against MNIST's; None: drawn from the pen's range for each digit.
     width: float | None = None
+    # A careful writer: no digit written wide or broken.
+    careful: bool = False
 
     @classmethod
     def random(cls, rng: np.random.Generator) -> Style:
@@ -76,6 +80,8 @@ class Style:
 
     def next_digit(self, rng: np.random.Generator) -> Style:
         """The same writer's next digit: the same pen and ink, its own shape."""
+        if self.careful:
+            return self
         quirks = Style.random(rng)
         return replace(self, wide=quirks.wide, broken=quirks.broken)
 
@@ -250,13 +256,15 @@ def _write_line(
     left: float,
     style: Style,
     rng: np.random.Generator,
+    text: str | None = None,
 ) -> list[int]:
-    """Write ``count`` digits left to right, their feet on ``baseline``, in the writer's
-    ``style``; returns the pool's indexes of the digits written."""
+    """Write ``count`` digits left to right (these, if ``text`` is given), their feet on
+    ``baseline``, in the writer's ``style``; returns the pool's indexes of the digits
+    written."""
     written = []
     x = left
-    for _ in range(count):
-        index = pool.draw(rng)
+    for position in range(count):
+        index = pool.draw(rng, None if text is None else int(text[position]))
         alpha = write_digit(
             pool.images[index], height * rng.uniform(0.9, 1.1), style.next_digit(rng), rng
         )
@@ -351,6 +359,32 @@ def sheet(pool: DigitPool, rng: np.random.Generator, paper: str = "plain") -> Sa
         [pool.text(written) for written in lines_written],
         tuple(index for written in lines_written for index in written),
     )
+
+
+def pattern_sheet(pool: DigitPool, rng: np.random.Generator, texts: list[str]) -> Sample:
+    """A photographed sheet of plain paper on which a person wrote the lines ``texts``
+    (as asked by ``digit-pipeline collect``), in a normal pen, none wide or broken."""
+    height = rng.uniform(36, 48)
+    pitch = height * 2.0
+    width = int(height * (1.4 * max(map(len, texts)) + 2))
+    page = Page(int(pitch * (len(texts) + 0.8)), width, rng)
+    style = Style(width=rng.uniform(*_PEN_WIDTH["normal"]), careful=True)
+    written = [
+        _write_line(
+            page,
+            pool,
+            count=len(text),
+            height=height,
+            baseline=pitch * (line + 0.9),
+            left=height,
+            style=style,
+            rng=rng,
+            text=text,
+        )  # fmt: skip
+        for line, text in enumerate(texts)
+    ]
+    data = page.photograph(paper=0.85, uneven=0.1, tilt=rng.uniform(-2, 2), noise=0.01, quality=90)
+    return Sample(data, [pool.text(indexes) for indexes in written], tuple(sum(written, [])))
 
 
 KINDS: dict[str, Callable[[DigitPool, np.random.Generator], Sample]] = {

@@ -26,7 +26,9 @@ fetch("/api/model")
     const accuracy = model.test_accuracy == null ? "unknown" : (100 * model.test_accuracy).toFixed(2) + "%";
     const version = model.version == null ? model.model_uri : `version ${model.version}`;
     const alias = model.alias ? ` (@${model.alias})` : "";
-    $("model-info").textContent = `Model: ${model.name ?? "?"} ${version}${alias}, test accuracy ${accuracy}`;
+    const own = model.own_accuracy == null ? ""
+      : `, your digits ${(100 * model.own_accuracy).toFixed(1)}% (${model.own_count} held out)`;
+    $("model-info").textContent = `Model: ${model.name ?? "?"} ${version}${alias}, test accuracy ${accuracy}${own}`;
     $("limit").textContent = `${(model.max_upload_bytes / 1048576).toFixed(0)} MB`;
   })
   .catch(() => showError("Server unreachable: is `digit-pipeline app` running?"));
@@ -83,8 +85,12 @@ function schedulePrediction() {
 
 function predictDrawing() {
   clearTimeout(timer);
-  if (strokes.length === 0) { showReading(null); return; }
-  send(canvasPng(), "drawing.png").then((reading) => reading && showReading(reading));
+  if (strokes.length === 0) { showReading(null); offerToKeepDrawing(null); return; }
+  send(canvasPng(), "drawing.png").then((reading) => {
+    if (!reading) return;
+    showReading(reading);
+    offerToKeepDrawing(reading);
+  });
 }
 
 // The drawing as a PNG file. toDataURL is synchronous: toBlob can lag a second behind.
@@ -153,9 +159,11 @@ async function readPhoto(file) {
   $("digits-read").textContent = `Digits read: ${reading.lines.length > 1 ? "\n" : ""}${reading.digits || "none"}`;
   $("copy").hidden = !reading.digits;
   $("copy").onclick = () => navigator.clipboard.writeText(reading.digits);
+  offerToKeepDrawing(null);
 }
 
 function drawBoxes(reading) {
+  offerToKeepPhoto(reading);
   const photo = $("photo");
   const frame = $("photo-frame");
   frame.querySelectorAll(".box").forEach((box) => box.remove());
@@ -187,5 +195,125 @@ drop.addEventListener("drop", (event) => {
   readPhoto(event.dataTransfer.files[0]);
 });
 
+// --- your own digits ---------------------------------------------------------
+// Each reading can be kept, confirmed or corrected, as a sample of the person's hand:
+// the 28x28 the model read and the crop of the original. Keeping never blocks reading.
+
+function dataUrlBlob(url) {
+  const [head, data] = url.split(",");
+  const bytes = atob(data);
+  return new Blob([Uint8Array.from(bytes, (c) => c.charCodeAt(0))], { type: head.slice(5).split(";")[0] });
+}
+
+async function keepDigit(label, source, digitImage, crop) {
+  const form = new FormData();
+  form.append("label", String(label));
+  form.append("source", source);
+  form.append("digit", dataUrlBlob(digitImage), "digit.png");
+  form.append("crop", crop, "crop.png");
+  const response = await fetch("/api/own-digits", { method: "POST", body: form }).catch(() => null);
+  if (!response || !response.ok) {
+    const body = response ? await response.json().catch(() => ({})) : {};
+    showError(`Could not keep the digit: ${body.detail ?? "server unreachable"}`);
+    return null;
+  }
+  return response.json();
+}
+
+let drawnReading = null;
+const fix = $("keep-fix");
+for (let digit = 0; digit < 10; digit++) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = digit;
+  button.addEventListener("click", () => keepDrawing(digit));
+  fix.append(button);
+}
+$("keep-yes").addEventListener("click", () => keepDrawing(drawnReading.digit));
+
+function offerToKeepDrawing(reading) {
+  drawnReading = reading;
+  $("keep-drawn").hidden = !reading;
+  if (reading) $("keep-yes").textContent = `Yes, it is a ${reading.digit}: keep it`;
+}
+
+async function keepDrawing(label) {
+  const reading = drawnReading;
+  if (!reading) return;
+  const kept = await keepDigit(label, "drawn", reading.input_image, canvasPng());
+  if (!kept) return;
+  strokes.length = 0;
+  redraw();
+  showReading(null);
+  offerToKeepDrawing(null);
+  say(`Kept your ${label}: ${kept.counts[label]} of them now. Draw the next one.`);
+  loadOwnDigits();
+}
+
+function offerToKeepPhoto(reading) {
+  const tiles = $("photo-digits");
+  tiles.replaceChildren();
+  reading.lines.forEach((line, number) => line.boxes.forEach((box, index) => {
+    const tile = document.createElement("li");
+    tile.dataset.box = JSON.stringify(box);
+    tile.dataset.image = line.images[index];
+    const choices = [...Array(10).keys()].map((d) => `<option${d === +line.digits[index] ? " selected" : ""}>${d}</option>`);
+    tile.innerHTML = `<img alt="digit ${index + 1} of line ${number + 1}" src="${line.images[index]}">`
+      + `<label><input type="checkbox" checked> <select aria-label="the right digit">${choices.join("")}</select></label>`;
+    tiles.append(tile);
+  }));
+  $("keep-photo").hidden = tiles.children.length === 0;
+}
+
+function cropOfPhoto([x, y, width, height]) {
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.max(1, width);
+  canvas.height = Math.max(1, height);
+  canvas.getContext("2d").drawImage($("photo"), x, y, width, height, 0, 0, width, height);
+  return dataUrlBlob(canvas.toDataURL("image/png"));
+}
+
+$("keep-all").addEventListener("click", async () => {
+  let count = 0;
+  for (const tile of $("photo-digits").children) {
+    if (!tile.querySelector("input").checked) continue;
+    const label = +tile.querySelector("select").value;
+    if (!await keepDigit(label, "photo", tile.dataset.image, cropOfPhoto(JSON.parse(tile.dataset.box)))) return;
+    count++;
+  }
+  $("keep-photo").hidden = true;
+  say(`Kept ${count} digit${count === 1 ? "" : "s"} of the photo.`);
+  loadOwnDigits();
+});
+
+function say(message) { $("keep-status").textContent = message; }
+
+async function loadOwnDigits() {
+  const response = await fetch("/api/own-digits").catch(() => null);
+  if (!response || !response.ok) return;
+  const own = await response.json();
+  const [head, counts] = $("own-counts").rows;
+  const digits = [...Array(10).keys()];
+  head.innerHTML = digits.map((d) => `<th>${d}</th>`).join("") + "<th>all</th>";
+  counts.innerHTML = digits.map((d) => `<td data-digit="${d}">${own.counts[d]}</td>`).join("")
+    + `<td data-digit="all">${own.samples.length}</td>`;
+  const list = $("own-samples");
+  list.replaceChildren();
+  for (const sample of own.samples) {
+    const item = document.createElement("li");
+    item.dataset.id = sample.sample_id;
+    item.innerHTML = `<img loading="lazy" alt="a kept ${sample.label}" src="/api/own-digits/${sample.sample_id}/digit">`
+      + `<div>${sample.label} · ${sample.source}</div><button type="button">Delete</button>`;
+    item.querySelector("button").addEventListener("click", async () => {
+      const answer = await fetch(`/api/own-digits/${sample.sample_id}`, { method: "DELETE" }).catch(() => null);
+      if (!answer || !answer.ok) { showError("Could not delete the digit"); return; }
+      say(`Deleted a ${sample.label}.`);
+      loadOwnDigits();
+    });
+    list.append(item);
+  }
+}
+
 redraw();
 showReading(null);
+loadOwnDigits();

@@ -40,6 +40,26 @@ def test_decide_promotion(candidate, champion, promoted, reason):
     assert reason in why
 
 
+# With own digits: (candidate, champion) test accuracy and own accuracy.
+@pytest.mark.parametrize(
+    "candidate, champion, own, promoted, reason",
+    [
+        (0.9950, 0.9955, (0.98, 0.95), True, "holds MNIST and reads the own digits"),
+        (0.9960, 0.9955, (0.95, 0.95), True, "holds MNIST"),
+        (0.9940, 0.9955, (0.99, 0.95), False, "test accuracy falls by more than 0.0010"),
+        (0.9960, 0.9955, (0.94, 0.95), False, "reads the own digits worse"),
+        (0.9950, 0.9955, (0.95, 0.95), False, "better at neither"),
+        (0.9750, 0.9755, (0.99, 0.95), False, "below the floor"),
+    ],
+)
+def test_decide_promotion_with_own_digits(candidate, champion, own, promoted, reason):
+    decision, why = decide_promotion(
+        candidate, champion, min_accuracy=0.98, own=own, mnist_tolerance=0.001
+    )
+    assert decision is promoted
+    assert reason in why
+
+
 @pytest.fixture(scope="module")
 def tiny_model():
     """An untrained CNN as the train node returns it (Keras's own layers throughout)."""
@@ -82,6 +102,23 @@ def test_champion_moves_only_to_better_models(mlflow_store, tiny_model):
     better, decision, _ = _run_package(tiny_model, 0.995)
     assert decision["promoted"] and decision["previous_champion_version"] == 1
     assert _champion_version(client) == better["version"] == 3
+
+
+def test_the_champion_is_measured_on_the_same_own_digits(mlflow_store, tiny_model, mnist_test):
+    client = MlflowClient()
+    _run_package(tiny_model, 0.990)
+    images, labels = mnist_test
+    X_own, y_own = images[:50, :, :, np.newaxis] / 255.0, labels[:50]
+    champion_reads = np.argmax(tiny_model(X_own, training=False), axis=1) == y_own
+    with mlflow.start_run():
+        version = log_and_register_model(tiny_model, {"temperature": 1.0}, PARAMS)
+        decision = promote_if_better(
+            version, {"test_accuracy": 0.9895}, PARAMS,
+            own_metrics={"own_count": 50.0, "own_accuracy": 1.0}, X_own=X_own, y_own=y_own,
+        )  # fmt: skip
+    assert decision["previous_champion_own_accuracy"] == pytest.approx(champion_reads.mean())
+    assert decision["promoted"] and _champion_version(client) == 2  # within 0.1 point
+    assert client.get_model_version(NAME, "2").tags["own_accuracy"] == "1.0000"
 
 
 def test_first_model_below_the_floor_is_registered_but_not_champion(mlflow_store, tiny_model):

@@ -1,5 +1,6 @@
 """Nodes of the evaluate pipeline: how the trained model does on the held-out test set:
-metrics, per-digit report, confusion matrix, the most confident mistakes."""
+metrics, per-digit report, confusion matrix, the most confident mistakes; and the same on
+the held-out part of the person's own digits, when there are any."""
 
 import keras
 import numpy as np
@@ -19,7 +20,9 @@ DIGITS = list(range(NUM_CLASSES))
 def classify_test_set(
     model: keras.Model, X_test: np.ndarray, params: EvaluateParameters
 ) -> np.ndarray:
-    """The model's class probabilities (N, 10) for the test images."""
+    """The model's class probabilities (N, 10) for the test images (or any, maybe none)."""
+    if len(X_test) == 0:
+        return np.zeros((0, NUM_CLASSES), np.float32)
     return class_probabilities(model, X_test, params.batch_size)
 
 
@@ -71,7 +74,7 @@ def confusion_table(y_test: np.ndarray, probabilities: np.ndarray) -> pd.DataFra
     )
 
 
-def plot_confusion_matrix(matrix: pd.DataFrame) -> Figure:
+def plot_confusion_matrix(matrix: pd.DataFrame, digits: str = "the test set") -> Figure:
     """Heatmap of the confusion matrix, with the count written in every cell."""
     counts = matrix.to_numpy()
     figure = Figure(figsize=(7, 6), layout="constrained")
@@ -93,12 +96,16 @@ def plot_confusion_matrix(matrix: pd.DataFrame) -> Figure:
     ax.set_yticks(range(counts.shape[0]), matrix.index)
     ax.set_xlabel("predicted digit")
     ax.set_ylabel("true digit")
-    ax.set_title(f"Confusion matrix on the test set ({counts.trace()} of {counts.sum()} right)")
+    ax.set_title(f"Confusion matrix on {digits} ({counts.trace()} of {counts.sum()} right)")
     return figure
 
 
 def plot_misclassified(
-    X_test: np.ndarray, y_test: np.ndarray, probabilities: np.ndarray, params: EvaluateParameters
+    X_test: np.ndarray,
+    y_test: np.ndarray,
+    probabilities: np.ndarray,
+    params: EvaluateParameters,
+    digits: str = "test digits",
 ) -> Figure:
     """The test digits the model got wrong, most confident mistakes first, captioned
     ``true→predicted (confidence)``."""
@@ -112,5 +119,46 @@ def plot_misclassified(
         X_test[shown],
         captions,
         columns=params.misclassified_columns,
-        title=f"Misclassified test digits: {len(wrong)} of {len(y_test)} (true→predicted)",
+        title=f"Misclassified {digits}: {len(wrong)} of {len(y_test)} (true→predicted)",
     )
+
+
+# --- the person's own digits ---------------------------------------------------
+
+OWN_DIGITS = "your held-out own digits"
+
+
+def compute_own_metrics(
+    y_own: np.ndarray, probabilities: np.ndarray, y_own_train: np.ndarray
+) -> dict[str, float]:
+    """``own_count``: the held-out own digits; ``own_accuracy`` when there are any;
+    ``own_train_count``: the own digits mixed into training."""
+    check_predictions(y_own, probabilities)
+    metrics = {"own_count": float(len(y_own)), "own_train_count": float(len(y_own_train))}
+    if len(y_own):
+        metrics["own_accuracy"] = float(accuracy_score(y_own, probabilities.argmax(axis=1)))
+    return metrics
+
+
+def plot_own_confusion_matrix(y_own: np.ndarray, probabilities: np.ndarray) -> Figure:
+    if not len(y_own):
+        return _no_own_digits("Confusion matrix")
+    return plot_confusion_matrix(confusion_table(y_own, probabilities), OWN_DIGITS)
+
+
+def plot_own_misclassified(
+    X_own: np.ndarray, y_own: np.ndarray, probabilities: np.ndarray, params: EvaluateParameters
+) -> Figure:
+    if not len(y_own):
+        return _no_own_digits("Misclassified digits")
+    return plot_misclassified(X_own, y_own, probabilities, params, OWN_DIGITS)
+
+
+def _no_own_digits(title: str) -> Figure:
+    figure = Figure(figsize=(6, 2), layout="constrained")
+    ax = figure.subplots()
+    ax.axis("off")
+    ax.text(0.5, 0.5, "No own digits held out yet: keep some in the GUI or with\n"
+            "`digit-pipeline collect`, then run `kedro run` again.", ha="center", va="center")  # fmt: skip
+    ax.set_title(f"{title} on {OWN_DIGITS}")
+    return figure

@@ -8,10 +8,13 @@ from digit_pipeline.tracking import as_metric_history
 from .nodes import (
     classification_report,
     classify_test_set,
+    compute_own_metrics,
     compute_test_metrics,
     confusion_table,
     plot_confusion_matrix,
     plot_misclassified,
+    plot_own_confusion_matrix,
+    plot_own_misclassified,
 )
 
 
@@ -60,6 +63,37 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["X_test", "y_test", "test_probabilities", "evaluate_parameters"],
                 outputs="misclassified_plot",
                 name="plot_misclassified_node",
+            ),
+            # The same on the held-out part of the person's own digits (maybe none).
+            Node(
+                func=classify_test_set,
+                inputs=["trained_model", "X_own_test", "evaluate_parameters"],
+                outputs="own_probabilities",
+                name="classify_own_digits_node",
+            ),
+            Node(
+                func=compute_own_metrics,
+                inputs=["y_own_test", "own_probabilities", "y_own_train"],
+                outputs="own_metrics",
+                name="compute_own_metrics_node",
+            ),
+            Node(
+                func=as_metric_history,
+                inputs="own_metrics",
+                outputs="own_metrics_mlflow",
+                name="log_own_metrics_node",
+            ),
+            Node(
+                func=plot_own_confusion_matrix,
+                inputs=["y_own_test", "own_probabilities"],
+                outputs="own_confusion_matrix_plot",
+                name="plot_own_confusion_matrix_node",
+            ),
+            Node(
+                func=plot_own_misclassified,
+                inputs=["X_own_test", "y_own_test", "own_probabilities", "evaluate_parameters"],
+                outputs="own_misclassified_plot",
+                name="plot_own_misclassified_node",
             ),
         ]
     )

@@ -18,7 +18,7 @@ from mlflow import MlflowClient
 
 import digit_pipeline
 from digit_pipeline.parameters import PackageParameters
-from digit_pipeline.serving import DigitClassifier
+from digit_pipeline.serving import DigitClassifier, load_reader
 
 logger = logging.getLogger(__name__)
 
@@ -69,13 +69,21 @@ def log_and_register_model(
 
 
 def decide_promotion(
-    candidate_accuracy: float, champion_accuracy: float | None, min_accuracy: float
+    candidate_accuracy: float,
+    champion_accuracy: float | None,
+    min_accuracy: float,
+    own: tuple[float, float] | None = None,
+    mnist_tolerance: float = 0.0,
 ) -> tuple[bool, str]:
     """Whether a candidate model replaces the champion.
 
     It must reach the floor ``min_accuracy`` and strictly beat the champion's test
     accuracy. ``champion_accuracy`` is None when there is no champion, NaN when there is
     one whose accuracy is unknown (then it stays).
+
+    With ``own`` (the candidate's and the champion's accuracy on the person's held-out own
+    digits), it must instead keep its test accuracy within ``mnist_tolerance`` of the
+    champion's, read the own digits no worse, and be better at one of the two.
 
     Returns:
         The decision and a one-line reason.
@@ -94,18 +102,44 @@ def decide_promotion(
         )
     if not np.isfinite(champion_accuracy):
         return False, "the champion's test accuracy is unknown: move the alias by hand if you must"
-    if candidate_accuracy <= champion_accuracy:
-        return False, (
-            f"test accuracy {candidate_accuracy:.4f} does not beat the champion's {champion_accuracy:.4f}"
-        )
+    if own is not None:
+        return _decide_with_own_digits(candidate_accuracy, champion_accuracy, *own, mnist_tolerance)
+    beats = candidate_accuracy > champion_accuracy
+    verb = "beats" if beats else "does not beat"
     return (
-        True,
-        f"test accuracy {candidate_accuracy:.4f} beats the champion's {champion_accuracy:.4f}",
+        beats,
+        f"test accuracy {candidate_accuracy:.4f} {verb} the champion's {champion_accuracy:.4f}",
     )
 
 
+def _decide_with_own_digits(
+    candidate_accuracy: float,
+    champion_accuracy: float,
+    candidate_own: float,
+    champion_own: float,
+    mnist_tolerance: float,
+) -> tuple[bool, str]:
+    scores = (
+        f"test accuracy {candidate_accuracy:.4f} against the champion's {champion_accuracy:.4f},"
+        f" own digits {candidate_own:.4f} against {champion_own:.4f}"
+    )
+    if candidate_accuracy < champion_accuracy - mnist_tolerance:
+        return False, f"{scores}: test accuracy falls by more than {mnist_tolerance:.4f}"
+    if candidate_own < champion_own:
+        return False, f"{scores}: reads the own digits worse"
+    if candidate_own == champion_own and candidate_accuracy <= champion_accuracy:
+        return False, f"{scores}: better at neither"
+    return True, f"{scores}: holds MNIST and reads the own digits at least as well"
+
+
 def promote_if_better(
-    model_version: dict[str, Any], test_metrics: dict[str, float], params: PackageParameters
+    model_version: dict[str, Any],
+    test_metrics: dict[str, float],
+    params: PackageParameters,
+    *,
+    own_metrics: dict[str, float] | None = None,
+    X_own: np.ndarray | None = None,
+    y_own: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Point the champion alias at the new version if ``decide_promotion`` says so, and
     record the decision as tags on the run and on the model version.
@@ -113,11 +147,16 @@ def promote_if_better(
     Args:
         model_version: What ``log_and_register_model`` returned.
         test_metrics: The evaluate pipeline's metrics, with ``test_accuracy``.
-        params: ``registered_model_name``, ``champion_alias``, ``min_test_accuracy``.
+        params: ``registered_model_name``, ``champion_alias``, ``min_test_accuracy``,
+            ``mnist_tolerance``.
+        own_metrics: ``own_count`` and, when there are own digits, ``own_accuracy``;
+            None as none.
+        X_own, y_own: The held-out own digits, which the champion reads too.
 
     Returns:
         The decision: ``promoted``, ``reason``, the candidate's and the previous
-        champion's version and test accuracy, and the champion version afterwards.
+        champion's version, test accuracy and own accuracy, and the champion version
+        afterwards.
     """
     client = MlflowClient()
     name, alias = params.registered_model_name, params.champion_alias
@@ -125,9 +164,18 @@ def promote_if_better(
     champion_accuracy = _test_accuracy(client, champion) if champion else None
 
     candidate_accuracy = test_metrics["test_accuracy"]
-    promoted, reason = decide_promotion(
-        candidate_accuracy, champion_accuracy, params.min_test_accuracy
+    candidate_own = (own_metrics or {}).get("own_accuracy")
+    # The champion reads the same held-out own digits now: it may never have seen them.
+    champion_own = (
+        _own_accuracy(f"models:/{name}/{champion.version}", X_own, y_own)
+        if champion and candidate_own is not None
+        else None
     )
+    promoted, reason = decide_promotion(
+        candidate_accuracy, champion_accuracy, params.min_test_accuracy,
+        own=(candidate_own, champion_own) if champion_own is not None else None,
+        mnist_tolerance=params.mnist_tolerance,
+    )  # fmt: skip
     if promoted:
         client.set_registered_model_alias(name, alias, model_version["version"])
 
@@ -139,6 +187,8 @@ def promote_if_better(
         "candidate_test_accuracy": candidate_accuracy,
         "previous_champion_version": previous_version,
         "previous_champion_test_accuracy": champion_accuracy,
+        "candidate_own_accuracy": candidate_own,
+        "previous_champion_own_accuracy": champion_own,
         "champion_version": model_version["version"] if promoted else previous_version,
     }
     verdict = "promoted" if promoted else "not promoted"
@@ -147,10 +197,20 @@ def promote_if_better(
         name, str(model_version["version"]), "test_accuracy", f"{candidate_accuracy:.4f}"
     )
     client.set_model_version_tag(name, str(model_version["version"]), f"{alias}.decision", verdict)
+    if candidate_own is not None:
+        client.set_model_version_tag(
+            name, str(model_version["version"]), "own_accuracy", f"{candidate_own:.4f}"
+        )
     logger.info(
         "%s version %s %s as %s: %s", name, model_version["version"], verdict, alias, reason
     )
     return decision
+
+
+def _own_accuracy(model_uri: str, X_own: np.ndarray, y_own: np.ndarray) -> float:
+    """How many of the own digits a registered model reads right."""
+    probabilities = load_reader(model_uri).probabilities(list(X_own[..., 0]))
+    return float(np.mean(probabilities.argmax(axis=1) == y_own))
 
 
 def _test_accuracy(client: MlflowClient, model_version) -> float:

@@ -20,7 +20,14 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 func=promote_if_better,
-                inputs=["model_version", "test_metrics", "package_parameters"],
+                inputs={
+                    "model_version": "model_version",
+                    "test_metrics": "test_metrics",
+                    "params": "package_parameters",
+                    "own_metrics": "own_metrics",
+                    "X_own": "X_own_test",
+                    "y_own": "y_own_test",
+                },
                 outputs="champion_decision",
                 name="promote_if_better_node",
             ),

@@ -1,11 +1,17 @@
 """Nodes of the preprocess pipeline. The test set passes through unchanged but for
 scaling: nothing here looks at it to choose anything."""
 
+import logging
+
 import numpy as np
+import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from digit_pipeline.images import to_model_input
+from digit_pipeline.own_digits import split_own_digits
 from digit_pipeline.parameters import PreprocessParameters
+
+logger = logging.getLogger(__name__)
 
 
 def select_training_subset(
@@ -61,3 +67,22 @@ def prepare_test_set(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray
         X_test (N, 28, 28, 1) float32 in [0, 1], y_test (N,) int64.
     """
     return to_model_input(images), labels.astype(np.int64)
+
+
+def split_own_digits_node(
+    samples: pd.DataFrame, params: PreprocessParameters
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split the person's own digits into a training part and a held-out part
+    (``own_digits_test_share`` of them, fixed per sample by ``seed``).
+
+    Returns:
+        X_own_train, y_own_train, X_own_test, y_own_test, shaped like the MNIST splits;
+        empty when no own digits are kept.
+    """
+    split = split_own_digits(samples, params.own_digits_test_share, params.seed)
+    logger.info(
+        "Own digits: %d to train on, %d held out%s",
+        len(split[1]), len(split[3]),
+        f"; {len(samples.attrs['skipped'])} unreadable, skipped" if samples.attrs.get("skipped") else "",
+    )  # fmt: skip
+    return split

@@ -4,7 +4,12 @@ from kedro.pipeline import Node, Pipeline
 
 from digit_pipeline.parameters import PreprocessParameters
 
-from .nodes import prepare_test_set, select_training_subset, split_validation
+from .nodes import (
+    prepare_test_set,
+    select_training_subset,
+    split_own_digits_node,
+    split_validation,
+)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -28,6 +33,12 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["mnist_test_images", "mnist_test_labels"],
                 outputs=["X_test", "y_test"],
                 name="prepare_test_set_node",
+            ),
+            Node(
+                func=split_own_digits_node,
+                inputs=["own_digits", "preprocess_parameters"],
+                outputs=["X_own_train", "y_own_train", "X_own_test", "y_own_test"],
+                name="split_own_digits_node",
             ),
         ]
     )

@@ -20,9 +20,13 @@ def train_model(
     X_val: np.ndarray,
     y_val: np.ndarray,
     params: TrainParameters,
+    *,
+    X_own: np.ndarray | None = None,
+    y_own: np.ndarray | None = None,
 ) -> tuple[keras.Model, pd.DataFrame, dict[str, str]]:
     """Build the CNN and train it with a cosine learning-rate schedule, keeping the
-    weights of the best validation epoch.
+    weights of the best validation epoch. The person's own digits, if any, make up
+    ``own_digits_share`` of every batch.
 
     The precision ``auto`` becomes mixed bfloat16 where the hardware computes it natively,
     float32 elsewhere (``digit_pipeline.hardware.resolve_precision``).
@@ -31,7 +35,9 @@ def train_model(
         X_train, y_train: Training images (N, 28, 28, 1) float32 and labels (N,).
         X_val, y_val: Validation images and labels; the only data used to stop or adapt.
         params: The model's parameters (see ``build_cnn``), how it is trained (see
-            ``training_callbacks``), and ``seed``, ``epochs``, ``batch_size``, ``verbose``.
+            ``training_callbacks``), and ``seed``, ``epochs``, ``batch_size``, ``verbose``,
+            ``own_digits_share``.
+        X_own, y_own: The training part of the own digits, if any.
 
     Returns:
         The model with the weights of its best validation epoch (with Keras's own batch
@@ -52,7 +58,14 @@ def train_model(
     model.summary(print_fn=lambda line, *args, **kwargs: logger.info(line))
 
     history = model.fit(
-        batches(X_train, y_train, params.batch_size, shuffle_seed=params.seed),
+        batches(
+            X_train,
+            y_train,
+            params.batch_size,
+            shuffle_seed=params.seed,
+            mixed_in=(X_own, y_own) if X_own is not None else None,
+            share=params.own_digits_share,
+        ),  # fmt: skip
         validation_data=batches(X_val, y_val, params.batch_size),
         shuffle=False,  # `batches` reshuffles every epoch; Keras would warn it cannot
         epochs=params.epochs,

@@ -14,7 +14,15 @@ def create_pipeline(**kwargs) -> Pipeline:
             TrainParameters.validation_node(),
             Node(
                 func=train_model,
-                inputs=["X_train", "y_train", "X_val", "y_val", "train_parameters"],
+                inputs={
+                    "X_train": "X_train",
+                    "y_train": "y_train",
+                    "X_val": "X_val",
+                    "y_val": "y_val",
+                    "params": "train_parameters",
+                    "X_own": "X_own_train",
+                    "y_own": "y_own_train",
+                },
                 outputs=["trained_model", "training_history", "training_hardware"],
                 name="train_model_node",
             ),

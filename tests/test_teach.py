@@ -1,0 +1,102 @@
+"""Your own digits in use: collected from a photographed sheet with `digit-pipeline
+collect`, measured and taught by `kedro run`, with the smoke-trained champion."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow import MlflowClient
+from PIL import Image
+
+from digit_pipeline.own_digits import OwnDigits, split_own_digits
+from digit_pipeline.synthetic import DigitPool, pattern_sheet
+from digit_pipeline.writer import write_in_hand
+
+from .conftest import MODEL_NAME, copy_project, kedro_run, tracking_uri
+
+COMMAND = str(Path(sys.executable).parent / "digit-pipeline")
+
+
+def collect(project: Path, sheet: Path, own: Path, *pattern: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [COMMAND, "collect", str(sheet), *pattern, "--own-digits", str(own)],
+        env={**os.environ, "MLFLOW_TRACKING_URI": tracking_uri(project)},
+        check=False, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def sheet(smoke_project, mnist_train, tmp_path_factory) -> Path:
+    """A photographed sheet on which a person wrote 0123456789 three times."""
+    images, labels = mnist_train
+    written = pattern_sheet(
+        DigitPool(images[:5000], labels[:5000]), np.random.default_rng(3), ["0123456789"] * 3
+    )
+    path = tmp_path_factory.mktemp("sheet") / "sheet.jpg"
+    path.write_bytes(written.data)
+    return path
+
+
+def test_collect_keeps_every_digit_of_a_sheet_labelled_by_its_pattern(
+    smoke_project, sheet, tmp_path
+):
+    result = collect(smoke_project[0], sheet, tmp_path, "--rows", "0123456789")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Kept 30 digits" in result.stdout
+    table = pd.read_csv(tmp_path / "labels.csv")
+    assert table["label"].tolist() == list(range(10)) * 3
+    assert (table["source"] == "sheet").all()
+    for row in table.itertuples():
+        width, height = Image.open(tmp_path / row.crop).size  # the digit as photographed
+        assert 3 <= width <= 120 and 20 <= height <= 120
+    assert len(OwnDigits(tmp_path).load()) == 30
+
+
+@pytest.mark.parametrize(
+    "pattern, message",
+    [
+        (["--rows", "012345678"], "line 1 has 10 digits, not 9; line 2 has 10 digits, not 9"),
+        (["--each-line-is", "0,1"], "the sheet has 3 lines, the pattern 2 (0,1)"),
+        (["--each-line-is", "0,12"], "is not a list of digits"),
+        (["--rows", "0123", "--each-line-is", "0"], "give one pattern"),
+    ],
+)
+def test_collect_refuses_a_sheet_off_its_pattern_and_keeps_nothing(
+    smoke_project, sheet, tmp_path, pattern, message
+):
+    result = collect(smoke_project[0], sheet, tmp_path, *pattern)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert not (tmp_path / "labels.csv").exists()
+
+
+def test_a_run_measures_the_model_on_own_digits_and_teaches_it_them(tmp_path, mnist_train):
+    project = copy_project(tmp_path)
+    store = OwnDigits(project / "data" / "01_raw" / "own_digits")
+    images, labels = mnist_train
+    rng = np.random.default_rng(0)
+    for digit, label in zip(write_in_hand(images[-100:], labels[-100:], rng), labels[-100:]):
+        store.add(int(label), digit, None, "drawn")
+    _, y_train, _, y_test = split_own_digits(store.load(), test_share=0.3, seed=42)
+
+    run = kedro_run(project)
+    assert run.data.metrics["own_count"] == len(y_test) > 0
+    assert run.data.metrics["own_train_count"] == len(y_train) > 0
+    assert 0.0 <= run.data.metrics["own_accuracy"] <= 1.0
+    client = MlflowClient(tracking_uri(project))
+    artifacts = {
+        a.path
+        for folder in ("figures", "evaluation")
+        for a in client.list_artifacts(run.info.run_id, folder)
+    }
+    assert {
+        "figures/own_confusion_matrix.png",
+        "figures/own_misclassified.png",
+        "evaluation/own_metrics.json",
+    } <= artifacts
+    (version,) = client.search_model_versions(f"name='{MODEL_NAME}'")
+    assert version.tags["own_accuracy"] == f"{run.data.metrics['own_accuracy']:.4f}"
