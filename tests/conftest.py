@@ -18,7 +18,7 @@ from mlflow.entities import Run
 from digit_pipeline.idx import parse_idx
 from digit_pipeline.project import champion_uri, experiment_name, registered_model
 
-from .support import PROJECT_ROOT, mlflow_models_serve
+from .support import CHROMIUM, CHROMIUM_ARGS, PROJECT_ROOT, mlflow_models_serve
 
 MODEL_NAME, CHAMPION_ALIAS = registered_model(PROJECT_ROOT)
 CHAMPION = champion_uri(PROJECT_ROOT)  # models:/<registered model>@<champion alias>
@@ -154,3 +154,17 @@ def model_server(smoke_project) -> Iterator[str]:
     env = {"MLFLOW_TRACKING_URI": tracking_uri(smoke_project[0])}
     with mlflow_models_serve(CHAMPION, env) as port:
         yield f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"no browser at {CHROMIUM}: .ci/run installs Debian's chromium")
+        pytest.skip(f"no browser at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

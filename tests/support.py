@@ -105,10 +105,13 @@ def mlflow_models_serve(model_uri: str, env: dict[str, str] | None = None) -> It
 
 
 @contextmanager
-def digit_pipeline_app(env: dict[str, str] | None = None) -> Iterator[str]:
-    """`digit-pipeline app` on a free port of 127.0.0.1. Yields its base URL once it answers."""
+def digit_pipeline_app(env: dict[str, str] | None = None, *args: str) -> Iterator[str]:
+    """`digit-pipeline app ARGS` on a free port of 127.0.0.1. Yields its base URL once it
+    answers."""
     port = free_port()
-    command = [str(Path(sys.executable).parent / "digit-pipeline"), "app", "--port", str(port)]
+    command = [
+        str(Path(sys.executable).parent / "digit-pipeline"), "app", "--port", str(port), *args,
+    ]  # fmt: skip
     with running_server(command, port, "/api/model", env):
         yield f"http://127.0.0.1:{port}"
 

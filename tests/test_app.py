@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
+import pandas as pd
 import pytest
 import requests
 from PIL import Image
@@ -19,8 +20,6 @@ from digit_pipeline.synthetic import DigitPool, make_image
 
 from .conftest import CHAMPION, CHAMPION_ALIAS, MODEL_NAME, tracking_uri
 from .support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     digit_pipeline_app,
     draw,
     encode,
@@ -43,8 +42,15 @@ def strip_of(images: np.ndarray, count: int) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def app_url(smoke_project):
-    with digit_pipeline_app(env={"MLFLOW_TRACKING_URI": tracking_uri(smoke_project[0])}) as url:
+def own_folder(tmp_path_factory) -> Path:
+    """Where the module's server keeps own digits."""
+    return tmp_path_factory.mktemp("own_digits")
+
+
+@pytest.fixture(scope="module")
+def app_url(smoke_project, own_folder):
+    env = {"MLFLOW_TRACKING_URI": tracking_uri(smoke_project[0])}
+    with digit_pipeline_app(env, "--own-digits", str(own_folder)) as url:
         yield url
 
 
@@ -174,21 +180,86 @@ def test_page_needs_nothing_from_the_internet(app_url):
     assert requests.get(f"{app_url}/static/../app.py", timeout=10).status_code == 404
 
 
+# --- own digits through the API ----------------------------------------------
+
+
+def keep(app_url: str, fields: dict, files: dict, headers: dict | None = None) -> requests.Response:
+    return requests.post(
+        f"{app_url}/api/own-digits", data=fields, files=files, headers=headers, timeout=30
+    )
+
+
+def test_api_gives_the_image_of_each_digit_read(app_url, mnist_test):
+    images, _ = mnist_test
+    (line,) = predict(app_url, strip_of(images, 3)).json()["lines"]
+    assert len(line["images"]) == len(line["boxes"]) == len(line["digits"])
+    for url in line["images"]:
+        digit = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1])))
+        assert digit.size == (28, 28)
+
+
+def test_api_keeps_lists_serves_and_forgets_an_own_digit(app_url, own_folder, mnist_test):
+    images, _ = mnist_test
+    before = requests.get(f"{app_url}/api/own-digits", timeout=30).json()["counts"]["4"]
+    answer = keep(
+        app_url, {"label": "4", "source": "photo"},
+        {"digit": ("digit.png", encode(images[4])), "crop": ("crop.png", encode(255 - images[4]))},
+    )  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    sample_id = answer.json()["sample_id"]
+    assert answer.json()["counts"]["4"] == before + 1
+    listed = requests.get(f"{app_url}/api/own-digits", timeout=30).json()
+    assert listed["samples"][0] == {**listed["samples"][0], "sample_id": sample_id, "label": 4}
+    kept = requests.get(f"{app_url}/api/own-digits/{sample_id}/digit", timeout=30)
+    assert kept.headers["content-type"] == "image/png"
+    assert (np.asarray(Image.open(io.BytesIO(kept.content))) == images[4]).all()
+    assert requests.get(f"{app_url}/api/own-digits/{sample_id}/crop", timeout=30).ok
+    assert sample_id in (own_folder / "labels.csv").read_text()
+
+    assert requests.delete(f"{app_url}/api/own-digits/{sample_id}", timeout=30).status_code == 204
+    assert sample_id not in (own_folder / "labels.csv").read_text()
+    assert requests.delete(f"{app_url}/api/own-digits/{sample_id}", timeout=30).status_code == 404
+    assert (
+        requests.get(f"{app_url}/api/own-digits/{sample_id}/digit", timeout=30).status_code == 404
+    )
+
+
+@pytest.mark.parametrize(
+    "fields, files, message",
+    [
+        ({"label": "12", "source": "drawn"}, {"digit": np.zeros((28, 28), np.uint8)}, "the label must be a digit"),
+        ({"label": "3", "source": "camera"}, {"digit": np.zeros((28, 28), np.uint8)}, "the source must be one of"),
+        ({"label": "3", "source": "drawn"}, {"digit": np.zeros((30, 28), np.uint8)}, "must be 28x28 pixels, got 28x30"),
+        ({"label": "3", "source": "drawn"}, {"digit": b"not a png"}, "the digit is not a readable image"),
+        ({"label": "3", "source": "drawn"}, {}, "expected a file in the field 'digit'"),
+        ({"label": "3", "source": "photo"}, {"digit": np.zeros((28, 28), np.uint8), "crop": b"GIF89a broken"}, "the crop is not a readable image"),
+    ],
+    ids=["label", "source", "size", "not-an-image", "no-digit", "bad-crop"],
+)  # fmt: skip
+def test_api_refuses_bad_own_digits_and_keeps_nothing(app_url, fields, files, message):
+    count = len(requests.get(f"{app_url}/api/own-digits", timeout=30).json()["samples"])
+    files = {
+        name: (f"{name}.png", encode(content) if isinstance(content, np.ndarray) else content)
+        for name, content in files.items()
+    }
+    answer = keep(app_url, fields, files)
+    assert answer.status_code == 400 and message in answer.json()["detail"]
+    assert len(requests.get(f"{app_url}/api/own-digits", timeout=30).json()["samples"]) == count
+
+
+def test_own_digits_cannot_be_kept_or_deleted_from_another_origin(app_url):
+    other = {"Origin": "http://evil.example"}
+    answer = keep(
+        app_url, {"label": "1", "source": "drawn"},
+        {"digit": ("d.png", encode(np.zeros((28, 28), np.uint8)))}, headers=other,
+    )  # fmt: skip
+    assert answer.status_code == 403
+    assert (
+        requests.delete(f"{app_url}/api/own-digits/x", headers=other, timeout=30).status_code == 403
+    )
+
+
 # --- the page in a real browser -----------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"no browser at {CHROMIUM}: .ci/run installs Debian's chromium")
-        pytest.skip(f"no browser at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -289,3 +360,91 @@ def test_unreachable_server_is_reported(page):
     draw(page, "#pad", [[(140, 40), (140, 240)]])
     page.wait_for_selector("#error:not([hidden])")
     assert "Server unreachable" in page.locator("#error").inner_text()
+
+
+# --- keeping your own digits in the page -----------------------------------------
+
+
+def own_count(page, digit: int | str) -> int:
+    return int(page.locator(f'#own-counts td[data-digit="{digit}"]').inner_text())
+
+
+def kept_rows(own_folder: Path) -> list[dict]:
+    return pd.read_csv(own_folder / "labels.csv").to_dict("records")
+
+
+def test_a_drawn_digit_is_kept_as_read_or_as_corrected(page, own_folder):
+    page.wait_for_selector('#own-counts td[data-digit="all"]')
+    draw(page, "#pad", [[(140, 40), (142, 140), (140, 240)]])
+    read = int(reading(page))
+    before = own_count(page, read)
+    page.click("#keep-yes")
+    page.wait_for_function(
+        "document.getElementById('keep-status').textContent.startsWith('Kept your')"
+    )
+    assert own_count(page, read) == before + 1
+    assert page.locator("#digit").inner_text() == "–"  # the pad is cleared for the next one
+
+    draw(page, "#pad", [[(70, 60), (210, 60), (130, 240)]])
+    reading(page)
+    sevens = own_count(page, 7)
+    page.locator("#keep-fix button", has_text="7").click()
+    page.wait_for_function(
+        "document.getElementById('keep-status').textContent.startsWith('Kept your 7')"
+    )
+    assert own_count(page, 7) == sevens + 1
+    first, second = kept_rows(own_folder)[-2:]
+    assert (first["label"], second["label"]) == (read, 7)
+    assert first["source"] == second["source"] == "drawn"
+    assert Image.open(own_folder / second["crop"]).size == (280, 280)  # the drawing itself
+    assert Image.open(own_folder / second["digit"]).size == (28, 28)
+
+
+def test_the_digits_of_a_photo_are_kept_corrected_or_left_out(
+    page, tmp_path, own_folder, mnist_test
+):
+    images, labels = mnist_test
+    path = tmp_path / "strip.png"
+    path.write_bytes(strip_of(images, 3))
+    page.set_input_files("#file", str(path))
+    page.wait_for_selector("#photo-digits li")
+    tiles = page.locator("#photo-digits li")
+    assert tiles.count() == 3
+    read = page.locator("#digits-read").inner_text()[-3:]
+    corrected = (int(read[1]) + 1) % 10
+    tiles.nth(1).locator("select").select_option(str(corrected))
+    tiles.nth(2).locator("input").uncheck()
+    before = len(kept_rows(own_folder)) if (own_folder / "labels.csv").exists() else 0
+    page.click("#keep-all")
+    page.wait_for_function(
+        "document.getElementById('keep-status').textContent === 'Kept 2 digits of the photo.'"
+    )
+    rows = kept_rows(own_folder)
+    assert len(rows) == before + 2
+    assert [row["label"] for row in rows[-2:]] == [int(read[0]), corrected]
+    assert {row["source"] for row in rows[-2:]} == {"photo"}
+    # The crops are cut from the photo at the digits' boxes: about a digit's size.
+    for row in rows[-2:]:
+        width, height = Image.open(own_folder / row["crop"]).size
+        assert 20 <= width <= 100 and 40 <= height <= 100
+    assert page.locator("#keep-photo").is_hidden()
+
+
+def test_kept_digits_can_be_looked_through_and_deleted(page, own_folder, mnist_test):
+    images, _ = mnist_test
+    keep(app_url=page.url.rstrip("/"), fields={"label": "2", "source": "drawn"},
+         files={"digit": ("d.png", encode(images[1]))})  # fmt: skip
+    page.reload()
+    page.wait_for_selector("#own-samples li", state="attached")  # inside the closed details
+    page.click("#own-browse summary")
+    samples = page.locator("#own-samples li")
+    count = samples.count()
+    assert count == len(kept_rows(own_folder))
+    newest = samples.first.get_attribute("data-id")
+    assert (
+        samples.first.locator("img").evaluate("image => image.complete && image.naturalWidth") == 28
+    )
+    samples.first.locator("button").click()
+    page.wait_for_function(f"document.querySelectorAll('#own-samples li').length === {count - 1}")
+    assert newest not in {row["sample_id"] for row in kept_rows(own_folder)}
+    assert not list(own_folder.glob(f"images/{newest}*"))

@@ -11,6 +11,7 @@ from kedro.runner import SequentialRunner
 from matplotlib.figure import Figure
 from mlflow import MlflowClient
 
+from digit_pipeline.own_digits import OwnDigits
 from digit_pipeline.pipeline_registry import register_pipelines
 
 from .conftest import CHAMPION_ALIAS, MODEL_NAME
@@ -38,13 +39,14 @@ def test_pipelines_are_registered_in_order():
 
 
 @pytest.mark.slow  # trains one short epoch
-def test_default_pipeline_on_an_in_memory_catalog(mlflow_store, mnist_train, mnist_test):
+def test_default_pipeline_on_an_in_memory_catalog(mlflow_store, tmp_path, mnist_train, mnist_test):
     catalog = DataCatalog()
     catalog["train_images_raw"], catalog["train_labels_raw"] = (
         mnist_train[0][:3000],
         mnist_train[1][:3000],
     )
     catalog["test_images_raw"], catalog["test_labels_raw"] = mnist_test
+    catalog["own_digits"] = OwnDigits(tmp_path / "own_digits").load()  # none kept
     for section, block in smoke_conf().items():
         catalog[f"params:{section}"] = block
 
@@ -65,6 +67,9 @@ def test_default_pipeline_on_an_in_memory_catalog(mlflow_store, mnist_train, mni
         "robustness_plot",
         "calibration_metrics",
         "reliability_plot",
+        "own_metrics_mlflow",
+        "own_confusion_matrix_plot",
+        "own_misclassified_plot",
         "champion_decision",
     }
     assert (

@@ -17,6 +17,7 @@ from digit_pipeline.synthetic import DigitPool, pattern_sheet
 from digit_pipeline.writer import write_in_hand
 
 from .conftest import MODEL_NAME, copy_project, kedro_run, tracking_uri
+from .support import digit_pipeline_app
 
 COMMAND = str(Path(sys.executable).parent / "digit-pipeline")
 
@@ -74,7 +75,7 @@ def test_collect_refuses_a_sheet_off_its_pattern_and_keeps_nothing(
     assert not (tmp_path / "labels.csv").exists()
 
 
-def test_a_run_measures_the_model_on_own_digits_and_teaches_it_them(tmp_path, mnist_train):
+def test_a_run_measures_the_model_on_own_digits_and_teaches_it_them(tmp_path, mnist_train, browser):
     project = copy_project(tmp_path)
     store = OwnDigits(project / "data" / "01_raw" / "own_digits")
     images, labels = mnist_train
@@ -100,3 +101,14 @@ def test_a_run_measures_the_model_on_own_digits_and_teaches_it_them(tmp_path, mn
     } <= artifacts
     (version,) = client.search_model_versions(f"name='{MODEL_NAME}'")
     assert version.tags["own_accuracy"] == f"{run.data.metrics['own_accuracy']:.4f}"
+    # The GUI's header shows it beside the test accuracy.
+    env = {"MLFLOW_TRACKING_URI": tracking_uri(project)}
+    with digit_pipeline_app(env, "--own-digits", str(store.folder)) as url:
+        page = browser.new_page()
+        page.goto(url)
+        page.wait_for_function(
+            "document.getElementById('model-info').textContent.startsWith('Model:')"
+        )
+        own = f"your digits {100 * run.data.metrics['own_accuracy']:.1f}% ({len(y_test)} held out)"
+        assert page.locator("#model-info").inner_text().endswith(own)
+        page.close()

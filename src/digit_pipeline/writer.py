@@ -18,7 +18,7 @@ from digit_pipeline.images.framing import frame_digit
 # Drawn at this many times MNIST's 28 pixels, then framed back to 28x28 like any digit.
 _SCALE = 4
 # How far the writer leans back: horizontal shift of the top against the bottom, per height.
-SLANT = 0.5
+SLANT = 0.7
 # The bar of a 7 and the flag and foot of a 1, in digit heights; the stroke in pixels at 28.
 BAR_WIDTH = 0.55
 FLAG_LENGTH = 0.35

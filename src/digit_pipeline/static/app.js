@@ -246,8 +246,8 @@ async function keepDrawing(label) {
   redraw();
   showReading(null);
   offerToKeepDrawing(null);
+  await loadOwnDigits();
   say(`Kept your ${label}: ${kept.counts[label]} of them now. Draw the next one.`);
-  loadOwnDigits();
 }
 
 function offerToKeepPhoto(reading) {
@@ -282,8 +282,8 @@ $("keep-all").addEventListener("click", async () => {
     count++;
   }
   $("keep-photo").hidden = true;
+  await loadOwnDigits();
   say(`Kept ${count} digit${count === 1 ? "" : "s"} of the photo.`);
-  loadOwnDigits();
 });
 
 function say(message) { $("keep-status").textContent = message; }
@@ -307,8 +307,8 @@ async function loadOwnDigits() {
     item.querySelector("button").addEventListener("click", async () => {
       const answer = await fetch(`/api/own-digits/${sample.sample_id}`, { method: "DELETE" }).catch(() => null);
       if (!answer || !answer.ok) { showError("Could not delete the digit"); return; }
+      await loadOwnDigits();
       say(`Deleted a ${sample.label}.`);
-      loadOwnDigits();
     });
     list.append(item);
   }

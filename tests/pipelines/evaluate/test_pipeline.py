@@ -6,10 +6,13 @@ from digit_pipeline.parameters import EvaluateParameters
 from digit_pipeline.pipelines.evaluate.nodes import (
     classification_report,
     classify_test_set,
+    compute_own_metrics,
     compute_test_metrics,
     confusion_table,
     plot_confusion_matrix,
     plot_misclassified,
+    plot_own_confusion_matrix,
+    plot_own_misclassified,
 )
 from digit_pipeline.tracking import as_metric_history
 
@@ -87,3 +90,27 @@ def test_test_metrics_are_logged_one_step_each(probabilities):
     history = as_metric_history(compute_test_metrics(Y_TRUE, probabilities))
     assert set(history) == {"test_loss", "test_accuracy", "test_macro_f1", "test_errors"}
     assert history["test_accuracy"] == [{"step": 0, "value": 0.75}]
+
+
+def test_own_metrics_count_the_own_digits_and_measure_them_when_there_are_any(probabilities):
+    metrics = compute_own_metrics(Y_TRUE, probabilities, y_own_train=np.arange(7))
+    assert metrics == {"own_count": 4.0, "own_train_count": 7.0, "own_accuracy": 0.75}
+    none = compute_own_metrics(np.zeros(0, int), np.zeros((0, 10)), y_own_train=np.zeros(0, int))
+    assert none == {"own_count": 0.0, "own_train_count": 0.0}
+    assert set(as_metric_history(none)) == {"own_count", "own_train_count"}
+
+
+def test_own_figures_show_the_own_digits_or_say_there_are_none(probabilities):
+    params = smoke_parameters(EvaluateParameters)
+    images = np.zeros((4, 28, 28, 1), np.float32)
+    matrix = plot_own_confusion_matrix(Y_TRUE, probabilities)
+    assert (
+        matrix.axes[0].get_title() == "Confusion matrix on your held-out own digits (3 of 4 right)"
+    )
+    grid = plot_own_misclassified(images, Y_TRUE, probabilities, params)
+    assert "Misclassified your held-out own digits: 1 of 4" in grid.texts[0].get_text()
+    for figure in (
+        plot_own_confusion_matrix(np.zeros(0, int), np.zeros((0, 10))),
+        plot_own_misclassified(images[:0], np.zeros(0, int), np.zeros((0, 10)), params),
+    ):
+        assert "No own digits held out yet" in figure.axes[0].texts[0].get_text()

@@ -1,10 +1,12 @@
 import numpy as np
 import pytest
 
+from digit_pipeline.own_digits import OwnDigits
 from digit_pipeline.parameters import PreprocessParameters
 from digit_pipeline.pipelines.preprocess.nodes import (
     prepare_test_set,
     select_training_subset,
+    split_own_digits_node,
     split_validation,
 )
 
@@ -56,3 +58,16 @@ def test_prepare_test_set_rejects_wrong_shapes():
         ValueError, match=r"expected images of shape \(N, 28, 28\), got \(4, 32, 32\)"
     ):
         prepare_test_set(np.zeros((4, 32, 32), dtype=np.uint8), np.zeros(4, dtype=np.uint8))
+
+
+def test_split_own_digits_node_holds_out_its_share_or_gives_empty_splits(tmp_path, mnist_train):
+    store = OwnDigits(tmp_path)
+    empty = split_own_digits_node(store.load(), PARAMS)
+    assert [part.shape for part in empty] == [(0, 28, 28, 1), (0,), (0, 28, 28, 1), (0,)]
+    images, labels = mnist_train
+    for image, label in zip(images[:40] / 255.0, labels[:40], strict=True):
+        store.add(int(label), image, None, "drawn")
+    X_train, y_train, X_test, y_test = split_own_digits_node(store.load(), PARAMS)
+    assert X_train.shape == (len(y_train), 28, 28, 1) and X_test.shape == (len(y_test), 28, 28, 1)
+    assert len(y_train) + len(y_test) == 40 and 0 < len(y_test) < 25
+    assert y_train.dtype == np.int64

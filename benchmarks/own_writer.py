@@ -1,0 +1,100 @@
+"""What teaching the model a person's own digits gains (issue #16), on a new writer made
+from MNIST training digits (``digit_pipeline.writer``: a strong backhand slant, crossed
+7s, 1s with a flag and a foot).
+
+    python benchmarks/own_writer.py                          # against the champion
+    python benchmarks/own_writer.py --model-uri models:/digit-classifier/1 --per-digit 20
+
+Before: the registered model (trained by `kedro run` without own digits). After: the same
+recipe (conf/base, the train node's ``train_model``) with ``--per-digit`` of the writer's
+digits of each class mixed into every batch at ``own_digits_share``. Both are measured on
+the writer's held-out digits and on MNIST's test set. The writer's taught digits come from
+the first half of the validation split, its held-out digits from the second: digits the
+models never trained on in MNIST's own form.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from digit_pipeline.hardware import describe, detect
+from digit_pipeline.model import class_probabilities
+from digit_pipeline.parameters import TrainParameters
+from digit_pipeline.pipelines.train.nodes import train_model
+from digit_pipeline.project import champion_uri
+from digit_pipeline.writer import write_in_hand
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from plain_keras import parameters, read_mnist, training_split  # noqa: E402
+
+
+def writer_digits(per_digit: int, held_out: int) -> tuple[np.ndarray, ...]:
+    """The writer's taught digits (``per_digit`` of each class) and held-out digits, with
+    their labels, as (N, 28, 28, 1) float32 in [0, 1] and (N,) int64."""
+    _, _, X_val, y_val = training_split()
+    images = (X_val[..., 0] * 255).round().astype(np.uint8)
+    half = len(y_val) // 2
+    taught = np.concatenate([np.flatnonzero(y_val[:half] == d)[:per_digit] for d in range(10)])
+    kept = np.arange(half, min(half + held_out, len(y_val)))
+    return (
+        write_in_hand(images[taught], y_val[taught], np.random.default_rng(0))[..., np.newaxis],
+        y_val[taught],
+        write_in_hand(images[kept], y_val[kept], np.random.default_rng(1))[..., np.newaxis],
+        y_val[kept],
+    )
+
+
+def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    return float(np.mean(probabilities.argmax(axis=1) == labels))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model-uri", default=champion_uri(), help="the model before teaching")
+    parser.add_argument("--per-digit", type=int, default=20, help="taught digits of each class")
+    parser.add_argument("--held-out", type=int, default=1000, help="the writer's held-out digits")
+    args = parser.parse_args()
+
+    cpu = describe(detect(), "-")
+    print(f"CPU: {cpu['cpu']} ({cpu['cpu_flags']}); before: {args.model_uri}")
+    X_own, y_own, X_writer, y_writer = writer_digits(args.per_digit, args.held_out)
+    X_test = read_mnist("t10k-images-idx3-ubyte")[..., np.newaxis] / np.float32(255)
+    y_test = read_mnist("t10k-labels-idx1-ubyte")
+
+    from digit_pipeline.serving import load_reader  # noqa: PLC0415
+
+    before = load_reader(args.model_uri)
+    rows = [
+        (
+            "before",
+            accuracy(before.probabilities(list(X_writer[..., 0])), y_writer),
+            accuracy(before.probabilities(list(X_test[..., 0])), y_test),
+        )
+    ]
+
+    params = parameters(TrainParameters).model_copy(update={"verbose": 2})
+    X_train, y_train, X_val, y_val = training_split()
+    started = time.perf_counter()
+    model, _, _ = train_model(X_train, y_train, X_val, y_val, params, X_own=X_own, y_own=y_own)
+    minutes = (time.perf_counter() - started) / 60
+    rows.append(
+        (
+            f"after: {len(y_own)} taught at a share of {params.own_digits_share}",
+            accuracy(class_probabilities(model, X_writer, 1000), y_writer),
+            accuracy(class_probabilities(model, X_test, 1000), y_test),
+        )
+    )
+    print(f"\nTraining with the own digits: {minutes:.1f} min\n")
+    print(f"| model | the writer's {len(y_writer)} held-out digits | MNIST test |\n|---|---:|---:|")
+    for name, writer, mnist in rows:
+        print(f"| {name} | {writer:.2%} | {mnist:.2%} |")
+
+
+if __name__ == "__main__":
+    main()
