@@ -233,7 +233,10 @@ def create_app(
             label = str(form.get("label", ""))
             if not (len(label) == 1 and label.isdigit()):
                 raise ValueError(f"the label must be a digit 0-9, not {label!r}")
-            sample_id = own_digits.add(int(label), digit, crop, str(form.get("source", "")))
+            # Off the event loop: a write waits for the disk and the lock, reading goes on.
+            sample_id = await asyncio.to_thread(
+                own_digits.add, int(label), digit, crop, str(form.get("source", ""))
+            )
         except ValueError as error:
             raise HTTPException(status_code=400, detail=str(error)) from error
         return {"sample_id": sample_id, "counts": own_digits.counts()}
