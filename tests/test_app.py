@@ -441,8 +441,10 @@ def test_kept_digits_can_be_looked_through_and_deleted(page, own_folder, mnist_t
     count = samples.count()
     assert count == len(kept_rows(own_folder))
     newest = samples.first.get_attribute("data-id")
-    assert (
-        samples.first.locator("img").evaluate("image => image.complete && image.naturalWidth") == 28
+    # Its image, the 28x28 the model read, served by the app.
+    page.wait_for_function(
+        "() => { const image = document.querySelector('#own-samples li img');"
+        " return image.complete && image.naturalWidth === 28; }"
     )
     samples.first.locator("button").click()
     page.wait_for_function(f"document.querySelectorAll('#own-samples li').length === {count - 1}")

@@ -181,6 +181,8 @@ def test_rows_pattern_labels_every_digit_or_names_the_lines_off():
     assert labels_from_pattern(["0123", "0123"], rows="0123") == [[0, 1, 2, 3]] * 2
     with pytest.raises(PatternError, match="line 2 has 3 digits, not 4; line 3 has 5 digits"):
         labels_from_pattern(["0123", "012", "01234"], rows="0123")
+    with pytest.raises(PatternError, match="no lines of digits found"):
+        labels_from_pattern([], rows="0123")
 
 
 def test_each_line_pattern_labels_every_digit_or_says_the_lines_are_off():

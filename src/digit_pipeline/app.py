@@ -315,15 +315,16 @@ def _too_large() -> HTTPException:
 
 
 def _png_28x28(data: bytes) -> np.ndarray:
-    """A 28x28 grayscale image file as values in [0, 1]."""
+    """A 28x28 grayscale image file as values in [0, 1]; its size is checked before its
+    pixels are decoded."""
     try:
         with Image.open(io.BytesIO(data)) as image:
-            pixels = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+            if image.size != (IMAGE_SIZE, IMAGE_SIZE):
+                width, height = image.size
+                raise ValueError(f"the digit must be 28x28 pixels, got {width}x{height}")
+            return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
     except OSError as error:
         raise ValueError(f"the digit is not a readable image: {error}") from error
-    if pixels.shape != (IMAGE_SIZE, IMAGE_SIZE):
-        raise ValueError(f"the digit must be 28x28 pixels, got {pixels.shape[1]}x{pixels.shape[0]}")
-    return pixels
 
 
 def _replay(request: Request, body: bytes) -> Request:

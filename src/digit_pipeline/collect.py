@@ -46,6 +46,8 @@ def labels_from_pattern(
     """
     if (rows is None) == (each_line_is is None):
         raise ValueError("give exactly one pattern: rows or each_line_is")
+    if not lines_read:
+        raise PatternError("no lines of digits found")
     if rows is not None:
         off = [
             f"line {number} has {len(read)} digits, not {len(rows)}"

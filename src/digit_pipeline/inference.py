@@ -94,13 +94,11 @@ class DigitReader:
 def digits_read(item: PreparedImage, prediction: dict[str, Any]) -> list[list[np.ndarray]]:
     """The 28x28 image the CNN read for each digit of a prediction, line by line: the
     crop of the candidate behind each box."""
-    return [
-        [
-            dict(zip(map(tuple, line.boxes), line.crops, strict=True))[tuple(box)]
-            for box in read["boxes"]
-        ]
-        for line, read in zip(item.lines, prediction["lines"], strict=True)
-    ]
+    digits = []
+    for line, read in zip(item.lines, prediction["lines"], strict=True):
+        crop_of = dict(zip(map(tuple, line.boxes), line.crops, strict=True))
+        digits.append([crop_of[tuple(box)] for box in read["boxes"]])
+    return digits
 
 
 def read_image_files(

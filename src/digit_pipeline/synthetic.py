@@ -380,7 +380,7 @@ def pattern_sheet(pool: DigitPool, rng: np.random.Generator, texts: list[str]) -
             style=style,
             rng=rng,
             text=text,
-        )  # fmt: skip
+        )
         for line, text in enumerate(texts)
     ]
     data = page.photograph(paper=0.85, uneven=0.1, tilt=rng.uniform(-2, 2), noise=0.01, quality=90)

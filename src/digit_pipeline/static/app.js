@@ -94,9 +94,13 @@ function predictDrawing() {
 }
 
 // The drawing as a PNG file. toDataURL is synchronous: toBlob can lag a second behind.
-function canvasPng() {
-  const bytes = atob(pad.toDataURL("image/png").split(",")[1]);
-  return new Blob([Uint8Array.from(bytes, (c) => c.charCodeAt(0))], { type: "image/png" });
+function canvasPng() { return dataUrlBlob(pad.toDataURL("image/png")); }
+
+// A data URL (the server's 28x28 images, a canvas) as a file to send.
+function dataUrlBlob(url) {
+  const [head, data] = url.split(",");
+  const bytes = atob(data);
+  return new Blob([Uint8Array.from(bytes, (c) => c.charCodeAt(0))], { type: head.slice(5).split(";")[0] });
 }
 
 // --- the server -------------------------------------------------------------
@@ -152,7 +156,7 @@ async function readPhoto(file) {
   if (!reading) return;
   showReading(reading);
   const photo = $("photo");
-  photo.onload = () => drawBoxes(reading);
+  photo.onload = () => { drawBoxes(reading); offerToKeepPhoto(reading); };
   photo.src = URL.createObjectURL(file);
   $("photo-frame").hidden = false;
   $("digits-read").hidden = false;
@@ -163,7 +167,6 @@ async function readPhoto(file) {
 }
 
 function drawBoxes(reading) {
-  offerToKeepPhoto(reading);
   const photo = $("photo");
   const frame = $("photo-frame");
   frame.querySelectorAll(".box").forEach((box) => box.remove());
@@ -198,12 +201,6 @@ drop.addEventListener("drop", (event) => {
 // --- your own digits ---------------------------------------------------------
 // Each reading can be kept, confirmed or corrected, as a sample of the person's hand:
 // the 28x28 the model read and the crop of the original. Keeping never blocks reading.
-
-function dataUrlBlob(url) {
-  const [head, data] = url.split(",");
-  const bytes = atob(data);
-  return new Blob([Uint8Array.from(bytes, (c) => c.charCodeAt(0))], { type: head.slice(5).split(";")[0] });
-}
 
 async function keepDigit(label, source, digitImage, crop) {
   const form = new FormData();

@@ -108,7 +108,7 @@ def test_own_figures_show_the_own_digits_or_say_there_are_none(probabilities):
         matrix.axes[0].get_title() == "Confusion matrix on your held-out own digits (3 of 4 right)"
     )
     grid = plot_own_misclassified(images, Y_TRUE, probabilities, params)
-    assert "Misclassified your held-out own digits: 1 of 4" in grid.texts[0].get_text()
+    assert "Misclassified own digits (held out): 1 of 4" in grid.texts[0].get_text()
     for figure in (
         plot_own_confusion_matrix(np.zeros(0, int), np.zeros((0, 10))),
         plot_own_misclassified(images[:0], np.zeros(0, int), np.zeros((0, 10)), params),

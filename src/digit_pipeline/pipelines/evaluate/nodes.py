@@ -125,8 +125,6 @@ def plot_misclassified(
 
 # --- the person's own digits ---------------------------------------------------
 
-OWN_DIGITS = "your held-out own digits"
-
 
 def compute_own_metrics(
     y_own: np.ndarray, probabilities: np.ndarray, y_own_train: np.ndarray
@@ -142,16 +140,16 @@ def compute_own_metrics(
 
 def plot_own_confusion_matrix(y_own: np.ndarray, probabilities: np.ndarray) -> Figure:
     if not len(y_own):
-        return _no_own_digits("Confusion matrix")
-    return plot_confusion_matrix(confusion_table(y_own, probabilities), OWN_DIGITS)
+        return _no_own_digits("Confusion matrix on your held-out own digits")
+    return plot_confusion_matrix(confusion_table(y_own, probabilities), "your held-out own digits")
 
 
 def plot_own_misclassified(
     X_own: np.ndarray, y_own: np.ndarray, probabilities: np.ndarray, params: EvaluateParameters
 ) -> Figure:
     if not len(y_own):
-        return _no_own_digits("Misclassified digits")
-    return plot_misclassified(X_own, y_own, probabilities, params, OWN_DIGITS)
+        return _no_own_digits("Misclassified own digits (held out)")
+    return plot_misclassified(X_own, y_own, probabilities, params, "own digits (held out)")
 
 
 def _no_own_digits(title: str) -> Figure:
@@ -160,5 +158,5 @@ def _no_own_digits(title: str) -> Figure:
     ax.axis("off")
     ax.text(0.5, 0.5, "No own digits held out yet: keep some in the GUI or with\n"
             "`digit-pipeline collect`, then run `kedro run` again.", ha="center", va="center")  # fmt: skip
-    ax.set_title(f"{title} on {OWN_DIGITS}")
+    ax.set_title(title)
     return figure

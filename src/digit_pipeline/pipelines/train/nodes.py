@@ -65,7 +65,7 @@ def train_model(
             shuffle_seed=params.seed,
             mixed_in=(X_own, y_own) if X_own is not None else None,
             share=params.own_digits_share,
-        ),  # fmt: skip
+        ),
         validation_data=batches(X_val, y_val, params.batch_size),
         shuffle=False,  # `batches` reshuffles every epoch; Keras would warn it cannot
         epochs=params.epochs,
