@@ -40,9 +40,9 @@ from pydantic import BaseModel
 from starlette.datastructures import FormData, UploadFile
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from digit_pipeline.images import IMAGE_SIZE, MAX_IMAGE_BYTES, ImageError, prepare_image
+from digit_pipeline.images import MAX_IMAGE_BYTES, ImageError, prepare_image
 from digit_pipeline.inference import DigitReader, digits_read
-from digit_pipeline.own_digits import DEFAULT_FOLDER, OwnDigits
+from digit_pipeline.own_digits import DEFAULT_FOLDER, OwnDigits, read_digit
 from digit_pipeline.serving import MAX_CONCURRENT_REQUESTS
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -228,7 +228,7 @@ def create_app(
         _refuse_other_origins(request)
         form = await _read_form(request, max_files=2)
         try:
-            digit = _png_28x28(await _file_bytes(form, "digit"))
+            digit = read_digit(await _file_bytes(form, "digit"))
             crop = await _file_bytes(form, "crop") if form.get("crop") is not None else None
             label = str(form.get("label", ""))
             if not (len(label) == 1 and label.isdigit()):
@@ -312,19 +312,6 @@ def _too_large() -> HTTPException:
     return HTTPException(
         status_code=413, detail=f"the file is larger than the limit of {MAX_UPLOAD_BYTES} bytes"
     )
-
-
-def _png_28x28(data: bytes) -> np.ndarray:
-    """A 28x28 grayscale image file as values in [0, 1]; its size is checked before its
-    pixels are decoded."""
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.size != (IMAGE_SIZE, IMAGE_SIZE):
-                width, height = image.size
-                raise ValueError(f"the digit must be 28x28 pixels, got {width}x{height}")
-            return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
-    except OSError as error:
-        raise ValueError(f"the digit is not a readable image: {error}") from error
 
 
 def _replay(request: Request, body: bytes) -> Request:

@@ -136,13 +136,14 @@ class OwnDigits:
         ``attrs["skipped"]``."""
         table = self.table()
         pixels, keep, skipped = [], [], {}
+        digits = {str(digit) for digit in range(NUM_CLASSES)}
         for row in table.itertuples(index=False):
             try:
-                if str(row.label) not in {str(d) for d in range(NUM_CLASSES)}:
+                if str(row.label) not in digits:
                     raise ValueError(f"the label {row.label!r} is not a digit 0-9")
-                pixels.append(_read_digit(self.folder / row.digit))
+                pixels.append(read_digit(self.folder / row.digit))
                 keep.append(True)
-            except (OSError, ValueError) as error:
+            except ValueError as error:
                 skipped[row.sample_id] = str(error)
                 keep.append(False)
                 logger.warning("Own digit %s skipped: %s", row.sample_id, error)
@@ -230,12 +231,21 @@ def _crop_image(data: bytes) -> Image.Image:
     return image
 
 
-def _read_digit(path: Path) -> np.ndarray:
-    with Image.open(path) as image:
-        pixels = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
-    if pixels.shape != (IMAGE_SIZE, IMAGE_SIZE):
-        raise ValueError(f"{path.name} is {pixels.shape[1]}x{pixels.shape[0]}, not 28x28")
-    return pixels
+def read_digit(file: Path | bytes) -> np.ndarray:
+    """A 28x28 digit image (a path, or a file's bytes) as grayscale values in [0, 1]; its
+    size is checked before its pixels are decoded.
+
+    Raises:
+        ValueError: Not a readable image, or not 28x28.
+    """
+    try:
+        with Image.open(io.BytesIO(file) if isinstance(file, bytes) else file) as image:
+            if image.size != (IMAGE_SIZE, IMAGE_SIZE):
+                width, height = image.size
+                raise ValueError(f"the digit must be 28x28 pixels, got {width}x{height}")
+            return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+    except OSError as error:
+        raise ValueError(f"the digit is not a readable image: {error}") from error
 
 
 def _to_uint8(digit: np.ndarray) -> Image.Image:
