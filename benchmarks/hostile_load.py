@@ -33,17 +33,18 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import mlflow
 import numpy as np
 import requests
 from PIL import Image, ImageDraw
 
 from digit_pipeline.hardware import describe, detect
-from digit_pipeline.parameters import PackageParameters
-from digit_pipeline.project import champion_uri, load_conf
+from digit_pipeline.project import champion_uri
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from current_code import with_current_code  # noqa: E402
+
 from tests.support import (  # noqa: E402  (the tests' server helpers)
     digit_pipeline_app,
     listening_pid,
@@ -90,24 +91,6 @@ def strips_of_mnist_digits(count: int = 1_000, per_strip: int = 8) -> list[bytes
         Image.fromarray(np.pad(255 - row, 4, constant_values=255)).save(buffer, "PNG")
         pngs.append(buffer.getvalue())
     return pngs
-
-
-def with_current_code(model_uri: str, folder: Path) -> dict[str, str]:
-    """Log the model's network and temperature again, with this checkout's code, as the
-    champion of a new store in ``folder``; returns the environment that serves it."""
-    from digit_pipeline.pipelines.package.nodes import log_and_register_model  # noqa: PLC0415
-
-    reader = mlflow.pyfunc.load_model(model_uri).unwrap_python_model().reader
-    store = f"sqlite:///{folder / 'mlflow.db'}"
-    mlflow.set_tracking_uri(store)
-    experiment = mlflow.create_experiment("hostile-load", artifact_location=str(folder / "mlruns"))
-    with mlflow.start_run(experiment_id=experiment):
-        package = PackageParameters.from_conf(load_conf("parameters")["package"])
-        version = log_and_register_model(reader.model, {"temperature": reader.temperature}, package)
-    mlflow.MlflowClient().set_registered_model_alias(
-        package.registered_model_name, package.champion_alias, str(version["version"])
-    )
-    return {"MLFLOW_TRACKING_URI": store}
 
 
 def burst(send, url: str, clients: int, ordinary) -> tuple[list, list]:

@@ -1,5 +1,5 @@
 """What teaching the model a person's own digits gains (issue #16), on a new writer made
-from MNIST training digits (``digit_pipeline.writer``: a strong backhand slant, crossed
+from MNIST training digits (``digit_pipeline.generators.writer``: a strong backhand slant, crossed
 7s, 1s with a flag and a foot).
 
     python benchmarks/own_writer.py                          # against the champion
@@ -22,12 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
+from digit_pipeline.generators.writer import write_in_hand
 from digit_pipeline.hardware import describe, detect
 from digit_pipeline.model import class_probabilities
 from digit_pipeline.parameters import TrainParameters
 from digit_pipeline.pipelines.train.nodes import train_model
 from digit_pipeline.project import champion_uri
-from digit_pipeline.writer import write_in_hand
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -67,9 +67,9 @@ def main() -> None:
     X_test = read_mnist("t10k-images-idx3-ubyte")[..., np.newaxis] / np.float32(255)
     y_test = read_mnist("t10k-labels-idx1-ubyte")
 
-    from digit_pipeline.serving import load_reader  # noqa: PLC0415
+    from digit_pipeline.reading.pyfunc import load_reader  # noqa: PLC0415
 
-    before = load_reader(args.model_uri)
+    before = load_reader(args.model_uri).recognizer
     rows = [
         (
             "before",
@@ -86,8 +86,8 @@ def main() -> None:
     rows.append(
         (
             f"after: {len(y_own)} taught at a share of {params.own_digits_share}",
-            accuracy(class_probabilities(model, X_writer, 1000), y_writer),
-            accuracy(class_probabilities(model, X_test, 1000), y_test),
+            accuracy(class_probabilities(model, X_writer), y_writer),
+            accuracy(class_probabilities(model, X_test), y_test),
         )
     )
     print(f"\nTraining with the own digits: {minutes:.1f} min\n")

@@ -1,5 +1,5 @@
 """How well the registered model reads photographs of handwriting (issue #15): generated
-single digits, rows and 2-6-line sheets (``digit_pipeline.synthetic``), each read whole.
+single digits, rows and 2-6-line sheets (``digit_pipeline.generators.photos``), each read whole.
 
     python benchmarks/real_world.py                       # in this process, tuning digits
     python benchmarks/real_world.py --serve               # through `mlflow models serve`
@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
+from digit_pipeline.generators.photos import KINDS, DigitPool, Sample, make_image
 from digit_pipeline.hardware import describe, detect
 from digit_pipeline.project import champion_uri
-from digit_pipeline.synthetic import KINDS, DigitPool, Sample, make_image
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -69,17 +69,18 @@ def score(samples: list[Sample], readings: list[str], known: np.ndarray) -> dict
 
 def known_digits(reader, pool: DigitPool) -> np.ndarray:
     """Whether the model reads each of the pool's digits right as MNIST has it."""
-    probabilities = reader.probabilities(list(pool.images / 255.0))
+    probabilities = reader.recognizer.probabilities(list(pool.images / 255.0))
     return probabilities.argmax(axis=1) == pool.labels
 
 
 def read_in_process(reader):
-    from digit_pipeline.images import ImageError, prepare_image  # noqa: PLC0415
+    from digit_pipeline.reading.errors import InvalidInput  # noqa: PLC0415
+    from digit_pipeline.reading.items import ImageFile  # noqa: PLC0415
 
     def read(sample: Sample) -> str:
         try:
-            return reader.read([prepare_image(sample.data)])[0]["digits"]
-        except ImageError:  # no digit found: read as nothing
+            return reader.read([ImageFile(sample.data)])[0].text
+        except InvalidInput:  # no digit found: read as nothing
             return ""
 
     return read
@@ -98,7 +99,7 @@ def main() -> None:
     pool = digit_pool(args.digits)
     cpu = describe(detect(), "-")
     print(f"CPU: {cpu['cpu']} ({cpu['cpu_flags']}); digits: {args.digits}; {args.model_uri}")
-    from digit_pipeline.serving import load_reader  # noqa: PLC0415
+    from digit_pipeline.reading.pyfunc import load_reader  # noqa: PLC0415
 
     reader = load_reader(args.model_uri)  # the same model the server loads
     known = known_digits(reader, pool)

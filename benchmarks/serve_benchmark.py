@@ -4,6 +4,9 @@ stock `mlflow.keras` flavour of the same network served the same way.
     python benchmarks/serve_benchmark.py [--model-uri models:/<model>@<alias>]
     python benchmarks/serve_benchmark.py --kernels AVX2 --skip-stock   # as on an AVX2 CPU
 
+The model's network is served with this checkout's code (``current_code``); ``--as-logged``
+serves the version with the code it was registered with.
+
 Both servers run on 127.0.0.1 with `--env-manager local`, one at a time, on this machine;
 ``--kernels`` chooses TensorFlow's CPU kernels in the servers as `epoch_speed.py` does
 (``AVX2``: oneDNN capped at AVX2; ``Eigen``: TensorFlow's own kernels, oneDNN off).
@@ -35,6 +38,7 @@ from digit_pipeline.project import champion_uri
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from current_code import network_of, with_current_code  # noqa: E402
 from epoch_speed import kernel_environment  # noqa: E402
 from plain_keras import read_mnist  # noqa: E402
 
@@ -102,8 +106,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--kernels", help="oneDNN, AVX2, AVX512_CORE, ... or Eigen")
     parser.add_argument("--skip-stock", action="store_true", help="only the pyfunc")
+    parser.add_argument("--as-logged", action="store_true", help="serve the model's own code")
     args = parser.parse_args()
-    env = kernel_environment(args.kernels) if args.kernels else None
+    env = kernel_environment(args.kernels) if args.kernels else {}
+    folder = tempfile.TemporaryDirectory(prefix="serve-benchmark-")
+    served_uri = args.model_uri
+    if not args.as_logged:
+        env = {**env, **with_current_code(args.model_uri, Path(folder.name))}
+        served_uri = champion_uri()
 
     images = test_digits()
     image_item = {"image": base64.b64encode(drawing_png(images[0])).decode()}
@@ -117,7 +127,7 @@ def main() -> None:
         return json.dumps({"inputs": (images[:n, :, :, None] / 255.0).tolist()}).encode()
 
     results = {}  # row name: {p50_ms, p99_ms} or {images_per_s}
-    with served(args.model_uri, env) as connection:
+    with served(served_uri, env) as connection:
         results["pyfunc: one image file (280x280 PNG)"] = latency(
             connection, single["image"], args.requests
         )
@@ -128,9 +138,9 @@ def main() -> None:
 
     if not args.skip_stock:
         # The stock flavour of the same network: the pyfunc's Keras model, saved with mlflow.keras.
-        network = mlflow.pyfunc.load_model(args.model_uri).unwrap_python_model().reader.model
-        with tempfile.TemporaryDirectory() as folder:
-            stock_path = Path(folder) / "stock_keras"
+        network, _ = network_of(args.model_uri)
+        with tempfile.TemporaryDirectory() as stock_folder:
+            stock_path = Path(stock_folder) / "stock_keras"
             mlflow.keras.save_model(network, str(stock_path))
             with served(str(stock_path), env) as connection:
                 results["stock mlflow.keras: one 28x28x1 tensor"] = latency(

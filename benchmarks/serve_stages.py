@@ -22,7 +22,7 @@ from serve_benchmark import pixels_request, test_digits
 
 from digit_pipeline.hardware import describe, detect
 from digit_pipeline.project import champion_uri
-from digit_pipeline.serving import parse_item
+from digit_pipeline.reading.items import parse_request, prepare_items
 
 
 def main() -> None:
@@ -42,13 +42,13 @@ def main() -> None:
         marks = [time.perf_counter()]
         items = scoring_server._parse_json_data(body, model.metadata, schema).data
         marks.append(time.perf_counter())
-        prepared = [parse_item(item, index) for index, item in enumerate(items)]
+        prepared = prepare_items(parse_request(items))
         marks.append(time.perf_counter())
-        predictions = reader.read(prepared)
+        predictions = [reading.export() for reading in reader.recognize(prepared)]
         marks.append(time.perf_counter())
         scoring_server.predictions_to_json(predictions, io.StringIO())
         marks.append(time.perf_counter())
-        reader.probabilities([item.whole for item in prepared])
+        reader.recognizer.probabilities([item.whole for item in prepared])
         marks.append(time.perf_counter())
         scoring_server.invocations(body, "application/json", model, schema)
         marks.append(time.perf_counter())

@@ -15,8 +15,9 @@ import pytest
 import requests
 from PIL import Image
 
-from digit_pipeline.app import MAX_PENDING_UPLOADS, MAX_UPLOAD_BYTES
-from digit_pipeline.synthetic import DigitPool, make_image
+from digit_pipeline.app.uploads import MAX_UPLOAD_BYTES
+from digit_pipeline.generators.photos import DigitPool, make_image
+from digit_pipeline.reading.limits import MAX_CONCURRENT_READS, MAX_WAITING
 
 from .conftest import CHAMPION, CHAMPION_ALIAS, MODEL_NAME, tracking_uri
 from .support import (
@@ -32,7 +33,7 @@ from .support import (
 )
 from .test_images import HOSTILE
 
-STATIC = Path(__file__).resolve().parents[1] / "src" / "digit_pipeline" / "static"
+STATIC = Path(__file__).resolve().parents[1] / "src" / "digit_pipeline" / "app" / "static"
 
 
 def strip_of(images: np.ndarray, count: int) -> bytes:
@@ -127,12 +128,13 @@ def test_concurrent_worst_uploads_stay_within_memory_or_are_told_to_retry(app_ur
     """More clients than the server takes at once, each with a 40 MP image (the pixel
     limit): those it takes are read, the others get 503 and Retry-After at once, and the
     server stays under 2 GB."""
-    clients = MAX_PENDING_UPLOADS + 8
+    places = MAX_CONCURRENT_READS + MAX_WAITING  # the reader's gate: reading or waiting
+    clients = places + 8
     image = worst_image()
     with ThreadPoolExecutor(clients) as pool:
         answers = list(pool.map(lambda _: predict(app_url, image), range(clients)))
     statuses = sorted(answer.status_code for answer in answers)
-    assert set(statuses) == {200, 503} and statuses.count(200) >= MAX_PENDING_UPLOADS - 2
+    assert set(statuses) == {200, 503} and statuses.count(200) >= places - 2
     assert all(a.headers["Retry-After"] == "2" for a in answers if a.status_code == 503)
     # The server itself (TensorFlow and the model: ~800 MB idle), not its launcher.
     assert 500 < memory_mb(listening_pid(urlsplit(app_url).port))["peak"] < 2_000
@@ -155,7 +157,7 @@ def test_openapi_describes_the_upload_and_its_errors(app_url):
     assert form["required"] == ["file"] and form["properties"]["file"]["format"] == "binary"
     assert {"200", "400", "403", "413", "503"} <= set(operation["post"]["responses"])
     reading = operation["post"]["responses"]["200"]["content"]["application/json"]["schema"]
-    assert reading == {"$ref": "#/components/schemas/Reading"}
+    assert reading == {"$ref": "#/components/schemas/ReadingAnswer"}
 
 
 def test_api_needs_a_file_field(app_url):
@@ -172,12 +174,15 @@ def test_api_needs_a_file_field(app_url):
 def test_page_needs_nothing_from_the_internet(app_url):
     page = requests.get(app_url, timeout=10)
     assert page.status_code == 200 and "<canvas" in page.text
-    for asset in ("index.html", "app.js", "style.css"):
+    assets = sorted(path.name for path in STATIC.iterdir())
+    assert {"index.html", "app.js", "style.css"} <= set(assets)
+    for asset in assets:
         text = (STATIC / asset).read_text()
         assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text), asset
+        assert not re.search(r"""(from|import)\s*\(?\s*["'](https?:)?//""", text), asset
         assert "@import" not in text and "url(http" not in text, asset
-    assert requests.get(f"{app_url}/static/app.js", timeout=10).status_code == 200
-    assert requests.get(f"{app_url}/static/../app.py", timeout=10).status_code == 404
+        assert requests.get(f"{app_url}/static/{asset}", timeout=10).status_code == 200
+    assert requests.get(f"{app_url}/static/../__init__.py", timeout=10).status_code == 404
 
 
 # --- own digits through the API ----------------------------------------------

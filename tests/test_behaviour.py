@@ -12,17 +12,19 @@ import mlflow
 import numpy as np
 import pytest
 
-from digit_pipeline.images import ImageError, prepare_image
-from digit_pipeline.inference import DigitReader
 from digit_pipeline.perturbations import shift, thicker
-from digit_pipeline.serving import InvalidInput, parse_request, reader_of
+from digit_pipeline.reading.errors import InvalidInput
+from digit_pipeline.reading.images import ImageError, prepare_image
+from digit_pipeline.reading.items import ImageFile
+from digit_pipeline.reading.predictor import Reader
+from digit_pipeline.reading.pyfunc import reader_of
 
 from .conftest import CHAMPION, tracking_uri
 from .support import encode
 
 
 @pytest.fixture(scope="module")
-def reader(smoke_project) -> DigitReader:
+def reader(smoke_project) -> Reader:
     mlflow.set_tracking_uri(tracking_uri(smoke_project[0]))
     return reader_of(mlflow.pyfunc.load_model(CHAMPION))
 
@@ -37,11 +39,11 @@ def read_right(reader, mnist_train) -> tuple[np.ndarray, np.ndarray]:
     return images[right], labels[right]
 
 
-def labels_read(reader: DigitReader, images: np.ndarray) -> np.ndarray:
-    return reader.probabilities(list(images)).argmax(axis=1)
+def labels_read(reader: Reader, images: np.ndarray) -> np.ndarray:
+    return reader.recognizer.probabilities(list(images)).argmax(axis=1)
 
 
-def kept(reader: DigitReader, images: np.ndarray, labels: np.ndarray) -> float:
+def kept(reader: Reader, images: np.ndarray, labels: np.ndarray) -> float:
     return float(np.mean(labels_read(reader, images) == labels))
 
 
@@ -72,14 +74,16 @@ def test_an_image_keeps_its_label_wherever_the_digit_sits(reader, read_right):
             grown = np.kron(image, np.ones((size // 28, size // 28)))
             sheet[top : top + size, left : left + size] = grown
             files.append(encode(sheet * 255))
-        read = [p["digit"] for p in reader.read([prepare_image(file) for file in files])]
+        read = [reading.whole.value for reading in reader.read(list(map(ImageFile, files)))]
         assert np.mean(np.array(read) == labels) > 0.9, f"placement {place}"
 
 
 @pytest.mark.parametrize("shade", [0, 128, 255])
-def test_a_blank_image_is_refused_not_read(shade):
+def test_a_blank_image_is_refused_not_read(reader, shade):
     blank = encode(np.full((64, 64), shade))
     with pytest.raises(ImageError, match="no digit found"):
         prepare_image(blank)
-    with pytest.raises(InvalidInput, match=r"inputs\[0\]: no digit found"):
-        parse_request([{"image": base64.b64encode(blank).decode()}])
+    with pytest.raises(InvalidInput, match=r"inputs\[1\]: no digit found"):
+        reader.read_request(
+            [{"pixels": [[0] * 28] * 28}, {"image": base64.b64encode(blank).decode()}]
+        )

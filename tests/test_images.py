@@ -10,15 +10,15 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 from scipy import ndimage
 
-from digit_pipeline.images import (
-    MAX_IMAGE_BYTES,
+from digit_pipeline.reading.images import (
     ImageError,
     prepare_grayscale,
     prepare_image,
     prepare_whole_digit,
     to_model_input,
 )
-from digit_pipeline.images.ink import otsu_threshold, resize_bilinear
+from digit_pipeline.reading.images.ink import otsu_threshold, resize_bilinear
+from digit_pipeline.reading.limits import MAX_IMAGE_BYTES
 
 from .support import encode, enlarge, hostile_images, worst_image
 

@@ -3,7 +3,6 @@
 import pytest
 
 from digit_pipeline.parameters import (
-    CalibrateParameters,
     EvaluateParameters,
     IngestParameters,
     PackageParameters,
@@ -23,7 +22,6 @@ KINDS = [
     PreprocessParameters,
     TrainParameters,
     EvaluateParameters,
-    CalibrateParameters,
     RobustnessParameters,
     PackageParameters,
 ]
@@ -92,7 +90,7 @@ def test_a_missing_key_is_named(train):
     [
         (PreprocessParameters, {"validation_size": 1.5}, "preprocess.validation_size"),
         (PreprocessParameters, {"train_subset": 5}, "preprocess.train_subset"),
-        (EvaluateParameters, {"batch_size": 0}, "evaluate.batch_size"),
+        (EvaluateParameters, {"misclassified_columns": 0}, "evaluate.misclassified_columns"),
         (RobustnessParameters, {"sample": -1}, "robustness.sample"),
         (PackageParameters, {"min_test_accuracy": 99}, "package.min_test_accuracy"),
         (IngestParameters, {"samples_per_class": 0}, "ingest.samples_per_class"),

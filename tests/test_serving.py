@@ -1,5 +1,5 @@
-"""The served contract: the registered pyfunc, first in-process, then through a real
-`mlflow models serve` on 127.0.0.1 serving a smoke-trained champion."""
+"""The served contract: the request's items and limits, the registered pyfunc in-process,
+then through a real `mlflow models serve` on 127.0.0.1 serving a smoke-trained champion."""
 
 import base64
 import json
@@ -12,11 +12,13 @@ import mlflow
 import numpy as np
 import pytest
 
-from digit_pipeline import inference, serving
-from digit_pipeline.images import MAX_IMAGE_BYTES
-from digit_pipeline.inference import DigitReader
-from digit_pipeline.serving import Busy, InvalidInput, parse_item, parse_request
-from digit_pipeline.synthetic import DigitPool, make_image
+from digit_pipeline.generators.photos import DigitPool, make_image
+from digit_pipeline.reading import items, recognizer
+from digit_pipeline.reading.errors import InvalidInput
+from digit_pipeline.reading.items import ImageFile, Pixels, parse_item, parse_request, prepare_items
+from digit_pipeline.reading.limits import MAX_IMAGE_BYTES
+from digit_pipeline.reading.predictor import Reader
+from digit_pipeline.reading.recognizer import Recognizer
 
 from .conftest import CHAMPION, tracking_uri
 from .support import (
@@ -84,13 +86,25 @@ BAD_ITEMS = {
 }
 
 
+def parse_and_prepare(model_input) -> list:
+    """What the reader does with a served request before the CNN reads it."""
+    return prepare_items(parse_request(model_input))
+
+
 @pytest.mark.parametrize("name", BAD_ITEMS)
-def test_parse_item_rejects_bad_items(name):
+def test_a_bad_item_is_refused_before_the_cnn(name):
     item, message = BAD_ITEMS[name]
     with pytest.raises(InvalidInput) as error:
-        parse_item(item, 0)
-    assert message in error.value.message
+        parse_and_prepare([item])
+    assert message in error.value.message and error.value.item == 0
+    assert message.removeprefix("inputs[0]: ") in error.value.reason
     assert len(error.value.message) < 200
+
+
+def test_an_item_is_an_image_file_or_pixels():
+    assert parse_item({"image": base64.b64encode(b"abc").decode()}) == ImageFile(b"abc")
+    pixels = parse_item({"pixels": PIXELS})
+    assert isinstance(pixels, Pixels) and pixels.values.shape == (28, 28)
 
 
 def test_invalid_input_keeps_its_short_message():
@@ -110,15 +124,15 @@ def test_a_request_is_limited_in_items_pixels_and_digits(monkeypatch):
     one_digit = {"image": png_base64(np.pad(np.full((40, 20), 0), 30, constant_values=255))}
     with pytest.raises(InvalidInput, match="at most 1000 images per request, got 1001"):
         parse_request([one_digit] * 1_001)
-    monkeypatch.setattr(serving, "MAX_REQUEST_PIXELS", 3 * 100 * 80)  # three such images
-    assert len(parse_request([one_digit] * 3)) == 3
+    monkeypatch.setattr(items, "MAX_REQUEST_PIXELS", 3 * 100 * 80)  # three such images
+    assert len(parse_and_prepare([one_digit] * 3)) == 3
     with pytest.raises(
         InvalidInput, match=r"inputs\[3\]: the request's images hold more than 24000"
     ):
-        parse_request([one_digit] * 4)
-    monkeypatch.setattr(serving, "MAX_REQUEST_DIGITS", 2)
+        parse_and_prepare([one_digit] * 4)
+    monkeypatch.setattr(items, "MAX_REQUEST_DIGITS", 2)
     with pytest.raises(InvalidInput, match=r"inputs\[2\]: the request holds more than 2 digits"):
-        parse_request([{"pixels": PIXELS}] * 3)
+        parse_and_prepare([{"pixels": PIXELS}] * 3)
 
 
 @pytest.fixture(scope="module")
@@ -149,11 +163,11 @@ def test_pyfunc_reads_pixels_and_images_alike(champion, mnist_test):
     assert agreement > 0.8
 
 
-class CountingReader(DigitReader):
-    """The served reader, recording how many 28x28 digits each model call gets."""
+class CountingRecognizer(Recognizer):
+    """The served recognizer, recording how many 28x28 digits each model call gets."""
 
-    def __init__(self, reader: DigitReader) -> None:
-        super().__init__(reader.model, reader.temperature)
+    def __init__(self, recognizer: Recognizer) -> None:
+        super().__init__(recognizer.model, recognizer.temperature)
         self.calls: list[int] = []
 
     def probabilities(self, digits):
@@ -162,7 +176,8 @@ class CountingReader(DigitReader):
 
 
 def test_each_distinct_digit_goes_through_the_cnn_once(champion, mnist_test):
-    reader = CountingReader(champion[0].unwrap_python_model().reader)
+    served = champion[0].unwrap_python_model().reader
+    reader = Reader(CountingRecognizer(served.recognizer))
     images = mnist_test[0]
     strip = Path(__file__).parents[1] / "docs" / "samples" / "7210.jpg"
     items = [
@@ -172,8 +187,8 @@ def test_each_distinct_digit_goes_through_the_cnn_once(champion, mnist_test):
         {"image": png_base64(drawn(images[2]))},  # one digit: the whole image is its crop
         {"image": base64.b64encode(strip.read_bytes()).decode()},  # four digits
     ]
-    inputs = [parse_item(item, index) for index, item in enumerate(items)]
-    together = reader.read(inputs)
+    inputs = parse_and_prepare(items)
+    together = [reading.export() for reading in reader.recognize(inputs)]
     # Two distinct pixel digits, one drawn digit, the strip whole and its candidate crops,
     # each distinct 28x28 once.
     distinct = {
@@ -182,36 +197,35 @@ def test_each_distinct_digit_goes_through_the_cnn_once(champion, mnist_test):
         for crop in [item.whole, *(crop for line in item.lines for crop in line.crops)]
     }
     assert len(distinct) >= 2 + 1 + 1 + 4
-    assert reader.calls == [len(distinct)]
+    assert reader.recognizer.calls == [len(distinct)]
     assert together[0] == together[2] and len(together[4]["digits"]) == 4
     # The same answers as each item read alone, through the model in float32.
     for item, answer in zip(inputs, together, strict=True):
-        alone = reader.read([item])[0]
+        alone = reader.recognize([item])[0].export()
         assert alone["digits"] == answer["digits"] and alone["digit"] == answer["digit"]
         np.testing.assert_allclose(alone["probabilities"], answer["probabilities"], atol=1e-5)
 
 
 def test_the_cnn_reads_a_large_request_in_bounded_batches(champion, mnist_test, monkeypatch):
-    reader = champion[0].unwrap_python_model().reader
+    served = champion[0].unwrap_python_model().reader.recognizer
     digits = list(mnist_test[0][:25] / 255.0)
-    whole = reader.probabilities(digits)
-    monkeypatch.setattr(inference, "CNN_BATCH", 7)
-    np.testing.assert_allclose(reader.probabilities(digits), whole, atol=1e-5)
+    whole = served.probabilities(digits)
+    calls = CountingRecognizer(served)
+    monkeypatch.setattr(recognizer, "CNN_BATCH", 7)
+    calls.model = CountingModel(served.model)
+    np.testing.assert_allclose(calls.probabilities(digits), whole, atol=1e-5)
+    assert calls.model.batches == [7, 7, 7, 4]
 
 
-def test_a_request_that_waits_too_long_for_its_turn_gets_busy(champion, monkeypatch):
-    model = champion[0].unwrap_python_model()
-    monkeypatch.setattr(serving, "MAX_WAIT_SECONDS", 0.1)
-    for _ in range(serving.MAX_CONCURRENT_REQUESTS):
-        model.turns.acquire()
-    try:
-        with pytest.raises(Busy) as error:
-            model.predict(None, [{"pixels": PIXELS}])
-        assert error.value.get_http_status_code() == 503
-    finally:
-        for _ in range(serving.MAX_CONCURRENT_REQUESTS):
-            model.turns.release()
-    assert len(model.predict(None, [{"pixels": PIXELS}])) == 1
+class CountingModel:
+    """A Keras model, recording the size of each batch it reads."""
+
+    def __init__(self, model) -> None:
+        self.model, self.batches = model, []
+
+    def predict_on_batch(self, batch):
+        self.batches.append(len(batch))
+        return self.model.predict_on_batch(batch)
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import pytest
 from PIL import Image
 from scipy import ndimage
 
-from digit_pipeline.images import prepare_image
-from digit_pipeline.images.segmentation import Candidate, best_reading, line_candidates
-from digit_pipeline.synthetic import KINDS, DigitPool, Style, make_image, write_digit
+from digit_pipeline.generators.photos import KINDS, DigitPool, Style, make_image, write_digit
+from digit_pipeline.reading.images import prepare_image
+from digit_pipeline.reading.images.segmentation import Candidate, best_reading, line_candidates
 
 
 @pytest.fixture(scope="module")

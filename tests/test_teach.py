@@ -12,9 +12,9 @@ import pytest
 from mlflow import MlflowClient
 from PIL import Image
 
+from digit_pipeline.generators.photos import DigitPool, pattern_sheet
+from digit_pipeline.generators.writer import write_in_hand
 from digit_pipeline.own_digits import OwnDigits, split_own_digits
-from digit_pipeline.synthetic import DigitPool, pattern_sheet
-from digit_pipeline.writer import write_in_hand
 
 from .conftest import MODEL_NAME, copy_project, kedro_run, tracking_uri
 from .support import digit_pipeline_app

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
 
+from digit_pipeline.reading.recognizer import scale_temperature
+
 ECE_BINS = 15
 # Temperatures searched when fitting (1 leaves the probabilities as they are).
 TEMPERATURE_RANGE = (0.05, 20.0)
@@ -61,22 +63,6 @@ def expected_calibration_error(
     filled = table[table["count"] > 0]
     gaps = (filled["accuracy"] - filled["confidence"]).abs()
     return float((gaps * filled["count"]).sum() / table["count"].sum())
-
-
-def scale_temperature(probabilities: np.ndarray, temperature: float) -> np.ndarray:
-    """Softmax of the logits divided by ``temperature``; above 1 softens, below sharpens.
-
-    The logits are the log-probabilities (softmax ignores the constant that separates
-    them), so the model needs no change. The predicted class never changes.
-    """
-    if temperature <= 0:
-        raise ValueError(f"temperature must be positive, got {temperature}")
-    if temperature == 1.0:
-        return probabilities
-    logits = np.log(np.clip(probabilities, 1e-12, 1.0)) / temperature
-    logits -= logits.max(axis=1, keepdims=True)
-    scaled = np.exp(logits)
-    return (scaled / scaled.sum(axis=1, keepdims=True)).astype(probabilities.dtype)
 
 
 def fit_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:

@@ -1,5 +1,7 @@
 """The `digit-pipeline` command: read handwritten digits with the registered model.
 (Not named cli.py: Kedro would take that module for the project's own `kedro` commands.)
+Each command imports what it needs when it runs (TensorFlow, MLflow, Kedro), so that
+`--help` answers at once.
 
 digit-pipeline predict IMAGE... [--model-uri models:/<registered model>@<champion alias>]
 digit-pipeline app [--host 127.0.0.1] [--port 8000] [--model-uri ...] [--allowed-host NAME]
@@ -15,17 +17,33 @@ from pathlib import Path
 
 import click
 
-from digit_pipeline.images import ImageError
-from digit_pipeline.inference import read_image_files
-from digit_pipeline.own_digits import DEFAULT_FOLDER, OwnDigits
-from digit_pipeline.project import champion_uri
-from digit_pipeline.serving import load_reader
-from digit_pipeline.sweep import parse_grid, results_table, run_sweep
+
+def _champion_uri() -> str:
+    from digit_pipeline.project import champion_uri  # noqa: PLC0415
+
+    return champion_uri()
+
+
+def _own_digits_folder() -> Path:
+    from digit_pipeline.project import own_digits_folder  # noqa: PLC0415
+
+    return own_digits_folder()
+
 
 OWN_DIGITS = click.option(
-    "--own-digits", default=DEFAULT_FOLDER, show_default=True,
+    "--own-digits", default=_own_digits_folder, show_default="own_digits_dir in conf/base/globals.yml",
     type=click.Path(file_okay=False, path_type=Path), help="Where your own digits are kept.",
 )  # fmt: skip
+MODEL_URI = click.option(
+    "--model-uri", default=_champion_uri, show_default="the champion in conf/base/globals.yml",
+    help="Registered model to use.",
+)  # fmt: skip
+
+
+def _reader(model_uri: str):
+    from digit_pipeline.reading.pyfunc import load_reader  # noqa: PLC0415
+
+    return load_reader(model_uri)
 
 
 @click.group()
@@ -40,18 +58,17 @@ def main() -> None:
 @click.argument(
     "images", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option(
-    "--model-uri", default=champion_uri, show_default="the champion in conf/base/globals.yml",
-    help="Registered model to use.",
-)  # fmt: skip
+@MODEL_URI
 def predict(images: tuple[Path, ...], model_uri: str) -> None:
     """Print the digits read in each IMAGE (PNG, JPEG, BMP, GIF or WebP) as CSV:
     file, digit (the whole image as one digit), confidence, digits (in reading order; a
     sheet's lines separated by line breaks, the field quoted)."""
-    table, errors = read_image_files(
-        {str(path): path.read_bytes() for path in images}, load_reader(model_uri)
+    from digit_pipeline.pipelines.predict.nodes import readings_table  # noqa: PLC0415
+
+    readings, errors = _reader(model_uri).read_each(
+        {str(path): path.read_bytes() for path in images}
     )
-    click.echo(table.to_csv(index=False), nl=False)
+    click.echo(readings_table(readings).to_csv(index=False), nl=False)
     for name, error in errors.items():
         click.echo(f"{name}: {error}", err=True)
     if errors:
@@ -61,10 +78,7 @@ def predict(images: tuple[Path, ...], model_uri: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
-@click.option(
-    "--model-uri", default=champion_uri, show_default="the champion in conf/base/globals.yml",
-    help="Registered model to use.",
-)  # fmt: skip
+@MODEL_URI
 @click.option(
     "--allowed-host", "allowed_hosts", multiple=True,
     help="A name the server answers to besides 127.0.0.1, localhost and --host (repeatable).",
@@ -76,13 +90,15 @@ def app(
     """Start the GUI: draw a digit or upload a photo of handwriting in the browser."""
     import uvicorn  # noqa: PLC0415  (only this command needs the web server)
 
-    from digit_pipeline.app import LOCAL_HOSTS, create_app, describe_model  # noqa: PLC0415
+    from digit_pipeline.app import LOCAL_HOSTS, create_app  # noqa: PLC0415
+    from digit_pipeline.app.model import describe_model  # noqa: PLC0415
+    from digit_pipeline.own_digits import OwnDigits  # noqa: PLC0415
 
     version_uri, model = describe_model(model_uri)
-    reader = load_reader(version_uri)
+    reader = _reader(version_uri)
     hosts = [*LOCAL_HOSTS, *allowed_hosts, *([host] if host not in ("0.0.0.0", "::") else [])]
     click.echo(f"Reading with {model_uri} (version {model['version']}); open http://{host}:{port}/")
-    app = create_app(reader, model, hosts, OwnDigits(own_digits))
+    app = create_app(reader, model, OwnDigits(own_digits), hosts)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
@@ -93,36 +109,40 @@ def app(
     "--each-line-is", help="Line k holds only the k-th of these digits, e.g. 0,1,2,3,4,5,6,7,8,9."
 )
 @OWN_DIGITS
-@click.option(
-    "--model-uri", default=champion_uri, show_default="the champion in conf/base/globals.yml",
-    help="Registered model that finds the digits.",
-)  # fmt: skip
+@MODEL_URI
 def collect(
     sheet: Path, rows: str | None, each_line_is: str | None, own_digits: Path, model_uri: str
 ) -> None:
     """Keep the digits of a photographed SHEET that you wrote in a known pattern, each
     labelled by the pattern, as your own digits. A sheet whose lines do not match the
     pattern is refused, and nothing of it is kept."""
-    from digit_pipeline.collect import PatternError, collect_sheet  # noqa: PLC0415
-
     if (rows is None) == (each_line_is is None):
         raise click.UsageError("give one pattern: --rows or --each-line-is")
-    if rows is not None and not rows.isdigit():
-        raise click.BadParameter(f"{rows!r} is not a row of digits", param_hint="--rows")
-    digits = None
-    if each_line_is is not None:
-        digits = [part.strip() for part in each_line_is.split(",")]
-        if not all(len(part) == 1 and part.isdigit() for part in digits):
-            raise click.BadParameter(
-                f"{each_line_is!r} is not a list of digits such as 0,1,2",
-                param_hint="--each-line-is",
-            )
-        digits = [int(part) for part in digits]
+    from digit_pipeline.collect import PatternError, collect_sheet  # noqa: PLC0415
+    from digit_pipeline.own_digits import OwnDigits  # noqa: PLC0415
+    from digit_pipeline.reading.errors import InvalidInput  # noqa: PLC0415
+    from digit_pipeline.reading.images.mnist import digit_label  # noqa: PLC0415
+
+    try:
+        for digit in rows or "":
+            digit_label(digit)
+    except ValueError:
+        raise click.BadParameter(f"{rows!r} is not a row of digits", param_hint="--rows") from None
+    try:
+        digits = None
+        if each_line_is is not None:
+            digits = [digit_label(part.strip()) for part in each_line_is.split(",")]
+    except ValueError:
+        raise click.BadParameter(
+            f"{each_line_is!r} is not a list of digits such as 0,1,2", param_hint="--each-line-is"
+        ) from None
     try:
         collected = collect_sheet(
-            sheet.read_bytes(), load_reader(model_uri), OwnDigits(own_digits), rows, digits
+            sheet.read_bytes(), _reader(model_uri), OwnDigits(own_digits), rows, digits
         )
-    except (ImageError, PatternError) as error:
+    except InvalidInput as error:
+        raise click.ClickException(f"{sheet}: {error.reason}; nothing kept") from error
+    except PatternError as error:
         raise click.ClickException(f"{sheet}: {error}; nothing kept") from error
     kept = len(collected.sample_ids)
     click.echo(
@@ -142,6 +162,8 @@ def sweep(specs: tuple[str, ...], env: str | None) -> None:
     digit-pipeline sweep train.seed=1,2,3
     digit-pipeline sweep train.learning_rate=0.0005,0.001 train.dropout=0.3,0.4
     """
+    from digit_pipeline.sweep import parse_grid, results_table, run_sweep  # noqa: PLC0415
+
     try:
         grid = parse_grid(list(specs))
     except ValueError as error:

@@ -9,8 +9,9 @@ import tensorflow as tf
 from keras import layers
 
 from digit_pipeline.hardware import PRECISIONS
-from digit_pipeline.images import IMAGE_SIZE, NUM_CLASSES
 from digit_pipeline.parameters import Augmentation, TrainParameters
+from digit_pipeline.reading.images import IMAGE_SIZE, NUM_CLASSES
+from digit_pipeline.reading.limits import CNN_BATCH
 
 INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
 # Batch normalisation's running statistics forget faster than Keras's default (0.99), so
@@ -86,9 +87,10 @@ def build_cnn(params: TrainParameters, for_training: bool = True) -> keras.Model
     return model
 
 
-def class_probabilities(model: keras.Model, images: np.ndarray, batch_size: int) -> np.ndarray:
-    """The model's class probabilities (N, 10) for images (N, 28, 28, 1)."""
-    return model.predict(images, batch_size=batch_size, verbose=0)
+def class_probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
+    """The model's class probabilities (N, 10) for images (N, 28, 28, 1), ``CNN_BATCH`` at
+    a time as the reader reads them."""
+    return model.predict(images, batch_size=CNN_BATCH, verbose=0)
 
 
 def conv_bn_relu(

@@ -33,10 +33,9 @@ import pandas as pd
 from kedro.io.core import AbstractDataset, DatasetError
 from PIL import Image
 
-from digit_pipeline.images import IMAGE_SIZE, NUM_CLASSES, ImageError, open_image
+from digit_pipeline.reading.images import IMAGE_SIZE, NUM_CLASSES, ImageError, open_image
+from digit_pipeline.reading.images.mnist import digit_label
 
-# The catalog's own_digits, from the project root.
-DEFAULT_FOLDER = Path("data/01_raw/own_digits")
 COLUMNS = ["sample_id", "label", "source", "kept_at", "crop", "digit"]
 SOURCES = ("drawn", "photo", "sheet")
 # Crops are kept at most this many pixels a side: enough to see the handwriting.
@@ -52,11 +51,11 @@ class OwnDigits:
         self.folder = Path(folder)
         self.labels_file = self.folder / "labels.csv"
 
-    def add(self, label: int, digit: np.ndarray, crop: bytes | None, source: str) -> str:
+    def add(self, label: int | str, digit: np.ndarray, crop: bytes | None, source: str) -> str:
         """Keep one sample and return its id.
 
         Args:
-            label: The digit it is, 0-9, as the person confirmed or corrected it.
+            label: The digit it is, 0-9 (or "0"-"9"), as the person confirmed or corrected it.
             digit: The 28x28 image the model read, values in [0, 1].
             crop: The original crop as an image file (PNG, JPEG...), or None.
             source: ``drawn``, ``photo`` or ``sheet``.
@@ -65,8 +64,7 @@ class OwnDigits:
             ValueError: A label that is not a digit, an unknown source, a digit image that
                 is not 28x28 in [0, 1], or a crop that is not an image.
         """
-        if not (isinstance(label, int | np.integer) and 0 <= label < NUM_CLASSES):
-            raise ValueError(f"the label must be a digit 0-9, not {label!r}")
+        label = digit_label(label)
         if source not in SOURCES:
             raise ValueError(f"the source must be one of {', '.join(SOURCES)}, not {source!r}")
         digit = np.asarray(digit, dtype=np.float32)
@@ -78,7 +76,7 @@ class OwnDigits:
         sample_id = f"{kept_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         row = {
             "sample_id": sample_id,
-            "label": int(label),
+            "label": label,
             "source": source,
             "kept_at": kept_at.isoformat(timespec="seconds"),
             "crop": f"images/{sample_id}.png" if crop_image else "",
@@ -136,11 +134,9 @@ class OwnDigits:
         ``attrs["skipped"]``."""
         table = self.table()
         pixels, keep, skipped = [], [], {}
-        digits = {str(digit) for digit in range(NUM_CLASSES)}
         for row in table.itertuples(index=False):
             try:
-                if str(row.label) not in digits:
-                    raise ValueError(f"the label {row.label!r} is not a digit 0-9")
+                digit_label(row.label)
                 pixels.append(read_digit(self.folder / row.digit))
                 keep.append(True)
             except ValueError as error:

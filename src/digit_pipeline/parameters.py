@@ -18,7 +18,6 @@ from digit_pipeline.hardware import PRECISIONS
 
 PositiveInt = Annotated[int, Field(ge=1)]
 Fraction = Annotated[float, Field(gt=0, lt=1)]
-BatchSize = Annotated[int, Field(ge=1, description="digits per model.predict call")]
 
 
 class ParameterError(ValueError):
@@ -113,19 +112,12 @@ class TrainParameters(Parameters):
 
 class EvaluateParameters(Parameters):
     section = "evaluate"
-    batch_size: BatchSize
     misclassified_to_show: Annotated[int, Field(ge=0)]
     misclassified_columns: PositiveInt
 
 
-class CalibrateParameters(Parameters):
-    section = "calibrate"
-    batch_size: BatchSize
-
-
 class RobustnessParameters(Parameters):
     section = "robustness"
-    batch_size: BatchSize
     sample: PositiveInt | None  # the first `sample` test digits; null = all
     example_index: Annotated[int, Field(ge=0)]
     seed: int

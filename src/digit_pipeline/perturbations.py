@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy import ndimage
 
-from digit_pipeline.images import IMAGE_SIZE, ImageError, prepare_whole_digit
+from digit_pipeline.reading.images import IMAGE_SIZE, ImageError, prepare_whole_digit
 
 Perturbation = Callable[[np.ndarray], np.ndarray]
 

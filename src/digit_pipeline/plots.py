@@ -5,7 +5,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from digit_pipeline.images import IMAGE_SIZE
+from digit_pipeline.reading.images import IMAGE_SIZE
 
 CAPTION_ROWS = 9  # pixel rows above each digit, for its caption
 GAP = 4  # pixel columns between digits

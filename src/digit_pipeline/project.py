@@ -46,6 +46,12 @@ def registered_model(root: Path | None = None) -> tuple[str, str]:
     return conf["registered_model_name"], conf["champion_alias"]
 
 
+def own_digits_folder(root: Path | None = None) -> Path:
+    """Where your own digits are kept, from ``conf/base/globals.yml`` (the catalog's
+    ``own_digits``), relative to the project root."""
+    return Path(load_conf("globals", root=root)["own_digits_dir"])
+
+
 def champion_uri(root: Path | None = None) -> str:
     """``models:/<registered model>@<champion alias>``."""
     name, alias = registered_model(root)

@@ -1,16 +1,15 @@
 import numpy as np
 import pytest
 
-from digit_pipeline.images import to_model_input
-from digit_pipeline.parameters import CalibrateParameters
 from digit_pipeline.pipelines.calibrate.nodes import (
     calibrate,
     classify_validation_set,
     plot_reliability,
 )
+from digit_pipeline.reading.images import to_model_input
 from digit_pipeline.tracking import as_metric_history
 
-from ...support import smoke_parameters, tiny_cnn
+from ...support import tiny_cnn
 
 
 def overconfident(labels: np.ndarray, right: float, seed: int) -> np.ndarray:
@@ -52,7 +51,7 @@ def test_calibrate_keeps_a_temperature_of_one_when_scaling_does_not_help():
 def test_classify_validation_set(mnist_train):
     model = tiny_cnn()
     X_val = to_model_input(mnist_train[0][-30:])
-    probabilities = classify_validation_set(model, X_val, smoke_parameters(CalibrateParameters))
+    probabilities = classify_validation_set(model, X_val)
     assert probabilities.shape == (30, 10)
     np.testing.assert_allclose(probabilities, model.predict_on_batch(X_val), atol=1e-6)
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from digit_pipeline.images import to_model_input
+import digit_pipeline.model
 from digit_pipeline.parameters import EvaluateParameters
 from digit_pipeline.pipelines.evaluate.nodes import (
     classification_report,
@@ -14,6 +14,7 @@ from digit_pipeline.pipelines.evaluate.nodes import (
     plot_own_confusion_matrix,
     plot_own_misclassified,
 )
+from digit_pipeline.reading.images import to_model_input
 from digit_pipeline.tracking import as_metric_history
 
 from ...support import smoke_parameters, tiny_cnn
@@ -76,11 +77,11 @@ def test_plot_misclassified_shows_the_mistakes(probabilities):
     assert "1 of 4" in figure.get_suptitle()
 
 
-def test_classify_test_set_reads_in_batches(mnist_test):
+def test_classify_test_set_reads_in_batches(mnist_test, monkeypatch):
     model = tiny_cnn()
     X_test = to_model_input(mnist_test[0][:50])
-    params = smoke_parameters(EvaluateParameters, batch_size=16)
-    probabilities = classify_test_set(model, X_test, params)
+    monkeypatch.setattr(digit_pipeline.model, "CNN_BATCH", 16)
+    probabilities = classify_test_set(model, X_test)
     assert probabilities.shape == (50, 10)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
     np.testing.assert_allclose(probabilities, model.predict_on_batch(X_test), atol=1e-6)

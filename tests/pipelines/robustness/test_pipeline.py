@@ -2,11 +2,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from digit_pipeline.images import to_model_input
 from digit_pipeline.model import class_probabilities
 from digit_pipeline.parameters import RobustnessParameters
 from digit_pipeline.perturbations import perturbations
 from digit_pipeline.pipelines.robustness.nodes import plot_robustness, robustness_report
+from digit_pipeline.reading.images import to_model_input
 
 from ...support import smoke_parameters, tiny_cnn
 
@@ -35,7 +35,7 @@ def test_robustness_report_reads_each_perturbation_raw_and_prepared(mnist_test):
     assert report.index.tolist() == list(perturbations())
     assert report.columns.tolist() == ["accuracy_raw", "accuracy_preprocessed", "not_framed"]
     # The first `sample` digits, unperturbed, are read as the model reads them anywhere.
-    plain = np.mean(class_probabilities(model, X_test[:20], 100).argmax(axis=1) == y_test[:20])
+    plain = np.mean(class_probabilities(model, X_test[:20]).argmax(axis=1) == y_test[:20])
     assert report.loc["none", "accuracy_raw"] == pytest.approx(plain)
     assert report.loc["none", "not_framed"] == 0
     assert ((report >= 0) & (report <= 1)).all().all()

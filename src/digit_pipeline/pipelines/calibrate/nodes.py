@@ -14,15 +14,12 @@ from digit_pipeline.calibration import (
     scale_temperature,
 )
 from digit_pipeline.model import class_probabilities
-from digit_pipeline.parameters import CalibrateParameters
 from digit_pipeline.pipelines.evaluate.nodes import check_predictions
 
 
-def classify_validation_set(
-    model: keras.Model, X_val: np.ndarray, params: CalibrateParameters
-) -> np.ndarray:
+def classify_validation_set(model: keras.Model, X_val: np.ndarray) -> np.ndarray:
     """The model's class probabilities (N, 10) for the validation images."""
-    return class_probabilities(model, X_val, params.batch_size)
+    return class_probabilities(model, X_val)
 
 
 def calibrate(

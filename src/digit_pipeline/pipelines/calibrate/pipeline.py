@@ -4,7 +4,6 @@ scales its probabilities with that temperature."""
 
 from kedro.pipeline import Node, Pipeline
 
-from digit_pipeline.parameters import CalibrateParameters
 from digit_pipeline.tracking import as_metric_history
 
 from .nodes import calibrate, classify_validation_set, plot_reliability
@@ -13,10 +12,9 @@ from .nodes import calibrate, classify_validation_set, plot_reliability
 def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
-            CalibrateParameters.validation_node(),
             Node(
                 func=classify_validation_set,
-                inputs=["trained_model", "X_val", "calibrate_parameters"],
+                inputs=["trained_model", "X_val"],
                 outputs="val_probabilities",
                 name="classify_validation_set_node",
             ),

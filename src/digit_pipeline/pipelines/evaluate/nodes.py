@@ -9,21 +9,19 @@ from matplotlib.figure import Figure
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss
 from sklearn.metrics import classification_report as sklearn_classification_report
 
-from digit_pipeline.images import NUM_CLASSES
 from digit_pipeline.model import class_probabilities
 from digit_pipeline.parameters import EvaluateParameters
 from digit_pipeline.plots import digit_grid
+from digit_pipeline.reading.images import NUM_CLASSES
 
 DIGITS = list(range(NUM_CLASSES))
 
 
-def classify_test_set(
-    model: keras.Model, X_test: np.ndarray, params: EvaluateParameters
-) -> np.ndarray:
+def classify_test_set(model: keras.Model, X_test: np.ndarray) -> np.ndarray:
     """The model's class probabilities (N, 10) for the test images (or any, maybe none)."""
     if len(X_test) == 0:
         return np.zeros((0, NUM_CLASSES), np.float32)
-    return class_probabilities(model, X_test, params.batch_size)
+    return class_probabilities(model, X_test)
 
 
 def check_predictions(y_true: np.ndarray, probabilities: np.ndarray) -> None:

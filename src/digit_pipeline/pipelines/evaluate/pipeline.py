@@ -24,7 +24,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             EvaluateParameters.validation_node(),
             Node(
                 func=classify_test_set,
-                inputs=["trained_model", "X_test", "evaluate_parameters"],
+                inputs=["trained_model", "X_test"],
                 outputs="test_probabilities",
                 name="classify_test_set_node",
             ),
@@ -67,7 +67,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             # The same on the held-out part of the person's own digits (maybe none).
             Node(
                 func=classify_test_set,
-                inputs=["trained_model", "X_own_test", "evaluate_parameters"],
+                inputs=["trained_model", "X_own_test"],
                 outputs="own_probabilities",
                 name="classify_own_digits_node",
             ),

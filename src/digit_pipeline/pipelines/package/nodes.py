@@ -6,6 +6,7 @@ the decision itself is the pure function ``decide_promotion``.
 """
 
 import logging
+import shutil
 import tempfile
 from importlib.metadata import version
 from pathlib import Path
@@ -18,14 +19,17 @@ from mlflow import MlflowClient
 
 import digit_pipeline
 from digit_pipeline.parameters import PackageParameters
-from digit_pipeline.serving import DigitClassifier, load_reader
+from digit_pipeline.reading.pyfunc import DigitClassifier, load_reader
 
 logger = logging.getLogger(__name__)
 
 # What the served model needs, pinned to what trained it (inferring them costs ~20 s).
 SERVING_PACKAGES = ("mlflow", "tensorflow", "keras", "numpy", "pillow", "scipy")
-# The package travels with the model, so that it loads where the project is not installed.
+# The reader travels with the model, so that it loads where the project is not installed:
+# the package's __init__ and its `reading` subpackage, nothing else (no generators, GUI or
+# training code).
 PACKAGE_DIR = Path(digit_pipeline.__file__).parent
+SERVED_CODE = ("__init__.py", "reading")
 
 
 def log_and_register_model(
@@ -53,7 +57,7 @@ def log_and_register_model(
             name="model",
             python_model=DigitClassifier(),
             artifacts={"keras_model": str(keras_path)},
-            code_paths=[str(PACKAGE_DIR)],
+            code_paths=[str(served_code(Path(folder)))],
             model_config={"temperature": calibration["temperature"]},
             pip_requirements=[f"{package}=={version(package)}" for package in SERVING_PACKAGES],
             registered_model_name=params.registered_model_name,
@@ -66,6 +70,21 @@ def log_and_register_model(
     }
     logger.info("Registered %s version %s", registered["name"], registered["version"])
     return registered
+
+
+def served_code(folder: Path) -> Path:
+    """A copy, in ``folder``, of what the served model needs of the package
+    (``SERVED_CODE``): the ``digit_pipeline`` folder that its ``code_paths`` name."""
+    package = folder / PACKAGE_DIR.name
+    package.mkdir()
+    for name in SERVED_CODE:
+        source = PACKAGE_DIR / name
+        if source.is_dir():
+            ignore = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(source, package / name, ignore=ignore)
+        else:
+            shutil.copy2(source, package / name)
+    return package
 
 
 def decide_promotion(
@@ -209,7 +228,7 @@ def promote_if_better(
 
 def _own_accuracy(model_uri: str, X_own: np.ndarray, y_own: np.ndarray) -> float:
     """How many of the own digits a registered model reads right."""
-    probabilities = load_reader(model_uri).probabilities(list(X_own[..., 0]))
+    probabilities = load_reader(model_uri).recognizer.probabilities(list(X_own[..., 0]))
     return float(np.mean(probabilities.argmax(axis=1) == y_own))
 
 

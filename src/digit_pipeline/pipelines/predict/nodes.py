@@ -1,21 +1,24 @@
 """Nodes of the predict pipeline."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import mlflow
 import pandas as pd
 
-from digit_pipeline.inference import read_image_files
-from digit_pipeline.serving import reader_of
+from digit_pipeline.reading.pyfunc import reader_of
+from digit_pipeline.reading.results import Reading
 
 logger = logging.getLogger(__name__)
+
+PREDICTION_COLUMNS = ["file", "digit", "confidence", "digits"]
 
 
 def predict_images(
     images: dict[str, Callable[[], bytes]], model: mlflow.pyfunc.PyFuncModel
 ) -> pd.DataFrame:
-    """Read the digits of every image in the folder, in one model call.
+    """Read the digits of every image in the folder, in as few model calls as the reader's
+    limits allow.
 
     Args:
         images: The folder's files, as Kedro's PartitionedDataset lists them (name to loader).
@@ -25,8 +28,23 @@ def predict_images(
         ``file, digit, confidence, digits`` per readable image, sorted by file name.
         Files that are not readable images are logged and left out.
     """
-    table, errors = read_image_files(images, reader_of(model))
+    readings, errors = reader_of(model).read_each(images)
     for name, error in errors.items():
         logger.warning("Skipped %s: %s", name, error)
-    logger.info("Read the digits of %d images", len(table))
-    return table
+    logger.info("Read the digits of %d images", len(readings))
+    return readings_table(readings)
+
+
+def readings_table(readings: Mapping[str, Reading]) -> pd.DataFrame:
+    """One row per file, sorted by name: ``file``; ``digit`` and ``confidence`` (4 places)
+    of the whole image read as one digit; ``digits``, every digit in reading order."""
+    rows = [
+        {
+            "file": name,
+            "digit": reading.whole.value,
+            "confidence": round(reading.whole.confidence, 4),
+            "digits": reading.text,
+        }
+        for name, reading in sorted(readings.items())
+    ]
+    return pd.DataFrame(rows, columns=PREDICTION_COLUMNS)

@@ -24,7 +24,7 @@ def robustness_report(
 
     Args:
         params: ``sample`` (the first n test images; null for all), ``seed`` (of the
-            noise), ``batch_size``.
+            noise).
 
     Returns:
         One row per perturbation: ``accuracy_raw``, ``accuracy_preprocessed``, and
@@ -39,7 +39,7 @@ def robustness_report(
     framed, found = zip(*(frame_each(stack) for stack in perturbed.values()), strict=True)
     # One predict call for every stack: each call has a fixed cost of ~0.07 s.
     stacks = np.concatenate([*perturbed.values(), *framed])[..., np.newaxis]
-    predicted = class_probabilities(model, stacks, params.batch_size).argmax(axis=1)
+    predicted = class_probabilities(model, stacks).argmax(axis=1)
     predicted = predicted.reshape(2, len(perturbed), len(labels))
     return pd.DataFrame(
         {

@@ -13,19 +13,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import ndimage
 
-from digit_pipeline.images.errors import ImageError
+from digit_pipeline.reading.images.errors import ImageError
+from digit_pipeline.reading.images.pieces import INK_LEVEL, find_pieces
+from digit_pipeline.reading.limits import MAX_DIGITS_PER_IMAGE
 
 Box = tuple[int, int, int, int]
 Corners = tuple[int, int, int, int]
 
-# More would be a page of text or a pattern, not lines of digits; it bounds the work.
-MAX_DIGITS_PER_IMAGE = 100
-# Ink above this level makes up the connected pieces.
-INK_LEVEL = 0.5
-# Pieces smaller than this fraction of the line's largest piece's area are specks, dropped.
-MIN_PIECE_AREA = 0.02
 # Pieces whose columns overlap by this fraction of the narrower one are one mark (a
 # stroke broken across).
 SAME_DIGIT_OVERLAP = 0.5
@@ -91,17 +86,17 @@ def line_candidates(ink: np.ndarray, top: int, bottom: int) -> list[Candidate]:
         ImageError: More than ``MAX_DIGITS_PER_IMAGE`` pieces.
     """
     band = ink[top:bottom]
-    labels, count = ndimage.label(band > INK_LEVEL, structure=np.ones((3, 3)))
-    if count == 0:
+    found = find_pieces(band)
+    if not found.areas.size:
         return []
-    areas = np.bincount(labels.ravel())[1:]
-    if np.count_nonzero(areas >= MIN_PIECE_AREA * areas.max()) > 2 * MAX_DIGITS_PER_IMAGE:
+    significant = found.significant  # specks of the line dropped
+    if np.count_nonzero(significant) > 2 * MAX_DIGITS_PER_IMAGE:
         raise too_many_digits()  # checked before the work: a digit is at most a few marks
     marks = _merge_overlapping_columns(
         sorted(
             (columns.start, rows.start, columns.stop, rows.stop)
-            for (rows, columns), area in zip(ndimage.find_objects(labels), areas, strict=True)
-            if area >= MIN_PIECE_AREA * areas.max()
+            for (rows, columns), kept in zip(found.slices, significant, strict=True)
+            if kept
         )
     )
     height = max(bottom - top for _, top, _, bottom in marks)

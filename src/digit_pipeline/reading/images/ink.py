@@ -4,8 +4,8 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from digit_pipeline.images.errors import ImageError
-from digit_pipeline.images.mnist import IMAGE_SIZE
+from digit_pipeline.reading.images.errors import ImageError
+from digit_pipeline.reading.images.mnist import IMAGE_SIZE
 
 # Ink is the side on which the image departs furthest from the paper (its median), at
 # this percentile from either end (ink may cover a fraction of a percent of a photo).

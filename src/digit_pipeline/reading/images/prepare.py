@@ -9,14 +9,13 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from digit_pipeline.images.decode import decode_to_gray, open_image
-from digit_pipeline.images.errors import ImageError
-from digit_pipeline.images.framing import frame_digit
-from digit_pipeline.images.ink import extract_ink, noise
-from digit_pipeline.images.lines import Page, find_lines
-from digit_pipeline.images.segmentation import (
-    INK_LEVEL,
-    MAX_DIGITS_PER_IMAGE,
+from digit_pipeline.reading.images.decode import decode_to_gray, open_image
+from digit_pipeline.reading.images.errors import ImageError
+from digit_pipeline.reading.images.framing import frame_digit
+from digit_pipeline.reading.images.ink import extract_ink, noise
+from digit_pipeline.reading.images.lines import LevelledPage, find_lines
+from digit_pipeline.reading.images.pieces import INK_LEVEL
+from digit_pipeline.reading.images.segmentation import (
     Box,
     Candidate,
     Corners,
@@ -26,6 +25,7 @@ from digit_pipeline.images.segmentation import (
     too_many_digits,
     union,
 )
+from digit_pipeline.reading.limits import MAX_DIGITS_PER_IMAGE
 
 # An image whose noise (standard deviation) is above this is noisy.
 NOISY = 0.05
@@ -34,7 +34,7 @@ FAINT_INK = 0.2
 
 
 @dataclass(frozen=True)
-class Line:
+class PreparedLine:
     """One line of writing: every group of its pieces that may be a digit, framed.
 
     Attributes:
@@ -60,11 +60,13 @@ class PreparedImage:
 
     Attributes:
         whole: All its ink framed as one digit, (28, 28) float32 in [0, 1].
+        whole_box: Where that ink is in the original input.
         lines: Its lines of writing, top to bottom.
     """
 
     whole: np.ndarray
-    lines: list[Line]
+    whole_box: Box
+    lines: list[PreparedLine]
 
     @property
     def crops(self) -> list[np.ndarray]:
@@ -77,15 +79,15 @@ class PreparedImage:
         return [line.boxes[i] for line in self.lines for i in line.reading()]
 
     @property
-    def candidates(self) -> int:
+    def crop_count(self) -> int:
         """How many crops the CNN reads for this input."""
         return sum(len(line.crops) for line in self.lines)
 
     @classmethod
     def single(cls, digit: np.ndarray, box: Box) -> PreparedImage:
         """An input that is one framed digit and nothing else."""
-        line = Line([Candidate(0, 1, corners(box), 0.0)], [digit], [box])
-        return cls(whole=digit, lines=[line])
+        line = PreparedLine([Candidate(0, 1, corners(box), 0.0)], [digit], [box])
+        return cls(whole=digit, whole_box=box, lines=[line])
 
 
 def prepare_image(data: bytes) -> PreparedImage:
@@ -123,15 +125,19 @@ def prepare_grayscale(gray: np.ndarray, scale: float = 1.0) -> PreparedImage:
     """
     page, candidates = _find_candidates(gray)
     lines = [
-        Line(
+        PreparedLine(
             found,
             crops=[_frame(page.ink, c.corners) for c in found],
             boxes=[_to_original(page.to_original(*c.corners), scale) for c in found],
         )
         for found in candidates
     ]
-    whole = _frame_whole(page.ink, candidates, noisy=noise(gray) > NOISY)
-    return PreparedImage(whole=whole, lines=lines)
+    whole_corners = _whole_corners(page.ink, candidates, noisy=noise(gray) > NOISY)
+    return PreparedImage(
+        whole=_frame(page.ink, whole_corners),
+        whole_box=_to_original(page.to_original(*whole_corners), scale),
+        lines=lines,
+    )
 
 
 def prepare_whole_digit(gray: np.ndarray) -> np.ndarray:
@@ -141,10 +147,10 @@ def prepare_whole_digit(gray: np.ndarray) -> np.ndarray:
         ImageError: No ink to be found.
     """
     page, candidates = _find_candidates(gray)
-    return _frame_whole(page.ink, candidates, noisy=noise(gray) > NOISY)
+    return _frame(page.ink, _whole_corners(page.ink, candidates, noisy=noise(gray) > NOISY))
 
 
-def _find_candidates(gray: np.ndarray) -> tuple[Page, list[list[Candidate]]]:
+def _find_candidates(gray: np.ndarray) -> tuple[LevelledPage, list[list[Candidate]]]:
     """The levelled page and each line's candidates (lines without ink left out), checked
     against the limit on digits before any is framed.
 
@@ -152,7 +158,7 @@ def _find_candidates(gray: np.ndarray) -> tuple[Page, list[list[Candidate]]]:
         ImageError: No ink, or more than ``MAX_DIGITS_PER_IMAGE`` pieces in all.
     """
     page = find_lines(extract_ink(gray))
-    candidates = [line_candidates(page.ink, top, bottom) for top, bottom in page.lines]
+    candidates = [line_candidates(page.ink, top, bottom) for top, bottom in page.bands]
     candidates = [found for found in candidates if found]
     if not candidates:
         raise ImageError("no digit found: the image is blank")
@@ -166,14 +172,10 @@ def _frame(ink: np.ndarray, corners: Corners) -> np.ndarray:
     return frame_digit(ink[top:bottom, left:right])
 
 
-def _frame_whole(ink: np.ndarray, candidates: list[list[Candidate]], noisy: bool) -> np.ndarray:
-    return _frame(ink, _with_its_strokes(ink, [c for found in candidates for c in found], noisy))
-
-
-def _with_its_strokes(ink: np.ndarray, candidates: list[Candidate], noisy: bool) -> Corners:
+def _whole_corners(ink: np.ndarray, candidates: list[list[Candidate]], noisy: bool) -> Corners:
     """The box of the candidates' ink and all the fainter ink it is connected to (the thin
     ends of a fine pen's strokes), so that specks apart do not stretch the frame."""
-    left, top, right, bottom = union(c.corners for c in candidates)
+    left, top, right, bottom = union(c.corners for found in candidates for c in found)
     if noisy:  # the faint ink would be noise too
         return left, top, right, bottom
     labels, _ = ndimage.label(ink > FAINT_INK, structure=np.ones((3, 3)))

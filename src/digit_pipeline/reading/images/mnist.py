@@ -6,7 +6,10 @@ import numpy as np
 
 IMAGE_SIZE = 28
 NUM_CLASSES = 10
+DIGITS = "0123456789"
 DIGIT_BOX = 20
+# The width of MNIST's strokes in that box (pixels), the median over its training digits.
+STROKE_WIDTH = 2.25
 # Where MNIST puts a digit's centre of mass (row, column): the mean over its test set.
 CENTRE_OF_MASS = (14.0, 14.0)
 
@@ -28,3 +31,17 @@ def to_model_input(images: np.ndarray) -> np.ndarray:
     if images.size and (images.min() < 0 or images.max() > 255):
         raise ValueError("pixel values must lie in 0-255")
     return (images.astype(np.float32) / 255.0)[..., np.newaxis]
+
+
+def digit_label(value: object) -> int:
+    """A digit's label, 0-9, from an integer or a one-character string.
+
+    Raises:
+        ValueError: Anything else (booleans, other numbers, other strings).
+    """
+    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
+        if 0 <= value < NUM_CLASSES:
+            return int(value)
+    elif isinstance(value, str) and len(value) == 1 and value in DIGITS:
+        return int(value)
+    raise ValueError(f"the label must be a digit 0-9, not {value!r}")

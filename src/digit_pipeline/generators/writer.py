@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from digit_pipeline.images.framing import frame_digit
+from digit_pipeline.reading.images.framing import frame_digit
 
 # Drawn at this many times MNIST's 28 pixels, then framed back to 28x28 like any digit.
 _SCALE = 4

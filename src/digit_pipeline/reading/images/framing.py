@@ -1,11 +1,11 @@
-"""The ink of one digit framed like MNIST (``digit_pipeline.images.mnist``)."""
+"""The ink of one digit framed like MNIST (``digit_pipeline.reading.images.mnist``)."""
 
 import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from digit_pipeline.images.errors import ImageError
-from digit_pipeline.images.mnist import CENTRE_OF_MASS, DIGIT_BOX, IMAGE_SIZE
+from digit_pipeline.reading.images.errors import ImageError
+from digit_pipeline.reading.images.mnist import CENTRE_OF_MASS, DIGIT_BOX, IMAGE_SIZE
 
 # Strokes are measured at this many times the 20-pixel digit box. There, MNIST's training
 # digits' strokes are 5-14 pixels wide (5th-95th percentile), 9 in the median: a digit

@@ -10,14 +10,10 @@ from contextlib import contextmanager
 import numpy as np
 from PIL import Image, ImageOps
 
-from digit_pipeline.images.errors import ImageError
+from digit_pipeline.reading.images.errors import ImageError
+from digit_pipeline.reading.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, WORKING_SIZE
 
-# Limits on image files; the README documents them.
-MAX_IMAGE_BYTES = 10 * 1024 * 1024
-MAX_IMAGE_PIXELS = 40_000_000
 IMAGE_FORMATS = {"PNG", "JPEG", "MPO", "BMP", "GIF", "WEBP"}
-# Larger images are reduced to this longest side right after decoding: plenty for digits.
-WORKING_SIZE = 640
 EXIF_ORIENTATION = 0x0112
 # Opaque pixels of a transparent drawing: alpha above this.
 OPAQUE_ALPHA = 127

@@ -9,7 +9,8 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from digit_pipeline.images.mnist import IMAGE_SIZE
+from digit_pipeline.reading.images.mnist import IMAGE_SIZE
+from digit_pipeline.reading.images.pieces import INK_LEVEL, find_pieces
 
 SMALL_IMAGE = 2 * IMAGE_SIZE
 # Tilts tried, in degrees: a photo held by hand is within a few degrees of level.
@@ -20,12 +21,9 @@ TILT_RESOLUTION = 120  # pixels on the longest side to find the tilt at
 RULE_LENGTH = 0.7
 MIN_RULES = 3
 RULE_SLACK = 5
-# Ink above this level counts for the rows of a line; pieces smaller than this fraction of
-# the largest (specks), or lower than this fraction of the tallest (a bar written apart),
-# do not: they belong to the line they are in once each line reaches halfway to its
-# neighbours.
-INK_LEVEL = 0.5
-MIN_PIECE_AREA = 0.02
+# Pieces of ink count for the rows of a line, but specks and those lower than this fraction
+# of the tallest (a bar written apart): they belong to the line they are in once each line
+# reaches halfway to its neighbours.
 DIGIT_HEIGHT = 0.4
 # Bands of rows closer than this fraction of their heights added are one line (a digit
 # broken across: the sum is about its height; two lines: twice a line's height)...
@@ -36,20 +34,20 @@ MIN_LINE_HEIGHT = 0.5
 
 
 @dataclass(frozen=True)
-class Page:
+class LevelledPage:
     """Ink turned level, rules out.
 
     Attributes:
         ink: The levelled ink, bright on black, in [0, 1].
         tilt: Degrees the ink was turned (anticlockwise) to level it.
-        lines: Each line's rows in ``ink``, ``(top, bottom)`` with bottom exclusive, top
-            to bottom; together they cover the page.
+        bands: Each line's band of rows in ``ink``, ``(top, bottom)`` with bottom
+            exclusive, top to bottom; together they cover the page.
         shape: The shape of the ink before it was turned.
     """
 
     ink: np.ndarray
     tilt: float
-    lines: list[tuple[int, int]]
+    bands: list[tuple[int, int]]
     shape: tuple[int, int]
 
     def to_original(self, left: float, top: float, right: float, bottom: float):
@@ -66,20 +64,20 @@ class Page:
         return x.min(), y.min(), x.max(), y.max()
 
 
-def find_lines(ink: np.ndarray) -> Page:
+def find_lines(ink: np.ndarray) -> LevelledPage:
     """The lines of writing in an ink image: levelled when it holds several lines, printed
     rules removed. A small image (at most ``SMALL_IMAGE`` pixels a side: a digit) is one
     line of all its rows."""
     if max(ink.shape) <= SMALL_IMAGE:
-        return Page(ink=ink, tilt=0.0, lines=[(0, ink.shape[0])], shape=ink.shape)
+        return LevelledPage(ink=ink, tilt=0.0, bands=[(0, ink.shape[0])], shape=ink.shape)
     tilt = _tilt(ink)
     levelled = _turn(ink, tilt) if tilt else ink
     levelled = _remove_rules(levelled)
-    lines = _line_rows(levelled)
-    if tilt and len(lines) < 2:  # one line: read it as it is written
+    bands = _line_bands(levelled)
+    if tilt and len(bands) < 2:  # one line: read it as it is written
         tilt, levelled = 0.0, _remove_rules(ink)
-        lines = _line_rows(levelled)
-    return Page(ink=levelled, tilt=tilt, lines=lines, shape=ink.shape)
+        bands = _line_bands(levelled)
+    return LevelledPage(ink=levelled, tilt=tilt, bands=bands, shape=ink.shape)
 
 
 def _tilt(ink: np.ndarray) -> float:
@@ -135,16 +133,15 @@ def _long_lines(ink: np.ndarray, axis: int) -> np.ndarray:
     return ndimage.grey_opening(ndimage.grey_dilation(ink, size=slack), size=along) > INK_LEVEL / 2
 
 
-def _line_rows(ink: np.ndarray) -> list[tuple[int, int]]:
+def _line_bands(ink: np.ndarray) -> list[tuple[int, int]]:
     """Bands of rows holding ink, split at empty rows: one per line of writing."""
-    labels, count = ndimage.label(ink > INK_LEVEL, structure=np.ones((3, 3)))
-    if count == 0:
+    found = find_pieces(ink)
+    if not found.areas.size:
         return [(0, ink.shape[0])]
-    areas = np.bincount(labels.ravel())[1:]
-    heights = np.array([rows.stop - rows.start for rows, _ in ndimage.find_objects(labels)])
-    pieces = areas >= MIN_PIECE_AREA * areas.max()
+    heights = np.array([rows.stop - rows.start for rows, _ in found.slices])
+    pieces = found.significant
     keep = np.flatnonzero(pieces & (heights >= DIGIT_HEIGHT * heights[pieces].max())) + 1
-    rows = np.isin(labels, keep).any(axis=1)
+    rows = np.isin(found.labels, keep).any(axis=1)
     edges = np.flatnonzero(np.diff(np.concatenate([[0], rows.astype(np.int8), [0]])))
     bands = [[int(top), int(bottom)] for top, bottom in zip(edges[::2], edges[1::2], strict=True)]
     merged = [bands[0]]

@@ -1,0 +1,101 @@
+"""``POST /api/predict``: an uploaded image read by the reader, with the 28x28 images the
+CNN read."""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+import numpy as np
+from fastapi import APIRouter, Depends, HTTPException, Request
+from PIL import Image
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from digit_pipeline.app.uploads import (
+    MAX_UPLOAD_BYTES,
+    file_bytes,
+    read_form,
+    refuse_other_origins,
+)
+from digit_pipeline.reading.items import ImageFile
+from digit_pipeline.reading.results import Reading
+
+
+class LineReading(BaseModel):
+    """One line of writing: its digits left to right, their boxes and confidences, and the
+    28x28 image the CNN read for each (PNG data URLs)."""
+
+    digits: str
+    boxes: list[list[int]]
+    confidences: list[float]
+    images: list[str]
+
+
+class ReadingAnswer(BaseModel):
+    """What ``POST /api/predict`` answers: the served model's fields, and the image it read."""
+
+    digit: int
+    confidence: float
+    probabilities: list[float]
+    digits: str
+    boxes: list[list[int]]
+    lines: list[LineReading]
+    input_image: str
+
+
+class Error(BaseModel):
+    detail: str
+
+
+UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        }
+    },
+}
+ERRORS = {
+    400: {"model": Error, "description": "Not a multipart upload, or not a readable image"},
+    403: {"model": Error, "description": "A POST from another origin"},
+    413: {"model": Error, "description": f"More than {MAX_UPLOAD_BYTES} bytes"},
+    503: {"model": Error, "description": "Too many uploads at once: retry after Retry-After s"},
+}
+
+router = APIRouter(tags=["reading"])
+
+
+@router.post("/api/predict", response_model=ReadingAnswer, responses=ERRORS,
+             openapi_extra={"requestBody": UPLOAD_BODY},
+             dependencies=[Depends(refuse_other_origins)])  # fmt: skip
+async def predict(request: Request) -> dict[str, Any]:
+    """Read the digits of an uploaded image file (multipart field ``file``)."""
+    form = await read_form(request, max_files=1)
+    if not isinstance(form.get("file"), UploadFile):
+        raise HTTPException(status_code=400, detail="expected a multipart form with a field 'file'")
+    data = await file_bytes(form, "file")
+    (reading,) = await run_in_threadpool(request.app.state.reader.read, [ImageFile(data)])
+    return answer(reading)
+
+
+def answer(reading: Reading) -> dict[str, Any]:
+    """The served contract of a reading, with the 28x28 images the CNN read: the whole
+    image's (``input_image``) and each digit's (each line's ``images``)."""
+    exported = reading.export()
+    for line, read in zip(exported["lines"], reading.lines, strict=True):
+        line["images"] = [png_data_url(digit.image) for digit in read.digits]
+    return {**exported, "input_image": png_data_url(reading.whole.image)}
+
+
+def png_data_url(digit: np.ndarray) -> str:
+    """A (28, 28) image in [0, 1] as a PNG data URL, bright ink on black as the CNN sees it."""
+    buffer = io.BytesIO()
+    Image.fromarray((np.clip(digit, 0, 1) * 255).round().astype(np.uint8)).save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()

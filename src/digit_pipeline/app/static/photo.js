@@ -1,0 +1,55 @@
+// Photos and scans: each digit found gets a box, the lines' digits are shown and copied.
+import { offerToKeepDrawing } from "./draw.js";
+import { offerToKeepPhoto } from "./own.js";
+import { $, send, showReading } from "./page.js";
+
+// A digit read with less confidence than this is marked as doubtful ("?").
+const DOUBTFUL = 0.8;
+
+async function readPhoto(file) {
+  if (!file) return;
+  const reading = await send(file, file.name);
+  if (!reading) return;
+  showReading(reading);
+  const photo = $("photo");
+  photo.onload = () => { drawBoxes(reading); offerToKeepPhoto(reading); };
+  photo.src = URL.createObjectURL(file);
+  $("photo-frame").hidden = false;
+  $("digits-read").hidden = false;
+  $("digits-read").textContent = `Digits read: ${reading.lines.length > 1 ? "\n" : ""}${reading.digits || "none"}`;
+  $("copy").hidden = !reading.digits;
+  $("copy").onclick = () => navigator.clipboard.writeText(reading.digits);
+  offerToKeepDrawing(null);
+}
+
+function drawBoxes(reading) {
+  const photo = $("photo");
+  const frame = $("photo-frame");
+  frame.querySelectorAll(".box").forEach((box) => box.remove());
+  const scale = photo.clientWidth / photo.naturalWidth;
+  for (const line of reading.lines) {
+    line.boxes.forEach(([x, y, w, h], index) => {
+      const box = document.createElement("div");
+      const doubtful = line.confidences[index] < DOUBTFUL;
+      box.className = doubtful ? "box doubtful" : "box";
+      box.title = `${(100 * line.confidences[index]).toFixed(0)}% sure`;
+      box.dataset.confidence = line.confidences[index];
+      Object.assign(box.style, { left: `${x * scale}px`, top: `${y * scale}px`, width: `${w * scale}px`, height: `${h * scale}px` });
+      box.innerHTML = `<span>${line.digits[index]}</span>`;
+      frame.append(box);
+    });
+  }
+  window.onresize = () => drawBoxes(reading);
+}
+
+for (const id of ["file", "camera"]) {
+  $(id).addEventListener("change", (event) => { readPhoto(event.target.files[0]); event.target.value = ""; });
+}
+const drop = $("drop");
+drop.addEventListener("dragover", (event) => { event.preventDefault(); drop.classList.add("over"); });
+drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+drop.addEventListener("drop", (event) => {
+  event.preventDefault();
+  drop.classList.remove("over");
+  readPhoto(event.dataTransfer.files[0]);
+});

@@ -1,0 +1,26 @@
+"""The reader's limits: every image and every request is bounded before the CNN runs, so
+that no input can take a server down. The README's table of limits is this module."""
+
+# One image file.
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_IMAGE_PIXELS = 40_000_000  # as decoded (a JPEG decodes at a reduced size)
+# Larger images are reduced to this longest side right after decoding: plenty for digits.
+WORKING_SIZE = 640
+# More would be a page of text or a pattern, not lines of digits; it bounds the work.
+MAX_DIGITS_PER_IMAGE = 100
+
+# One request (a call of ``Reader.read``).
+MAX_ITEMS = 10_000
+MAX_REQUEST_IMAGES = 1_000  # image files
+MAX_REQUEST_PIXELS = 100_000_000  # decoded image pixels: ~2.5 s of decoding in all
+MAX_REQUEST_DIGITS = 10_000  # crops read by the CNN: ~3 s on 2 cores
+# The CNN reads at most this many digits per call: bounded memory, and the fastest split.
+CNN_BATCH = 1_000
+
+# Reads at once, each on a thread of the reader's own: each may hold a 40 MP image decoded,
+# and memory that a thread freed stays with it (glibc's arenas), so a few threads of our
+# own, not a server's many, bound the memory. More requests wait their turn, up to
+# MAX_WAITING and for at most MAX_WAIT_SECONDS each; beyond, the reader is busy.
+MAX_CONCURRENT_READS = 2
+MAX_WAITING = 14
+MAX_WAIT_SECONDS = 20

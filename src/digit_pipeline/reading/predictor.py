@@ -1,0 +1,134 @@
+"""The one reader: image files or pixel arrays in, typed readings out. The served model,
+the GUI, ``digit-pipeline collect`` and ``predict``, and the batch pipeline all call it, so
+every caller gets the same preparation, limits, errors and CNN.
+
+    reader = Reader(Recognizer(keras_model, temperature))
+    (reading,) = reader.read([ImageFile(png_bytes)])
+    reading.text, reading.lines[0].digits[0].box, reading.export()
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import PurePosixPath
+from typing import Any
+
+import numpy as np
+
+from digit_pipeline.reading.errors import InvalidInput, ReadingError
+from digit_pipeline.reading.gate import Gate
+from digit_pipeline.reading.images import PreparedImage
+from digit_pipeline.reading.items import ImageFile, Item, parse_request, prepare_items
+from digit_pipeline.reading.limits import MAX_REQUEST_DIGITS
+from digit_pipeline.reading.recognizer import Recognizer
+from digit_pipeline.reading.results import Digit, Line, Reading
+
+logger = logging.getLogger(__name__)
+
+
+class Reader:
+    """Prepares images (``digit_pipeline.reading.images``) and reads them with the
+    ``recognizer``'s CNN: one model call per request, at most ``MAX_CONCURRENT_READS``
+    requests at once (``Gate``)."""
+
+    def __init__(self, recognizer: Recognizer) -> None:
+        self.recognizer = recognizer
+        self.gate = Gate()
+
+    def read(self, items: Sequence[Item]) -> list[Reading]:
+        """Read a request's items, within its limits, in one model call.
+
+        Raises:
+            InvalidInput: An item that cannot be read or breaks a limit (the message names
+                it); ``Busy``: too many requests at once; ``ReadingError``: the reader
+                failed (logged here).
+        """
+        return self.gate.run(self._read, items)
+
+    def read_request(self, model_input: Any) -> list[Reading]:
+        """``read`` of a served request's items (``items.parse_request``)."""
+        return self.read(parse_request(model_input))
+
+    def read_each(
+        self, files: Mapping[str, bytes | Callable[[], bytes]]
+    ) -> tuple[dict[str, Reading], dict[str, str]]:
+        """Read many image files, as few model calls as the limits allow, each file on its
+        own: one that cannot be read is reported, not fatal.
+
+        Args:
+            files: File name to its bytes, or to a function returning them (as Kedro's
+                PartitionedDataset gives them). Hidden files (``.gitkeep``) are ignored.
+
+        Returns:
+            The reading of each readable file, and what is wrong with each other one.
+        """
+        readings, errors = {}, {}
+        names, prepared = [], []
+
+        def read_prepared() -> None:
+            readings.update(zip(names, self.gate.run(self.recognize, prepared), strict=True))
+            names.clear(), prepared.clear()
+
+        for name in sorted(files):
+            if PurePosixPath(name).name.startswith("."):
+                continue
+            content = files[name]
+            try:
+                (item,) = prepare_items([ImageFile(content() if callable(content) else content)])
+            except InvalidInput as error:
+                errors[name] = error.reason
+                continue
+            if sum(p.crop_count for p in prepared) + item.crop_count > MAX_REQUEST_DIGITS:
+                read_prepared()
+            names.append(name)
+            prepared.append(item)
+        if prepared:
+            read_prepared()
+        return readings, errors
+
+    def recognize(self, prepared: Sequence[PreparedImage]) -> list[Reading]:
+        """Readings of prepared images from one model call that reads each distinct 28x28
+        once (a ``pixels`` item, or an image of one digit, is its own only crop). Each
+        line's digits are the candidates whose readings are surest, by their
+        log-probabilities and their geometry (``PreparedLine.reading``)."""
+        if not prepared:
+            return []
+        rows: dict[bytes, int] = {}  # a digit's bytes -> its row in the model's batch
+        crops = []
+
+        def row_of(crop: np.ndarray) -> int:
+            key = crop.tobytes()
+            if key not in rows:
+                rows[key] = len(crops)
+                crops.append(crop)
+            return rows[key]
+
+        layout = [
+            (row_of(item.whole), [[row_of(crop) for crop in line.crops] for line in item.lines])
+            for item in prepared
+        ]
+        probabilities = self.recognizer.probabilities(crops)
+        log_confidence = np.log(probabilities.max(axis=1) + 1e-12)
+        readings = []
+        for item, (whole_row, line_rows) in zip(prepared, layout, strict=True):
+            lines = []
+            for line, crop_rows in zip(item.lines, line_rows, strict=True):
+                chosen = line.reading(log_confidence[crop_rows].tolist())
+                digits = tuple(
+                    Digit.of(probabilities[crop_rows[i]], line.boxes[i], line.crops[i])
+                    for i in chosen
+                )
+                lines.append(Line(digits))
+            whole = Digit.of(probabilities[whole_row], item.whole_box, item.whole)
+            readings.append(Reading(whole, tuple(lines)))
+        return readings
+
+    def _read(self, items: Sequence[Item]) -> list[Reading]:
+        try:
+            return self.recognize(prepare_items(items))
+        except ReadingError:
+            raise
+        except Exception as error:  # a fault of ours: logged here, not shown to the client
+            logger.exception("reading a request failed")
+            raise ReadingError("the reader failed to read this request") from error

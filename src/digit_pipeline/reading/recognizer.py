@@ -1,0 +1,47 @@
+"""The CNN behind the reader: framed 28x28 digits in, calibrated probabilities out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+
+from digit_pipeline.reading.limits import CNN_BATCH
+
+
+class Recognizer:
+    """Reads framed digits with the CNN, ``CNN_BATCH`` at a time. The probabilities are
+    calibrated with the temperature fitted on the validation split
+    (``digit_pipeline.calibration``)."""
+
+    def __init__(self, model: keras.Model, temperature: float = 1.0) -> None:
+        self.model = model
+        self.temperature = temperature
+
+    def probabilities(self, digits: Sequence[np.ndarray]) -> np.ndarray:
+        """(N, 10) probabilities of N framed (28, 28) digits in [0, 1]."""
+        batch = np.stack(digits)[..., np.newaxis].astype(np.float32)
+        # predict_on_batch runs Keras's compiled predict function: ~2 ms for one digit,
+        # against ~15 ms for an eager model(batch) call layer by layer.
+        chunks = [
+            self.model.predict_on_batch(batch[start : start + CNN_BATCH])
+            for start in range(0, len(batch), CNN_BATCH)
+        ]
+        return scale_temperature(np.concatenate(chunks), self.temperature)
+
+
+def scale_temperature(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """Softmax of the logits divided by ``temperature``; above 1 softens, below sharpens.
+
+    The logits are the log-probabilities (softmax ignores the constant that separates
+    them), so the model needs no change. The predicted class never changes.
+    """
+    if temperature <= 0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
+    if temperature == 1.0:
+        return probabilities
+    logits = np.log(np.clip(probabilities, 1e-12, 1.0)) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    scaled = np.exp(logits)
+    return (scaled / scaled.sum(axis=1, keepdims=True)).astype(probabilities.dtype)

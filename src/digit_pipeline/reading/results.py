@@ -1,0 +1,86 @@
+"""What the reader answers, as a typed tree: a ``Reading`` of an image holds its
+``Line``s of writing, each of its ``Digit``s (docTR's Document, Line and Word); ``export``
+gives the served JSON contract."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+# (x, y, width, height) in the original image's pixels.
+Box = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Digit:
+    """One digit read.
+
+    Attributes:
+        value: The digit, 0-9.
+        confidence: The probability of ``value``.
+        probabilities: (10,) the calibrated probability of each digit.
+        box: Where it is in the original image.
+        image: (28, 28) float32 in [0, 1]: what the CNN read, framed like MNIST.
+    """
+
+    value: int
+    confidence: float
+    probabilities: np.ndarray
+    box: Box
+    image: np.ndarray
+
+    @classmethod
+    def of(cls, probabilities: np.ndarray, box: Box, image: np.ndarray) -> Digit:
+        value = int(probabilities.argmax())
+        return cls(value, float(probabilities[value]), probabilities, box, image)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of writing: its digits, left to right."""
+
+    digits: tuple[Digit, ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(str(digit.value) for digit in self.digits)
+
+    def export(self) -> dict[str, Any]:
+        """``digits``, ``boxes`` and ``confidences`` (rounded to 4 places)."""
+        return {
+            "digits": self.text,
+            "boxes": [list(digit.box) for digit in self.digits],
+            "confidences": [round(digit.confidence, 4) for digit in self.digits],
+        }
+
+
+@dataclass(frozen=True)
+class Reading:
+    """An image read: all its ink read as one digit (``whole``), and its lines, top to
+    bottom."""
+
+    whole: Digit
+    lines: tuple[Line, ...]
+
+    @property
+    def text(self) -> str:
+        """Every digit in reading order, lines separated by ``\\n``."""
+        return "\n".join(line.text for line in self.lines)
+
+    @property
+    def digits(self) -> list[Digit]:
+        return [digit for line in self.lines for digit in line.digits]
+
+    def export(self) -> dict[str, Any]:
+        """The served contract: ``digit``, ``confidence``, ``probabilities`` of the whole
+        image read as one digit; ``digits`` and ``boxes`` in reading order; ``lines``."""
+        return {
+            "digit": self.whole.value,
+            "confidence": self.whole.confidence,
+            "probabilities": [float(p) for p in self.whole.probabilities],
+            "digits": self.text,
+            "boxes": [list(digit.box) for digit in self.digits],
+            "lines": [line.export() for line in self.lines],
+        }
