@@ -8,8 +8,10 @@ with thin strokes, in each EXIF orientation; noise; thousands of specks; one gia
 page of hairlines; a checkerboard; a 50 MP JPEG; and real PNG, JPEG, GIF and WebP files
 with bytes overwritten, inserted and cut (seeded). Each is read by this checkout's reader
 (the model's network and temperature, ``current_code.network_of``) in a process of its
-own, after a warm-up read: CPU seconds of all its threads, and the peak resident memory
-above what the process held before. A file refused with a reason is a good answer.
+own, after a warm-up read: CPU seconds of all its threads, of the first read and of the same
+file read again (the first also pays the kernel for fresh memory: a 40 MP image is 160 MB
+decoded), and the peak resident memory above what the process held before. A file
+refused with a reason is a good answer.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -78,9 +79,8 @@ def hostile_files() -> dict[str, bytes]:
     files["noise 2000x2000 PNG"] = png(
         Image.fromarray(rng.integers(0, 256, (2000, 2000), np.uint8))
     )
-    files["noise 8000x6000 JPEG (50 MP)"] = jpeg(
-        Image.fromarray(rng.integers(0, 256, (6000, 8000), np.uint8)), 30
-    )
+    blotches = Image.fromarray(rng.integers(0, 256, (150, 200), np.uint8)).resize((8000, 6000))
+    files["blotchy noise 8000x6000 JPEG (48 MP)"] = jpeg(blotches, 80)
     files["5,000 specks 4000x4000"] = specks(5_000)
     files["50,000 specks 4000x4000"] = specks(50_000)
     blot = Image.new("L", (CANVAS, CANVAS), 255)
@@ -138,20 +138,29 @@ def measure_one(model_uri: str, path: Path) -> dict:
     ImageDraw.Draw(warm_up).line([(140, 40), (140, 240)], fill=0, width=18)
     reader.read([ImageFile(png(warm_up))])
     data = path.read_bytes()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.process_time()
-    try:
-        (reading,) = reader.read([ImageFile(data)])
-        answer = (
-            f"read {reading.text!r}"
-            if len(reading.text) < 40
-            else f"read {len(reading.digits)} digits"
-        )
-    except ReadingError as error:
-        answer = f"refused: {error.message}"
-    cpu = time.process_time() - started
-    extra = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
-    return {"cpu_s": cpu, "extra_mb": extra, "answer": answer, "bytes": len(data)}
+    before = _memory_mb("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) starts again from here
+    seconds = []
+    for _ in range(2):  # the first read also pays for fresh memory; the second reuses it
+        started = time.process_time()
+        try:
+            (reading,) = reader.read([ImageFile(data)])
+            text = reading.text
+            answer = f"read {text!r}" if len(text) < 40 else f"read {len(reading.digits)} digits"
+        except ReadingError as error:
+            answer = f"refused: {error.message}"
+        seconds.append(time.process_time() - started)
+    extra = _memory_mb("VmHWM") - before
+    return {"cpu_s": seconds[0], "again_s": seconds[1], "extra_mb": extra, "answer": answer,
+            "bytes": len(data)}  # fmt: skip
+
+
+def _memory_mb(field: str) -> float:
+    """This process's resident memory (VmRSS) or its peak (VmHWM), from /proc."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    raise KeyError(field)
 
 
 def main() -> None:
@@ -171,8 +180,11 @@ def main() -> None:
     cpu = describe(detect(), "-")
     print(f"CPU: {cpu['cpu']} ({cpu['cpu_flags']}); {model_uri}")
     files = {**hostile_files(), **fuzzed_files(args.fuzzed)}
-    print("| file | bytes | CPU s | peak extra MB | answer |\n|---|---:|---:|---:|---|")
-    worst = {"cpu_s": 0.0, "extra_mb": 0.0}
+    print(
+        "| file | bytes | CPU s | CPU s, again | peak extra MB | answer |\n"
+        "|---|---:|---:|---:|---:|---|"
+    )
+    worst = {"cpu_s": 0.0, "again_s": 0.0, "extra_mb": 0.0}
     scratch = Path(ROOT / "data" / "08_reporting" / "hostile_file.bin")
     for name, data in files.items():
         scratch.write_bytes(data)
@@ -183,12 +195,16 @@ def main() -> None:
         figures = json.loads(child.stdout.strip().splitlines()[-1])
         worst = {key: max(worst[key], figures[key]) for key in worst}
         print(
-            f"| {name} | {figures['bytes']:,} | {figures['cpu_s']:.2f} | {figures['extra_mb']:.0f}"
+            f"| {name} | {figures['bytes']:,} | {figures['cpu_s']:.2f} | {figures['again_s']:.2f}"
+            f" | {figures['extra_mb']:.0f}"
             f" | {figures['answer'][:70]} |",
             flush=True,
         )
     scratch.unlink()
-    print(f"\nworst: {worst['cpu_s']:.2f} CPU s, {worst['extra_mb']:.0f} MB extra")
+    print(
+        f"\nworst: {worst['cpu_s']:.2f} CPU s ({worst['again_s']:.2f} s again),"
+        f" {worst['extra_mb']:.0f} MB extra"
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ training file (digits the model never trained on), with different image seeds; `
 MNIST's test file, for the final figures only. Per kind: images read exactly (every digit,
 lines in order), digits read right (aligned with difflib, so one missed digit costs one),
 and images per second (one request per image when served); and the ceiling: images whose
-every digit the model reads right in MNIST's own 28x28 form.
+every digit the model reads right in MNIST's own 28x28 form. The model's network is read
+by this checkout's code, in process or served (``current_code``); ``--save`` keeps what was
+read of every image, to compare two versions image by image.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import difflib
 import http.client
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,6 +35,7 @@ from digit_pipeline.project import champion_uri
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from current_code import network_of, with_current_code  # noqa: E402
 from plain_keras import read_mnist, training_split  # noqa: E402
 from serve_benchmark import served  # noqa: E402
 
@@ -86,6 +90,24 @@ def read_in_process(reader):
     return read
 
 
+def read_served(connection: http.client.HTTPConnection):
+    def read(sample: Sample) -> str:
+        item = {"image": base64.b64encode(sample.data).decode()}
+        body = json.dumps({"inputs": [item]}).encode()
+        # A connection per request: the server may close one after an error.
+        fresh = http.client.HTTPConnection(connection.host, connection.port, timeout=120)
+        fresh.request("POST", "/invocations", body, {"Content-Type": "application/json"})
+        response = fresh.getresponse()
+        answer = response.read()
+        if response.status == 400:  # no digit found: read as nothing
+            return ""
+        if response.status != 200:
+            raise RuntimeError(f"HTTP {response.status}: {answer[:300]!r}")
+        return json.loads(answer)["predictions"][0]["digits"]
+
+    return read
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-uri", default=champion_uri())
@@ -94,19 +116,24 @@ def main() -> None:
     parser.add_argument("--kinds", nargs="*", default=list(KINDS))
     parser.add_argument("--serve", action="store_true", help="through mlflow models serve")
     parser.add_argument("--failures", type=Path, help="write misread images here")
+    parser.add_argument("--save", type=Path, help="write what was read of each image (JSON)")
     args = parser.parse_args()
 
     pool = digit_pool(args.digits)
     cpu = describe(detect(), "-")
     print(f"CPU: {cpu['cpu']} ({cpu['cpu_flags']}); digits: {args.digits}; {args.model_uri}")
-    from digit_pipeline.reading.pyfunc import load_reader  # noqa: PLC0415
+    from digit_pipeline.reading.predictor import Reader  # noqa: PLC0415
+    from digit_pipeline.reading.recognizer import Recognizer  # noqa: PLC0415
 
-    reader = load_reader(args.model_uri)  # the same model the server loads
+    # The model's network and temperature with this checkout's reader, as it is served.
+    reader = Reader(Recognizer(*network_of(args.model_uri)))
     known = known_digits(reader, pool)
     print(
         "| kind | images | read exactly | digits right | images/s | ceiling |\n"
         "|---|---:|---:|---:|---:|---:|"
     )
+
+    readings_of: dict[str, list[str]] = {}
 
     def run(read) -> None:
         for kind in args.kinds:
@@ -116,6 +143,7 @@ def main() -> None:
             readings = [read(sample) for sample in samples]
             speed = len(samples) / (time.perf_counter() - start)
             result = score(samples, readings, known)
+            readings_of[kind] = readings
             print(
                 f"| {kind} | {len(samples)} | {result['exact']:.1%} | {result['per_digit']:.1%}"
                 f" | {speed:.0f} | {result['ceiling']:.1%} |",
@@ -132,25 +160,15 @@ def main() -> None:
                         )
 
     if args.serve:
-        with served(args.model_uri, None) as connection:
-
-            def read_served(sample: Sample) -> str:
-                item = {"image": base64.b64encode(sample.data).decode()}
-                body = json.dumps({"inputs": [item]}).encode()
-                # A connection per request: the server may close one after an error.
-                fresh = http.client.HTTPConnection(connection.host, connection.port, timeout=120)
-                fresh.request("POST", "/invocations", body, {"Content-Type": "application/json"})
-                response = fresh.getresponse()
-                answer = response.read()
-                if response.status == 400:  # no digit found: read as nothing
-                    return ""
-                if response.status != 200:
-                    raise RuntimeError(f"HTTP {response.status}: {answer[:300]!r}")
-                return json.loads(answer)["predictions"][0]["digits"]
-
-            run(read_served)
+        folder = tempfile.TemporaryDirectory(prefix="real-world-")
+        with served(
+            champion_uri(), with_current_code(args.model_uri, Path(folder.name))
+        ) as connection:
+            run(read_served(connection))
     else:
         run(read_in_process(reader))
+    if args.save:
+        args.save.write_text(json.dumps(readings_of, indent=1))
 
 
 if __name__ == "__main__":

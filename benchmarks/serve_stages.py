@@ -15,8 +15,11 @@ from __future__ import annotations
 import argparse
 import io
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
+from current_code import with_current_code
 from mlflow.pyfunc import scoring_server
 from serve_benchmark import pixels_request, test_digits
 
@@ -33,7 +36,9 @@ def main() -> None:
     args = parser.parse_args()
 
     body = pixels_request(test_digits()[: args.batch])
-    model = scoring_server.load_model_with_mlflow_config(args.model_uri)
+    folder = tempfile.TemporaryDirectory(prefix="serve-stages-")
+    with_current_code(args.model_uri, Path(folder.name))  # this checkout's code, served
+    model = scoring_server.load_model_with_mlflow_config(champion_uri())
     reader = model.unwrap_python_model().reader
     schema = model.metadata.get_input_schema()
 

@@ -91,11 +91,15 @@ def _image_errors(message: str) -> Iterator[None]:
 
 
 def _to_working_size(image: Image.Image) -> Image.Image:
-    """Decode and reduce to ``WORKING_SIZE`` at most, keeping transparency."""
+    """Decode and reduce to ``WORKING_SIZE`` at most, keeping transparency. An image is
+    converted only when its mode is none of L, LA, RGB and RGBA: a converted copy of a
+    40 MP image would double its memory."""
     if "A" in image.getbands() or "transparency" in image.info:
-        image = image.convert("LA" if image.mode in ("L", "LA") else "RGBA")
-    elif image.mode not in ("L", "RGB"):
-        image = image.convert("RGB" if image.mode == "P" or len(image.getbands()) > 1 else "L")
+        mode = "LA" if image.mode in ("L", "LA") else "RGBA"
+    else:
+        mode = "RGB" if image.mode == "P" or len(image.getbands()) > 1 else "L"
+    if image.mode != mode:
+        image = image.convert(mode)
     if max(image.size) > WORKING_SIZE:
         image.thumbnail((WORKING_SIZE, WORKING_SIZE), Image.Resampling.BOX)
     return image

@@ -5,15 +5,18 @@ from PIL import Image
 from scipy import ndimage
 
 from digit_pipeline.reading.images.errors import ImageError
-from digit_pipeline.reading.images.mnist import CENTRE_OF_MASS, DIGIT_BOX, IMAGE_SIZE
+from digit_pipeline.reading.images.mnist import CENTRE_OF_MASS, DIGIT_BOX, IMAGE_SIZE, STROKE_WIDTH
 
 # Strokes are measured at this many times the 20-pixel digit box. There, MNIST's training
 # digits' strokes are 5-14 pixels wide (5th-95th percentile), 9 in the median: a digit
-# outside THIN_STROKE-BOLD_STROKE is redrawn with MNIST_STROKE.
+# outside THIN_STROKE-BOLD_STROKE is redrawn with MNIST's stroke...
 STROKE_SCALE = 4
-MNIST_STROKE = 9.0
+MNIST_STROKE = STROKE_SCALE * STROKE_WIDTH
 THIN_STROKE = 5.0
 BOLD_STROKE = 14.0
+# ...grown or thinned by at most this many pixels a side (the boldest pens need 5): more
+# ink than that is a blot, not a stroke, and the disc's cost grows with its area.
+MAX_STROKE_CHANGE = 6
 # Crops smaller than this (pixels) keep their strokes.
 MIN_STROKE_CROP = 8
 
@@ -72,7 +75,7 @@ def _with_mnist_stroke(crop: np.ndarray) -> np.ndarray:
     stroke = _stroke_width(big)
     if stroke is None or THIN_STROKE <= stroke <= BOLD_STROKE:
         return crop
-    radius = round(abs(MNIST_STROKE - stroke) / 2)
+    radius = min(round(abs(MNIST_STROKE - stroke) / 2), MAX_STROKE_CHANGE)
     if radius == 0:
         return crop
     disc = np.hypot(*np.mgrid[-radius : radius + 1, -radius : radius + 1]) <= radius
@@ -83,8 +86,8 @@ def _with_mnist_stroke(crop: np.ndarray) -> np.ndarray:
 
 def _stroke_width(ink: np.ndarray) -> float | None:
     """The typical width of the strokes (pixels): twice the median depth along their
-    middle lines. None without ink."""
-    mask = ink > 0.5
+    middle lines. None without ink. Beyond the crop there is no ink."""
+    mask = np.pad(ink > 0.5, 1)
     if not mask.any():
         return None
     depth = ndimage.distance_transform_edt(mask)

@@ -104,12 +104,15 @@ def _stretch_each_mark(flat: np.ndarray) -> np.ndarray:
     if count == 0:
         raise ImageError("no digit found: the image is blank")
     solid = _percentile_per_label(flat, labels, count, SOLID_INK_PERCENTILE)
-    nearest = ndimage.distance_transform_edt(
-        labels == 0, return_distances=False, return_indices=True
-    )
     # A mark barely above the threshold is noise, not faint ink: not stretched to solid.
     solid = np.maximum(solid, MIN_MARK_LEVEL * threshold)
-    level = np.concatenate([[1.0], solid])[labels[nearest[0], nearest[1]]]
+    if count == 1:  # one mark: the nearest to every pixel
+        level = solid[0]
+    else:
+        nearest = ndimage.distance_transform_edt(
+            labels == 0, return_distances=False, return_indices=True
+        )
+        level = np.concatenate([[1.0], solid])[labels[nearest[0], nearest[1]]]
     floor = threshold * INK_FLOOR_OF_THRESHOLD
     return np.clip((flat - floor) / np.maximum(level - floor, 1e-6), 0.0, 1.0).astype(np.float32)
 

@@ -11,6 +11,7 @@ from scipy import ndimage
 
 from digit_pipeline.reading.images.mnist import IMAGE_SIZE
 from digit_pipeline.reading.images.pieces import INK_LEVEL, find_pieces
+from digit_pipeline.reading.images.segmentation import merge_overlapping_columns
 
 SMALL_IMAGE = 2 * IMAGE_SIZE
 # Tilts tried, in degrees: a photo held by hand is within a few degrees of level.
@@ -80,6 +81,23 @@ def find_lines(ink: np.ndarray) -> LevelledPage:
     return LevelledPage(ink=levelled, tilt=tilt, bands=bands, shape=ink.shape)
 
 
+def one_digit_page(ink: np.ndarray) -> LevelledPage | None:
+    """The page as it is when it holds one digit: its pieces of ink make one mark (their
+    columns overlap), in one band of rows, and no printed rules run across it; then there
+    is nothing to level. None otherwise."""
+    found = find_pieces(ink)
+    boxes = sorted(
+        (columns.start, rows.start, columns.stop, rows.stop)
+        for (rows, columns), kept in zip(found.slices, found.significant, strict=True)
+        if kept
+    )
+    if len(merge_overlapping_columns(boxes)) != 1 or len(_line_bands(ink)) != 1:
+        return None
+    if any(_has_rules(_halved(ink), axis) for axis in (0, 1)):
+        return None
+    return LevelledPage(ink=ink, tilt=0.0, bands=[(0, ink.shape[0])], shape=ink.shape)
+
+
 def _tilt(ink: np.ndarray) -> float:
     """The turn (degrees) that makes rows of ink sharpest: the lines level."""
     step = max(1, max(ink.shape) // TILT_RESOLUTION)
@@ -122,6 +140,8 @@ def _halved(ink: np.ndarray) -> np.ndarray:
 
 def _has_rules(ink: np.ndarray, axis: int) -> bool:
     """Whether ``MIN_RULES`` or more long straight lines run along ``axis`` (0: rows)."""
+    if np.count_nonzero((ink > INK_LEVEL / 2).any(axis=axis)) < RULE_LENGTH * ink.shape[1 - axis]:
+        return False  # the ink does not reach that far along the axis: no line can
     return ndimage.label(_long_lines(ink, axis).any(axis=1 - axis))[1] >= MIN_RULES
 
 

@@ -92,7 +92,7 @@ def line_candidates(ink: np.ndarray, top: int, bottom: int) -> list[Candidate]:
     significant = found.significant  # specks of the line dropped
     if np.count_nonzero(significant) > 2 * MAX_DIGITS_PER_IMAGE:
         raise too_many_digits()  # checked before the work: a digit is at most a few marks
-    marks = _merge_overlapping_columns(
+    marks = merge_overlapping_columns(
         sorted(
             (columns.start, rows.start, columns.stop, rows.stop)
             for (rows, columns), kept in zip(found.slices, significant, strict=True)
@@ -206,7 +206,7 @@ def _drop_lone_specks(pieces: list[Corners], line_height: int) -> list[Corners]:
     ]
 
 
-def _merge_overlapping_columns(pieces: list[Corners]) -> list[Corners]:
+def merge_overlapping_columns(pieces: list[Corners]) -> list[Corners]:
     merged: list[Corners] = []
     for piece in pieces:
         if merged:
