@@ -15,7 +15,7 @@ Kernels, one fresh process per row (TensorFlow reads these settings once, at sta
 A row's epoch is the median training step (``train_on_batch`` on real digits, after a
 warm-up) times the steps of an epoch of 54,000 images, plus one validation pass of 6,000.
 bfloat16 without a native path is measured on a few steps only (~1.5 s each). FLOPs are
-counted from the network's layers (``digit_pipeline.model.multiply_adds``; a training step
+counted from the network's layers (``multiply_adds``; a training step
 is 3x the forward pass); the peak is the FLOP/s of a 2048x2048 matrix product in the same
 kernels and precision, what this machine really reaches. Rows run in ``--rounds`` rounds, in
 a random order each, and the median is printed: a slow spell of the machine falls on all.
@@ -38,7 +38,7 @@ import tensorflow as tf
 from plain_keras import parameters, training_split
 
 from digit_pipeline import hardware
-from digit_pipeline.model import build_cnn, multiply_adds
+from digit_pipeline.model import build_cnn
 from digit_pipeline.parameters import TrainParameters
 
 ROOT = Path(__file__).resolve().parent
@@ -50,6 +50,30 @@ ISAS = (  # oneDNN's name, the /proc/cpuinfo flags it needs
     ("AVX512_CORE_BF16", {"avx512_bf16"}),
     ("AVX512_CORE_AMX", {"amx_bf16"}),
 )
+
+
+def multiply_adds(model: keras.Model) -> int:
+    """Multiply-adds of one image's forward pass through the convolutions and dense layers
+    (the rest, batch norm, ReLU and the like, is a few per value: negligible beside them).
+    A training step costs about three times this per image: forward, and backward to the
+    inputs and to the weights."""
+    total = 0
+    for layer in _all_layers(model):
+        if isinstance(layer, keras.layers.Conv2D):
+            kernel_height, kernel_width, channels_in, channels_out = layer.kernel.shape
+            _, height, width, _ = layer.output.shape
+            total += height * width * channels_out * kernel_height * kernel_width * channels_in
+        elif isinstance(layer, keras.layers.Dense):
+            total += layer.kernel.shape[0] * layer.kernel.shape[1]
+    return total
+
+
+def _all_layers(model: keras.Model):
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer)
+        else:
+            yield layer
 
 
 def available_kernels(flags: frozenset[str]) -> list[str]:

@@ -203,6 +203,26 @@ def test_api_gives_the_image_of_each_digit_read(app_url, mnist_test):
         assert digit.size == (28, 28)
 
 
+def test_a_corrupt_labels_file_is_named_not_a_crash(app_url, own_folder):
+    """Data on disk that cannot be read gets the answer `kedro run` gives: the file named,
+    and what is wrong with it; the server answers again once the file is mended."""
+    labels = own_folder / "labels.csv"
+    kept = labels.read_bytes() if labels.exists() else None
+    labels.write_bytes(b"\x00\xff not, a labels file\n\x00\x01\x02")
+    try:
+        for method, path in (("get", "/api/own-digits"), ("get", "/api/own-digits/x/digit")):
+            answer = getattr(requests, method)(f"{app_url}{path}", timeout=30)
+            assert answer.status_code == 500, path
+            assert str(labels) in answer.json()["detail"] and "labels" in answer.json()["detail"]
+    finally:
+        if kept is None:
+            labels.unlink()
+        else:
+            labels.write_bytes(kept)
+    listed = requests.get(f"{app_url}/api/own-digits", timeout=30).json()
+    assert listed["folder"] == str(own_folder)
+
+
 def test_api_keeps_lists_serves_and_forgets_an_own_digit(app_url, own_folder, mnist_test):
     images, _ = mnist_test
     before = requests.get(f"{app_url}/api/own-digits", timeout=30).json()["counts"]["4"]
@@ -329,7 +349,7 @@ def test_uploading_a_sheet_shows_its_lines(page, tmp_path, mnist_train):
     page.wait_for_selector(".box")
     read = page.locator("#digits-read").inner_text()
     lines = read.removeprefix("Digits read:").strip().split("\n")
-    assert len(lines) == len(sheet.lines) and all(line.isdigit() for line in lines)
+    assert len(lines) == len(sheet.texts) and all(line.isdigit() for line in lines)
     assert page.locator(".box").count() == sum(map(len, lines))
     # Each box says how sure the model is; the doubtful ones (under 80%) are marked.
     for index in range(page.locator(".box").count()):

@@ -83,3 +83,19 @@ def test_epoch_speed_sets_the_kernels_for_a_child_process(epoch_speed, monkeypat
     uncapped = epoch_speed.kernel_environment("oneDNN")
     assert uncapped["TF_ENABLE_ONEDNN_OPTS"] == "1" and "ONEDNN_MAX_CPU_ISA" not in uncapped
     assert epoch_speed.kernel_environment("AVX2")["ONEDNN_MAX_CPU_ISA"] == "AVX2"
+
+
+def test_multiply_adds_counts_convolutions_and_dense_layers(epoch_speed):
+    from digit_pipeline.model import build_cnn  # noqa: PLC0415
+    from digit_pipeline.parameters import TrainParameters  # noqa: PLC0415
+
+    from .support import smoke_parameters  # noqa: PLC0415
+
+    default = smoke_parameters(TrainParameters, seed=0, precision="float32")
+    small = default.model_copy(update={"conv_blocks": [[4]], "dense_units": 8})
+    # 3x3 unpadded 1 -> 4 channels: 26x26 outputs; 5x5 stride 2, padded, 4 -> 4: 13x13;
+    # dense 13*13*4 -> 8; dense 8 -> 10.
+    expected = 26 * 26 * 4 * 9 * 1 + 13 * 13 * 4 * 25 * 4 + 13 * 13 * 4 * 8 + 8 * 10
+    assert epoch_speed.multiply_adds(build_cnn(small)) == expected
+    # The default network: ~15 M multiply-adds per image.
+    assert 14e6 < epoch_speed.multiply_adds(build_cnn(default)) < 16e6

@@ -12,6 +12,8 @@ from scipy import ndimage
 
 from digit_pipeline.reading.images import (
     ImageError,
+    framing,
+    prepare,
     prepare_grayscale,
     prepare_image,
     prepare_whole_digit,
@@ -158,6 +160,56 @@ def test_whole_digit_alone_is_the_prepared_digit(mnist_test):
         np.testing.assert_array_equal(prepare_whole_digit(gray), prepare_grayscale(gray).whole)
     with pytest.raises(ImageError, match="blank"):
         prepare_whole_digit(np.zeros((28, 28)))
+
+
+def pad_drawing(digit: np.ndarray, size: int, left: int, top: int) -> bytes:
+    """A digit drawn dark on the GUI's clean 280x280 pad, ``size`` pixels tall."""
+    pad = np.full((280, 280), 255.0)
+    pad[top : top + size, left : left + size] = 255 - enlarge(digit, size)
+    return encode(pad)
+
+
+def test_a_clean_drawing_of_one_digit_is_read_small_and_as_when_read_whole(
+    mnist_train, monkeypatch
+):
+    """A drawing of one digit takes the short path (read at ``DIGIT_SIZE``) and comes back
+    as the full-size path frames it, its box in the pad's pixels."""
+    images = mnist_train[0][-20:]
+    short_paths = []
+    one_clean_digit = prepare._one_clean_digit
+
+    def counted(gray, noise):
+        page = one_clean_digit(gray, noise)
+        short_paths.append(page is not None)
+        return page
+
+    monkeypatch.setattr(prepare, "_one_clean_digit", counted)
+    drawings = [pad_drawing(d, 90 + 7 * i, 10 + 2 * i, 150 - 6 * i) for i, d in enumerate(images)]
+    small = [prepare_image(drawing) for drawing in drawings]
+    # A digit written in pieces apart (one above the other) is read at full size.
+    assert sum(short_paths) >= 17
+    assert all(len(item.crops) == 1 for item, short in zip(small, short_paths) if short)
+    monkeypatch.setattr(prepare, "CLEAN", -1.0)  # nothing is clean: the full-size path
+    whole = [prepare_image(drawing) for drawing in drawings]
+    alike = [correlation(a.whole, b.whole) for a, b in zip(small, whole, strict=True)]
+    assert min(alike) > 0.9 and np.mean(alike) > 0.95  # the smallest drawings lose most
+    for read_small, read_whole in zip(small, whole, strict=True):
+        np.testing.assert_allclose(read_small.whole_box, read_whole.whole_box, atol=4)
+
+
+def test_a_clean_drawing_of_two_digits_is_not_one(mnist_train):
+    first, second = mnist_train[0][-2:]
+    pad = np.full((280, 280), 255.0)
+    pad[80:200, 10:130] = 255 - enlarge(first, 120)
+    pad[80:200, 150:270] = 255 - enlarge(second, 120)
+    assert len(prepare_image(encode(pad)).crops) == 2
+
+
+def test_a_stroke_is_measured_within_its_crop():
+    """A flat mark inked to its crop's edges is as wide as it is high, not as the crop is
+    long: beyond the crop there is no ink."""
+    assert framing._stroke_width(np.ones((7, 80))) <= 7
+    assert framing._stroke_width(np.pad(np.ones((9, 60)), 3)) == pytest.approx(9, abs=1)
 
 
 def test_big_photo_boxes_are_in_original_pixels(mnist_test):

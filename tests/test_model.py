@@ -5,16 +5,10 @@ import keras
 import numpy as np
 import pytest
 
-from digit_pipeline.model import (
-    FusedBatchNormalization,
-    RandomStrokeWidth,
-    batches,
-    build_cnn,
-    multiply_adds,
-    portable_copy,
-    training_callbacks,
-)
+from digit_pipeline.augmentation import RandomStrokeWidth
+from digit_pipeline.model import FusedBatchNormalization, build_cnn, portable_copy
 from digit_pipeline.parameters import Augmentation, TrainParameters
+from digit_pipeline.training import batches, training_callbacks
 
 from .support import smoke_parameters
 
@@ -171,16 +165,6 @@ def test_mixed_float16_scales_the_loss():
     assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
     assert model.get_layer(index=2).compute_dtype == "float16"
     assert not isinstance(build_cnn(DEFAULT_DESIGN).optimizer, keras.optimizers.LossScaleOptimizer)
-
-
-def test_multiply_adds_counts_convolutions_and_dense_layers():
-    small = design(conv_blocks=[[4]], dense_units=8)
-    # 3x3 unpadded 1 -> 4 channels: 26x26 outputs; 5x5 stride 2, padded, 4 -> 4: 13x13;
-    # dense 13*13*4 -> 8; dense 8 -> 10.
-    expected = 26 * 26 * 4 * 9 * 1 + 13 * 13 * 4 * 25 * 4 + 13 * 13 * 4 * 8 + 8 * 10
-    assert multiply_adds(build_cnn(small)) == expected
-    # The default network: ~15 M multiply-adds per image.
-    assert 14e6 < multiply_adds(build_cnn(DEFAULT_DESIGN)) < 16e6
 
 
 def test_the_saved_cnn_is_plain_keras_with_the_trained_weights(tmp_path):

@@ -255,7 +255,7 @@ def test_a_sheet_is_read_line_by_line(champion, mnist_train):
     items = [{"image": base64.b64encode(sheet.data).decode()} for sheet in sheets]
     for sheet, prediction in zip(sheets, model.predict(items), strict=True):
         lines = prediction["lines"]
-        assert len(lines) == len(sheet.lines)
+        assert len(lines) == len(sheet.texts)
         assert prediction["digits"] == "\n".join(line["digits"] for line in lines)
         assert prediction["boxes"] == [box for line in lines for box in line["boxes"]]
         for line in lines:

@@ -27,12 +27,12 @@ def test_generated_images_are_seeded_and_say_what_is_written(pool):
         again = make_image(kind, pool, np.random.default_rng(3))
         assert first == again
         assert Image.open(io.BytesIO(first.data)).format == "JPEG"
-        assert all(line.isdigit() for line in first.lines)
-        assert first.text == "\n".join(first.lines)
-        assert pool.text(list(first.sources)) == "".join(first.lines)  # in reading order
-    assert len(make_image("digit photo", pool, np.random.default_rng(0)).lines[0]) == 1
+        assert all(line.isdigit() for line in first.texts)
+        assert first.text == "\n".join(first.texts)
+        assert pool.text(list(first.sources)) == "".join(first.texts)  # in reading order
+    assert len(make_image("digit photo", pool, np.random.default_rng(0)).texts[0]) == 1
     sheet = make_image("sheet ruled", pool, np.random.default_rng(0))
-    assert 2 <= len(sheet.lines) <= 6
+    assert 2 <= len(sheet.texts) <= 6
 
 
 def test_a_pen_changes_the_stroke_width(pool):
@@ -65,7 +65,7 @@ def test_a_sheet_is_cut_into_its_lines(pool, paper, at_least):
     found = []
     for _ in range(10):
         sample = make_image(paper, pool, rng)
-        found.append(len(prepare_image(sample.data).lines) == len(sample.lines))
+        found.append(len(prepare_image(sample.data).lines) == len(sample.texts))
     assert sum(found) >= at_least
 
 

@@ -64,6 +64,19 @@ class Hardware:
         return f"GPU ({self.gpus[0][0]})" if self.gpus else "CPU"
 
 
+def checked_precision(precision: str, *, auto: bool = False) -> str:
+    """``precision`` if it is one of ``PRECISIONS`` (or ``auto``, when allowed).
+
+    Raises:
+        ValueError: Naming the precisions there are.
+    """
+    if precision in PRECISIONS or (auto and precision == "auto"):
+        return precision
+    known = f"auto or one of {', '.join(PRECISIONS)}" if auto else f"one of {', '.join(PRECISIONS)}"
+    hint = "" if auto else " (resolve auto with digit_pipeline.hardware.resolve_precision)"
+    raise ValueError(f"precision must be {known}, got {precision!r}{hint}")
+
+
 def resolve_precision(requested: str, hardware: Hardware) -> str:
     """The precision to train in: ``requested``, or for ``auto`` the fastest one that the
     hardware computes natively.
@@ -71,12 +84,8 @@ def resolve_precision(requested: str, hardware: Hardware) -> str:
     Raises:
         ValueError: ``requested`` is neither ``auto`` nor one of ``PRECISIONS``.
     """
-    if requested in PRECISIONS:
+    if checked_precision(requested, auto=True) != "auto":
         return requested
-    if requested != "auto":
-        raise ValueError(
-            f"precision must be auto or one of {', '.join(PRECISIONS)}, got {requested!r}"
-        )
     if hardware.gpus:
         capability = min(capability for _, capability in hardware.gpus)
         if capability >= (8, 0):

@@ -1,15 +1,13 @@
-"""The CNN and how it is trained, both from the `train` parameters."""
-
-import math
-import time
+"""The CNN, built from the `train` parameters, and the copy of it that is saved and served."""
 
 import keras
 import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from digit_pipeline.hardware import PRECISIONS
-from digit_pipeline.parameters import Augmentation, TrainParameters
+from digit_pipeline.augmentation import augmentation_layers
+from digit_pipeline.hardware import checked_precision
+from digit_pipeline.parameters import TrainParameters
 from digit_pipeline.reading.images import IMAGE_SIZE, NUM_CLASSES
 from digit_pipeline.reading.limits import CNN_BATCH
 
@@ -48,12 +46,7 @@ def build_cnn(params: TrainParameters, for_training: bool = True) -> keras.Model
         A compiled Keras model taking (N, 28, 28, 1) float32 and giving (N, 10) float32
         probabilities.
     """
-    if params.precision not in PRECISIONS:
-        raise ValueError(
-            f"precision must be one of {', '.join(PRECISIONS)}, got {params.precision!r}"
-            " (resolve auto with digit_pipeline.hardware.resolve_precision)"
-        )
-    precision = {"dtype": params.precision}
+    precision = {"dtype": checked_precision(params.precision)}
     batch_norm = FusedBatchNormalization if for_training else layers.BatchNormalization
 
     inputs = keras.Input(shape=INPUT_SHAPE, name="image")
@@ -163,161 +156,3 @@ def portable_copy(model: keras.Model, params: TrainParameters) -> keras.Model:
     portable = build_cnn(params.model_copy(update={"precision": "float32"}), for_training=False)
     portable.set_weights(model.get_weights())
     return portable
-
-
-class RandomStrokeWidth(layers.Layer):
-    """Strokes about a pixel thinner on each side (grey erosion with a plus-shaped
-    neighbourhood) for a share ``rate`` of the images, as much thicker (dilation) for
-    another: pens finer and bolder than MNIST's. Unchanged at inference."""
-
-    def __init__(self, rate: float, seed: int | None = None, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.rate = rate
-        self.seed = seed
-        self.generator = keras.random.SeedGenerator(seed)
-
-    def call(self, images, training=False):
-        if not training:
-            return images
-        padded = tf.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]])
-        neighbours = [padded[:, 1:-1, 1:-1], padded[:, :-2, 1:-1], padded[:, 2:, 1:-1]]
-        neighbours += [padded[:, 1:-1, :-2], padded[:, 1:-1, 2:]]
-        thinner, thicker = tf.reduce_min(neighbours, axis=0), tf.reduce_max(neighbours, axis=0)
-        draw = keras.random.uniform((tf.shape(images)[0], 1, 1, 1), seed=self.generator)
-        return tf.where(draw < self.rate, thinner, tf.where(draw < 2 * self.rate, thicker, images))
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
-
-
-def augmentation_layers(params: Augmentation, seed: int, for_training: bool = True) -> keras.Layer:
-    """Random rotation, zoom, shift and stroke width of batches of images, empty space
-    filled black.
-
-    Keras layers run in the model's graph on whole batches, the cheapest place for them
-    on a CPU (a per-image ``tf.data`` map costs several times more).
-    """
-    fill = {"fill_mode": "constant", "fill_value": 0.0}
-    augmentations = []
-    if params.rotation_degrees:
-        augmentations.append(
-            layers.RandomRotation(params.rotation_degrees / 360, seed=seed, **fill)
-        )
-    if params.zoom:
-        augmentations.append(layers.RandomZoom(params.zoom, seed=seed + 1, **fill))
-    if params.shift:
-        augmentations.append(
-            layers.RandomTranslation(params.shift, params.shift, seed=seed + 2, **fill)
-        )
-    if params.stroke_width and for_training:  # the saved model stays plain Keras
-        augmentations.append(RandomStrokeWidth(params.stroke_width, seed=seed + 3))
-    if not augmentations:
-        return layers.Identity(name="augmentation")
-    return keras.Sequential(augmentations, name="augmentation")
-
-
-def batches(
-    images: np.ndarray,
-    labels: np.ndarray,
-    batch_size: int,
-    *,
-    shuffle_seed: int | None = None,
-    mixed_in: tuple[np.ndarray, np.ndarray] | None = None,
-    share: float = 0.0,
-) -> tf.data.Dataset:
-    """The images and labels as a ``tf.data`` pipeline of batches for ``fit``, reshuffled
-    every epoch when given a ``shuffle_seed``.
-
-    ``mixed_in`` images and labels (a person's own digits) are drawn at random to make up
-    ``share`` of the examples, repeated as often as it takes; an epoch ends with the
-    main images.
-
-    tf.data's autotuning is off: with it on (as in the pipeline Keras builds from NumPy
-    arrays) each epoch could start only after a wait of up to a minute, at no CPU, for the
-    previous epoch's tuned threads to stop. A prefetch of one batch is all that in-memory
-    arrays need.
-    """
-    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
-    if shuffle_seed is not None:
-        dataset = dataset.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
-    if mixed_in is not None and len(mixed_in[1]) and share > 0:
-        extra = tf.data.Dataset.from_tensor_slices(mixed_in).shuffle(
-            len(mixed_in[1]), seed=shuffle_seed
-        )
-        dataset = tf.data.Dataset.sample_from_datasets(
-            [dataset, extra.repeat()], weights=[1 - share, share], seed=shuffle_seed,
-            stop_on_empty_dataset=True,
-        )  # fmt: skip
-    options = tf.data.Options()
-    options.autotune.enabled = False
-    return dataset.batch(batch_size).prefetch(1).with_options(options)
-
-
-def training_callbacks(params: TrainParameters) -> list[keras.callbacks.Callback]:
-    """How training is steered, by the validation split only.
-
-    The learning rate starts at ``learning_rate`` and falls along half a cosine to near
-    zero at the last of ``epochs`` (logged as ``learning_rate`` in the history). The
-    weights of the epoch with the lowest validation loss are kept. Training stops early
-    after ``early_stopping_patience`` epochs without a lower one; ``None`` trains all
-    ``epochs`` (under the cosine the validation loss falls most in the last, slow
-    epochs, which a stop at a plateau half-way would throw away).
-    """
-    peak, epochs = params.learning_rate, params.epochs
-    patience = params.early_stopping_patience
-
-    def cosine(epoch: int, _current: float) -> float:
-        return peak * 0.5 * (1 + math.cos(math.pi * epoch / epochs))
-
-    return [
-        keras.callbacks.LearningRateScheduler(cosine),
-        keras.callbacks.EarlyStopping(
-            monitor="val_loss",
-            patience=epochs if patience is None else patience,
-            restore_best_weights=True,
-        ),
-        EpochTimer(),
-    ]
-
-
-class EpochTimer(keras.callbacks.Callback):
-    """Adds each epoch's wall seconds to its logs (so to the history): ``epoch_seconds``
-    for the whole epoch with its validation, ``first_step_seconds`` for its first
-    training step, where a slow start of the epoch would show."""
-
-    def on_epoch_begin(self, epoch: int, logs=None) -> None:
-        self._started = time.perf_counter()
-        self._first_step = None
-
-    def on_train_batch_end(self, batch: int, logs=None) -> None:
-        if self._first_step is None:
-            self._first_step = time.perf_counter() - self._started
-
-    def on_epoch_end(self, epoch: int, logs=None) -> None:
-        if logs is not None:
-            logs["epoch_seconds"] = time.perf_counter() - self._started
-            logs["first_step_seconds"] = self._first_step or 0.0
-
-
-def multiply_adds(model: keras.Model) -> int:
-    """Multiply-adds of one image's forward pass through the convolutions and dense layers
-    (the rest, batch norm, ReLU and the like, is a few per value: negligible beside them).
-    A training step costs about three times this per image: forward, and backward to the
-    inputs and to the weights."""
-    total = 0
-    for layer in _all_layers(model):
-        if isinstance(layer, layers.Conv2D):
-            kernel_height, kernel_width, channels_in, channels_out = layer.kernel.shape
-            _, height, width, _ = layer.output.shape
-            total += height * width * channels_out * kernel_height * kernel_width * channels_in
-        elif isinstance(layer, layers.Dense):
-            total += layer.kernel.shape[0] * layer.kernel.shape[1]
-    return total
-
-
-def _all_layers(model: keras.Model):
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            yield from _all_layers(layer)
-        else:
-            yield layer

@@ -22,10 +22,10 @@ def store(request: Request) -> OwnDigits:
 
 @router.get("")
 def own_digit_list(own_digits: OwnDigits = Depends(store)) -> dict[str, Any]:
-    """How many of each digit are kept, and the samples, newest first."""
+    """How many of each digit are kept, the samples, newest first, and where."""
     table = own_digits.table().iloc[::-1]
     samples = table[["sample_id", "label", "source", "kept_at"]].to_dict("records")
-    return {"counts": own_digits.counts(), "samples": samples}
+    return {"counts": own_digits.counts(), "samples": samples, "folder": str(own_digits.folder)}
 
 
 @router.post("", status_code=201, responses=ERRORS, dependencies=[Depends(refuse_other_origins)])

@@ -1,6 +1,11 @@
 """The package nodes against a real MLflow sqlite store in a temporary directory."""
 
+import json
 import math
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import mlflow
 import numpy as np
@@ -15,7 +20,7 @@ from digit_pipeline.pipelines.package.nodes import (
     promote_if_better,
 )
 
-from ...support import smoke_parameters, tiny_cnn
+from ...support import PROJECT_ROOT, smoke_parameters, tiny_cnn
 
 PARAMS = smoke_parameters(PackageParameters, min_test_accuracy=0.98)
 NAME, ALIAS = PARAMS.registered_model_name, PARAMS.champion_alias
@@ -144,6 +149,51 @@ def test_registered_champion_loads_and_predicts(mlflow_store, tiny_model, mnist_
     with open(requirements) as file:
         pinned = file.read()
     assert "tensorflow==" in pinned and "keras==" in pinned
+
+
+# Run in a new process, where the project's package is not importable: only the model's
+# own code (its code_paths) can read the image.
+FRESH_PROCESS = """
+import base64, importlib.util, json, sys
+sys.path = [entry for entry in sys.path if entry != sys.argv[1]]
+assert importlib.util.find_spec("digit_pipeline") is None, "the project is importable"
+import mlflow
+model = mlflow.pyfunc.load_model(sys.argv[2])
+import digit_pipeline
+(prediction,) = model.predict([{"image": base64.b64encode(open(sys.argv[3], "rb").read()).decode()}])
+print(json.dumps({
+    "package": digit_pipeline.__file__,
+    "generators": importlib.util.find_spec("digit_pipeline.generators") is not None,
+    "prediction": prediction,
+}))
+"""
+
+
+def test_the_model_ships_the_reader_alone_and_reads_in_a_new_process(
+    mlflow_store, tiny_model, tmp_path
+):
+    _run_package(tiny_model, 0.99)
+    model_folder = Path(mlflow.artifacts.download_artifacts(CHAMPION))
+    shipped = model_folder / "code" / "digit_pipeline"
+    assert sorted(path.name for path in shipped.iterdir()) == ["__init__.py", "reading"]
+    names = {path.name for path in shipped.rglob("*")}
+    assert {"predictor.py", "prepare.py", "pyfunc.py"} <= names
+    assert not names & {"photos.py", "writer.py", "generators", "app", "pipelines", "sweep.py"}
+
+    image = tmp_path / "7210.jpg"
+    image.write_bytes((PROJECT_ROOT / "docs" / "samples" / "7210.jpg").read_bytes())
+    source = str(PROJECT_ROOT / "src")
+    answer = subprocess.run(
+        [sys.executable, "-c", FRESH_PROCESS, source, CHAMPION, str(image)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300, check=False,
+        env={**os.environ, "MLFLOW_TRACKING_URI": mlflow_store},
+    )  # fmt: skip
+    assert answer.returncode == 0, answer.stderr[-2000:]
+    found = json.loads(answer.stdout.strip().splitlines()[-1])
+    assert Path(found["package"]).parts[-3] == "code"  # <model>/code/digit_pipeline/__init__.py
+    assert not found["generators"]
+    assert len(found["prediction"]["digits"]) == 4  # the four digits found, read by the tiny CNN
+    assert len(found["prediction"]["probabilities"]) == 10
 
 
 def test_log_and_register_needs_an_active_run(mlflow_store, tiny_model):

@@ -63,6 +63,7 @@ export async function loadOwnDigits() {
     return;
   }
   const own = await response.json();
+  $("own-folder").textContent = own.folder;
   const [head, counts] = $("own-counts").rows;
   const digits = [...Array(10).keys()];
   head.innerHTML = digits.map((d) => `<th>${d}</th>`).join("") + "<th>all</th>";

@@ -8,8 +8,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from digit_pipeline import hardware
-from digit_pipeline.model import batches, build_cnn, portable_copy, training_callbacks
+from digit_pipeline.model import build_cnn, portable_copy
 from digit_pipeline.parameters import TrainParameters
+from digit_pipeline.training import batches, training_callbacks
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,79 @@
+"""The one reader, with a small real CNN: every caller's entry (a request, image files, a
+served request's items), its errors, and the limits it keeps."""
+
+import base64
+
+import numpy as np
+import pytest
+
+from digit_pipeline.reading import predictor
+from digit_pipeline.reading.errors import InvalidInput, ReadingError
+from digit_pipeline.reading.items import ImageFile, Pixels
+from digit_pipeline.reading.predictor import Reader
+from digit_pipeline.reading.recognizer import Recognizer
+
+from ..support import encode, enlarge, tiny_cnn
+
+
+class CountingRecognizer(Recognizer):
+    def __init__(self) -> None:
+        super().__init__(tiny_cnn())
+        self.calls: list[int] = []
+
+    def probabilities(self, digits):
+        self.calls.append(len(digits))
+        return super().probabilities(digits)
+
+
+@pytest.fixture
+def reader() -> Reader:
+    return Reader(CountingRecognizer())
+
+
+def strip(mnist_test, count: int) -> bytes:
+    row = np.concatenate([enlarge(d, 56) for d in mnist_test[0][:count]], axis=1)
+    return encode(np.pad(255 - row, 20, constant_values=255))
+
+
+def test_a_request_is_read_in_one_model_call(reader, mnist_test):
+    items = [ImageFile(strip(mnist_test, 3)), Pixels(mnist_test[0][0].astype(float))]
+    image, pixels = reader.read(items)
+    assert len(reader.recognizer.calls) == 1
+    assert len(image.lines) == 1 and len(image.lines[0].digits) == 3
+    assert all(digit.image.shape == (28, 28) for digit in image.digits)
+    lefts = [digit.box[0] for digit in image.digits]
+    assert lefts == sorted(lefts)
+    assert pixels.text == str(pixels.whole.value) and pixels.whole.box == (0, 0, 28, 28)
+
+
+def test_a_served_request_and_its_errors(reader, mnist_test):
+    png = base64.b64encode(strip(mnist_test, 2)).decode()
+    (reading,) = reader.read_request([{"image": png}])
+    assert len(reading.export()["digits"]) == 2
+    with pytest.raises(InvalidInput) as error:
+        reader.read_request([{"image": png}, {"image": base64.b64encode(b"text").decode()}])
+    assert error.value.item == 1 and error.value.message.startswith("inputs[1]: not an image")
+
+
+def test_image_files_are_read_each_on_its_own(reader, mnist_test, monkeypatch):
+    good = strip(mnist_test, 4)
+    files = {"b.png": good, "a.txt": b"not an image", ".gitkeep": b"", "c.png": lambda: good}
+    monkeypatch.setattr(predictor, "MAX_REQUEST_DIGITS", 6)  # fewer digits per model call
+    readings, errors = reader.read_each(files)
+    assert sorted(readings) == ["b.png", "c.png"] and list(errors) == ["a.txt"]
+    assert errors["a.txt"].startswith("not an image")
+    assert readings["b.png"].text == readings["c.png"].text
+    assert len(reader.recognizer.calls) == 2  # one file's crops per call, within the limit
+
+
+def test_a_fault_of_the_reader_is_a_short_error_and_it_reads_on(reader, mnist_test):
+    def broken(_digits):
+        raise RuntimeError("a bug deep inside: " + "x" * 10_000)
+
+    reader.recognizer.probabilities = broken
+    with pytest.raises(ReadingError) as error:
+        reader.read([Pixels(mnist_test[0][0].astype(float))])
+    assert error.value.message == "the reader failed to read this request"
+    assert error.value.get_http_status_code() == 500
+    del reader.recognizer.probabilities
+    assert len(reader.read([Pixels(mnist_test[0][0].astype(float))])) == 1
