@@ -140,12 +140,13 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="hostile-load-") as folder:
+        env = None if args.as_logged else with_current_code(args.model_uri, Path(folder))
+        served = args.model_uri if args.as_logged else champion_uri()
         if args.target == "gui":
-            server = digit_pipeline_app()
+            server = digit_pipeline_app(env, "--model-uri", served)
             send, ordinary = gui_upload(worst_image()), gui_upload(ordinary_image())
         else:
-            env = None if args.as_logged else with_current_code(args.model_uri, Path(folder))
-            server = mlflow_models_serve(champion_uri(), env)
+            server = mlflow_models_serve(served, env)
             images = [worst_image()] if args.request == "worst-image" else strips_of_mnist_digits()
             send, ordinary = serve_items(images), serve_items([ordinary_image()])
         with server as address:

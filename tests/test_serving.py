@@ -313,10 +313,10 @@ def test_one_small_request_of_many_crops_does_not_kill_the_server(server):
 
 def test_eight_concurrent_worst_uploads_stay_within_memory(server):
     """Eight clients at once, each with a 40 MP image (the pixel limit): all are read, and
-    the server stays under 2 GB."""
+    the server stays under 1.5 GB."""
     body = json.dumps({"inputs": [{"image": base64.b64encode(worst_image()).decode()}]}).encode()
     with ThreadPoolExecutor(8) as clients:
         statuses = [status for status, _ in clients.map(lambda _: post(server, body), range(8))]
     assert statuses == [200] * 8
     # The server itself (TensorFlow and the model: ~800 MB idle), not its launcher.
-    assert 500 < memory_mb(listening_pid(int(server.rsplit(":", 1)[1])))["peak"] < 2_000
+    assert 500 < memory_mb(listening_pid(int(server.rsplit(":", 1)[1])))["peak"] < 1_500
