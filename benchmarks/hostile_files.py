@@ -8,7 +8,8 @@ with thin strokes, in each EXIF orientation; noise; thousands of specks; one gia
 page of hairlines; a checkerboard; a 50 MP JPEG; and real PNG, JPEG, GIF and WebP files
 with bytes overwritten, inserted and cut (seeded). Each is read by this checkout's reader
 (the model's network and temperature, ``current_code.network_of``) in a process of its
-own, after a warm-up read: CPU seconds of all its threads, of the first read and of the same
+own, after a warm-up read, its loaded objects frozen out of the collector's passes as the
+served model's are: CPU seconds of all its threads, of the first read and of the same
 file read again (the first also pays the kernel for fresh memory: a 40 MP image is 160 MB
 decoded), and the peak resident memory above what the process held before. A file
 refused with a reason is a good answer.
@@ -17,6 +18,7 @@ refused with a reason is a good answer.
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import json
 import subprocess
@@ -137,6 +139,7 @@ def measure_one(model_uri: str, path: Path) -> dict:
     warm_up = Image.new("L", (280, 280), 255)
     ImageDraw.Draw(warm_up).line([(140, 40), (140, 240)], fill=0, width=18)
     reader.read([ImageFile(png(warm_up))])
+    gc.freeze()  # as the served model does once loaded (pyfunc.load_context)
     data = path.read_bytes()
     before = _memory_mb("VmRSS")
     Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) starts again from here
