@@ -104,6 +104,27 @@ def test_drawing_on_a_transparent_canvas(mnist_test):
     assert correlation(prepare_image(buffer.getvalue()).whole, mnist_test[0][0]) > 0.85
 
 
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "P"])
+def test_light_strokes_on_a_transparent_canvas_hiding_white(mnist_test, mode):
+    """White chalk on a transparent canvas whose hidden colour is white too, in each mode
+    that carries transparency: laid on black, the digit still reads as MNIST's."""
+    digit = enlarge(mnist_test[0][0], 140).astype(np.uint8)
+    rgba = np.full((280, 280, 4), 255, dtype=np.uint8)
+    rgba[..., 3] = 0
+    rgba[70:210, 40:180, 3] = digit  # white everywhere; only the alpha draws the digit
+    image = Image.fromarray(rgba, "RGBA")
+    if mode == "LA":
+        image = image.convert("LA")
+    elif mode == "P":  # a GIF-like palette, one entry transparent
+        opaque = Image.fromarray(np.where(digit > 127, 255, 0).astype(np.uint8)).convert("P")
+        image = Image.new("P", (280, 280), 0)
+        image.putpalette([0, 0, 0, 255, 255, 255])
+        image.paste(opaque.point(lambda v: 1 if v else 0), (40, 70))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", **({"transparency": 0} if mode == "P" else {}))
+    assert correlation(prepare_image(buffer.getvalue()).whole, mnist_test[0][0]) > 0.8
+
+
 def test_a_strip_of_digits_is_cut_left_to_right(mnist_test):
     images, labels = mnist_test
     picks = [0, 1, 2, 3, 4, 7]  # 7 2 1 0 4 9
