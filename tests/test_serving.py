@@ -16,7 +16,7 @@ from digit_pipeline.generators.photos import DigitPool, make_image
 from digit_pipeline.reading import items, recognizer
 from digit_pipeline.reading.errors import InvalidInput
 from digit_pipeline.reading.items import ImageFile, Pixels, parse_item, parse_request, prepare_items
-from digit_pipeline.reading.limits import MAX_IMAGE_BYTES
+from digit_pipeline.reading.limits import MAX_DIGITS_PER_IMAGE, MAX_IMAGE_BYTES
 from digit_pipeline.reading.predictor import Reader
 from digit_pipeline.reading.recognizer import Recognizer
 
@@ -307,7 +307,8 @@ def test_one_small_request_of_many_crops_does_not_kill_the_server(server):
     call, and TensorFlow aborted the server."""
     bar = base64.b64encode(hostile_images()["thin bar"]).decode()
     status, body = post(server, {"inputs": [{"image": bar}] * 150})
-    assert status == 400 and body["message"] == "inputs[0]: more than 100 digits in one image"
+    limit = f"inputs[0]: more than {MAX_DIGITS_PER_IMAGE} digits in one image"
+    assert status == 400 and body["message"] == limit
     assert post(server, {"inputs": [{"pixels": PIXELS}]})[0] == 200
 
 

@@ -39,7 +39,7 @@ class Sample:
         return "\n".join(self.texts)
 
 
-def _write_line(
+def write_line(
     paper_sheet: Sheet,
     pool: DigitPool,
     *,
@@ -96,7 +96,7 @@ def row(pool: DigitPool, rng: np.random.Generator) -> Sample:
     height = rng.uniform(40, 90)
     count = int(rng.integers(3, 7))
     paper_sheet = Sheet(int(height * 2), int(count * height * 1.3 + height), rng)
-    written = _write_line(
+    written = write_line(
         paper_sheet, pool, count=count, height=height, baseline=height * 1.5, left=height * 0.4,
         style=Style.random(rng), rng=rng,
     )  # fmt: skip
@@ -132,7 +132,7 @@ def sheet(pool: DigitPool, rng: np.random.Generator, paper: str = "plain") -> Sa
         count = min(count, int((width - left) / (line_height * 1.15)))
         baseline = pitch * (line + 0.9) - rng.uniform(0, 0.1) * line_height
         lines_written.append(
-            _write_line(
+            write_line(
                 paper_sheet,
                 pool,
                 count=count,
@@ -163,7 +163,7 @@ def pattern_sheet(pool: DigitPool, rng: np.random.Generator, texts: list[str]) -
     paper_sheet = Sheet(int(pitch * (len(texts) + 0.8)), width, rng)
     style = Style(width=rng.uniform(*PEN_WIDTH["normal"]), careful=True)
     written = [
-        _write_line(
+        write_line(
             paper_sheet,
             pool,
             count=len(text),

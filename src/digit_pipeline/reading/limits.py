@@ -4,10 +4,13 @@ that no input can take a server down. The README's table of limits is this modul
 # One image file.
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000  # as decoded (a JPEG decodes at a reduced size)
-# Larger images are reduced to this longest side right after decoding: plenty for digits.
+# Larger images are reduced to this longest side right after decoding: enough for a sheet
+# of paper found in a photo to be rectified at its own resolution...
+PHOTO_SIZE = 2048
+# ...and to this one once no sheet is found: plenty for digits.
 WORKING_SIZE = 640
 # More would be a page of text or a pattern, not lines of digits; it bounds the work.
-MAX_DIGITS_PER_IMAGE = 100
+MAX_DIGITS_PER_IMAGE = 200
 
 # One request (a call of ``Reader.read``).
 MAX_ITEMS = 10_000

@@ -105,23 +105,22 @@ class Reader:
             return rows[key]
 
         layout = [
-            (row_of(item.whole), [[row_of(crop) for crop in line.crops] for line in item.lines])
+            [
+                (row_of(view.whole), [[row_of(crop) for crop in line.crops] for line in view.lines])
+                for view in (item, *item.turns)
+            ]
             for item in prepared
         ]
         probabilities = self.recognizer.probabilities(crops)
         log_confidence = np.log(probabilities.max(axis=1) + 1e-12)
         readings = []
-        for item, (whole_row, line_rows) in zip(prepared, layout, strict=True):
-            lines = []
-            for line, crop_rows in zip(item.lines, line_rows, strict=True):
-                chosen = line.reading(log_confidence[crop_rows].tolist())
-                digits = tuple(
-                    Digit.of(probabilities[crop_rows[i]], line.boxes[i], line.crops[i])
-                    for i in chosen
-                )
-                lines.append(Line(digits))
-            whole = Digit.of(probabilities[whole_row], item.whole_box, item.whole)
-            readings.append(Reading(whole, tuple(lines)))
+        for item, views in zip(prepared, layout, strict=True):
+            # A sheet read every way up: the way whose digits the CNN is surest of.
+            read = [
+                _reading(view, rows, probabilities, log_confidence)
+                for view, rows in zip((item, *item.turns), views, strict=True)
+            ]
+            readings.append(max(read, key=lambda pair: pair[1])[0])
         return readings
 
     def _read(self, items: Sequence[Item]) -> list[Reading]:
@@ -132,3 +131,28 @@ class Reader:
         except Exception as error:  # a fault of ours: logged here, not shown to the client
             logger.exception("reading a request failed")
             raise ReadingError("the reader failed to read this request") from error
+
+
+def _reading(
+    item: PreparedImage,
+    rows: tuple[int, list[list[int]]],
+    probabilities: np.ndarray,
+    log_confidence: np.ndarray,
+) -> tuple[Reading, float]:
+    """The reading of a prepared image from the CNN's readings of its crops (``rows``: the
+    whole's and each line's crops' rows of the batch), and how sure the CNN is of its
+    digits: their mean log-probability."""
+    whole_row, line_rows = rows
+    lines, chosen_rows = [], []
+    for line, crop_rows in zip(item.lines, line_rows, strict=True):
+        chosen = line.reading(log_confidence[crop_rows].tolist())
+        quads = line.quads or [None] * len(line.boxes)
+        digits = tuple(
+            Digit.of(probabilities[crop_rows[i]], line.boxes[i], line.crops[i], quads[i])
+            for i in chosen
+        )
+        lines.append(Line(digits))
+        chosen_rows.extend(crop_rows[i] for i in chosen)
+    whole = Digit.of(probabilities[whole_row], item.whole_box, item.whole)
+    sureness = float(log_confidence[chosen_rows].mean()) if chosen_rows else -np.inf
+    return Reading(whole, tuple(lines), item.sheet), sureness

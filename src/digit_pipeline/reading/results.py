@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from digit_pipeline.reading.images.page import Sheet
+
 # (x, y, width, height) in the original image's pixels.
 Box = tuple[int, int, int, int]
 
@@ -23,6 +25,9 @@ class Digit:
         probabilities: (10,) the calibrated probability of each digit.
         box: Where it is in the original image.
         image: (28, 28) float32 in [0, 1]: what the CNN read, framed like MNIST.
+        quad: (4, 2) its corners (x, y) in the original image, clockwise from the
+            top-left as it is read: a quadrilateral on a sheet seen at an angle, else
+            ``box``'s corners.
     """
 
     value: int
@@ -30,11 +35,22 @@ class Digit:
     probabilities: np.ndarray
     box: Box
     image: np.ndarray
+    quad: np.ndarray
 
     @classmethod
-    def of(cls, probabilities: np.ndarray, box: Box, image: np.ndarray) -> Digit:
+    def of(
+        cls, probabilities: np.ndarray, box: Box, image: np.ndarray, quad: np.ndarray | None = None
+    ) -> Digit:
         value = int(probabilities.argmax())
-        return cls(value, float(probabilities[value]), probabilities, box, image)
+        if quad is None:
+            x, y, width, height = box
+            quad = np.array([[x, y], [x + width, y], [x + width, y + height], [x, y + height]])
+        return cls(value, float(probabilities[value]), probabilities, box, image, quad)
+
+    @property
+    def corners(self) -> list[list[float]]:
+        """``quad`` as JSON has it, to a tenth of a pixel."""
+        return _points(self.quad)
 
 
 @dataclass(frozen=True)
@@ -48,21 +64,24 @@ class Line:
         return "".join(str(digit.value) for digit in self.digits)
 
     def export(self) -> dict[str, Any]:
-        """``digits``, ``boxes`` and ``confidences`` (rounded to 4 places)."""
+        """``digits``, ``boxes``, ``quads`` and ``confidences`` (rounded to 4 places)."""
         return {
             "digits": self.text,
             "boxes": [list(digit.box) for digit in self.digits],
+            "quads": [digit.corners for digit in self.digits],
             "confidences": [round(digit.confidence, 4) for digit in self.digits],
         }
 
 
 @dataclass(frozen=True)
 class Reading:
-    """An image read: all its ink read as one digit (``whole``), and its lines, top to
-    bottom."""
+    """An image read: all its ink read as one digit (``whole``), its lines, top to
+    bottom, and the sheet of paper they were read on when one was found in a photo
+    (``sheet.corners`` in the original image's pixels, ``sheet.image`` the page read)."""
 
     whole: Digit
     lines: tuple[Line, ...]
+    sheet: Sheet | None = None
 
     @property
     def text(self) -> str:
@@ -75,12 +94,19 @@ class Reading:
 
     def export(self) -> dict[str, Any]:
         """The served contract: ``digit``, ``confidence``, ``probabilities`` of the whole
-        image read as one digit; ``digits`` and ``boxes`` in reading order; ``lines``."""
+        image read as one digit; ``digits``, ``boxes`` and ``quads`` in reading order;
+        ``lines``; ``page``, the sheet's four corners (or null)."""
         return {
             "digit": self.whole.value,
             "confidence": self.whole.confidence,
             "probabilities": [float(p) for p in self.whole.probabilities],
             "digits": self.text,
             "boxes": [list(digit.box) for digit in self.digits],
+            "quads": [digit.corners for digit in self.digits],
             "lines": [line.export() for line in self.lines],
+            "page": None if self.sheet is None else _points(self.sheet.corners),
         }
+
+
+def _points(points: np.ndarray) -> list[list[float]]:
+    return [[round(float(x), 1), round(float(y), 1)] for x, y in points]

@@ -3,9 +3,11 @@
 The one image package of the project: the training pipeline and the reader
 (``digit_pipeline.reading``) call it, so what is trained on is what is served.
 
-From an image file (``prepare_image``), one module per step:
+From an image file (``prepare_image``, in ``photo``), one module per step:
 
-- ``decode``: check the file against the limits, decode it to grayscale at a working size;
+- ``decode``: check the file against the limits, decode it at a photo's working size;
+- ``page``: a sheet of paper in a photo, found and rectified (OpenCV), else the image
+  reduced to grayscale at a working size;
 - ``ink``: polarity, uneven lighting and paper colour removed, each mark's own level;
 - ``lines``: the page turned level, printed rules out, its lines of writing (bands of rows);
 - ``segmentation``: each line cut into ``pieces`` finer than digits, and their groupings;
@@ -15,14 +17,9 @@ From an image file (``prepare_image``), one module per step:
 from digit_pipeline.reading.images.decode import open_image
 from digit_pipeline.reading.images.errors import ImageError
 from digit_pipeline.reading.images.mnist import IMAGE_SIZE, NUM_CLASSES, to_model_input
-from digit_pipeline.reading.images.prepare import (
-    PreparedImage,
-    PreparedLine,
-    prepare_grayscale,
-    prepare_image,
-    prepare_opened,
-    prepare_whole_digit,
-)
+from digit_pipeline.reading.images.photo import prepare_image, prepare_opened
+from digit_pipeline.reading.images.prepare import prepare_grayscale, prepare_whole_digit
+from digit_pipeline.reading.images.prepared import PreparedImage, PreparedLine
 
 __all__ = [
     "IMAGE_SIZE",

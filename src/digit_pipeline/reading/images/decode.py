@@ -11,7 +11,12 @@ import numpy as np
 from PIL import Image, ImageChops, ImageOps
 
 from digit_pipeline.reading.images.errors import ImageError
-from digit_pipeline.reading.limits import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, WORKING_SIZE
+from digit_pipeline.reading.limits import (
+    MAX_IMAGE_BYTES,
+    MAX_IMAGE_PIXELS,
+    PHOTO_SIZE,
+    WORKING_SIZE,
+)
 
 IMAGE_FORMATS = {"PNG", "JPEG", "MPO", "BMP", "GIF", "WEBP"}
 EXIF_ORIENTATION = 0x0112
@@ -23,7 +28,7 @@ def open_image(data: bytes) -> tuple[Image.Image, int]:
     """Check an image file against the limits, without decoding its pixels yet.
 
     JPEG files are set to decode at a reduced size (a power of two, down to
-    ``WORKING_SIZE``): ``image.size`` is what decoding will produce, and the pixel limit
+    ``PHOTO_SIZE``): ``image.size`` is what decoding will produce, and the pixel limit
     applies to it.
 
     Returns:
@@ -50,7 +55,9 @@ def open_image(data: bytes) -> tuple[Image.Image, int]:
     with _image_errors("the image is corrupt or truncated ({error})"):
         orientation = image.getexif().get(EXIF_ORIENTATION, 1)
     upright_width = height if orientation in (5, 6, 7, 8) else width  # 5-8 swap the axes
-    image.draft("RGB", (WORKING_SIZE, WORKING_SIZE))  # JPEG: decode at reduced size
+    reduced = PHOTO_SIZE / max(width, height)
+    if reduced < 1:  # JPEG: decode at a reduced size, no smaller than PHOTO_SIZE
+        image.draft("RGB", (int(width * reduced) or 1, int(height * reduced) or 1))
     if image.width * image.height > MAX_IMAGE_PIXELS:
         raise ImageError(
             f"the image has {width}x{height} pixels, more than the limit of {MAX_IMAGE_PIXELS}"
@@ -59,19 +66,37 @@ def open_image(data: bytes) -> tuple[Image.Image, int]:
 
 
 def decode_to_gray(image: Image.Image, upright_width: int) -> tuple[np.ndarray, float]:
-    """Decode an opened image to grayscale in [0, 1], reduced to ``WORKING_SIZE`` at most.
-
-    The image is reduced right after decoding, so that the rest of the work is small
-    whatever the file's size. Transparent parts (a drawing on a transparent canvas) are laid
-    on a background that contrasts with the opaque strokes. Phone photos are turned
-    upright (EXIF).
+    """Decode an opened image to grayscale in [0, 1], reduced to ``WORKING_SIZE`` at most
+    (``working_gray`` of ``decode_photo``).
 
     Returns:
         The grayscale image (H, W) float32, and the factor from original to working size.
     """
+    return working_gray(*decode_photo(image, upright_width))
+
+
+def decode_photo(image: Image.Image, upright_width: int) -> tuple[Image.Image, float]:
+    """Decode an opened image, reduced to ``PHOTO_SIZE`` at most right after decoding, so
+    that the rest of the work is small whatever the file's size: grayscale (L) or RGB.
+    Transparent parts (a drawing on a transparent canvas) are laid on a background that
+    contrasts with the opaque strokes, at ``WORKING_SIZE``. Phone photos are turned upright
+    (EXIF).
+
+    Returns:
+        The image, and the factor from the original's size to its size.
+    """
     with _image_errors("the image is corrupt or truncated ({error})"):
-        gray = ImageOps.exif_transpose(_to_working_size(image)).convert("L")
-    return np.asarray(gray, dtype=np.float32) / 255.0, gray.size[0] / upright_width
+        decoded = ImageOps.exif_transpose(_to_photo_size(image))
+    return decoded, decoded.size[0] / upright_width
+
+
+def working_gray(image: Image.Image, scale: float) -> tuple[np.ndarray, float]:
+    """A decoded image (``decode_photo``) reduced to ``WORKING_SIZE`` in grayscale [0, 1]:
+    (H, W) float32, and ``scale`` times the factor of that reduction."""
+    width = image.size[0]
+    _reduce(image, WORKING_SIZE)
+    gray = image.convert("L")
+    return np.asarray(gray, dtype=np.float32) / 255.0, scale * gray.size[0] / width
 
 
 @contextmanager
@@ -90,9 +115,10 @@ def _image_errors(message: str) -> Iterator[None]:
         raise ImageError(message.format(error=error)) from error
 
 
-def _to_working_size(image: Image.Image) -> Image.Image:
-    """Decode, then reduce to ``WORKING_SIZE`` at most: grayscale (L) where the image is
-    transparent, else L or RGB. The decoded pixels are freed as soon as they are converted."""
+def _to_photo_size(image: Image.Image) -> Image.Image:
+    """Decode, then reduce to ``PHOTO_SIZE`` at most: L or RGB; where the image is
+    transparent, grayscale (L) at ``WORKING_SIZE``. The decoded pixels are freed as soon
+    as they are converted."""
     if "A" in image.getbands() or "transparency" in image.info:
         return _flattened(image)
     mode = "RGB" if image.mode == "P" or len(image.getbands()) > 1 else "L"
@@ -100,7 +126,7 @@ def _to_working_size(image: Image.Image) -> Image.Image:
         converted = image.convert(mode)
         image.close()
         image = converted
-    _reduce(image)
+    _reduce(image, PHOTO_SIZE)
     return image
 
 
@@ -120,8 +146,8 @@ def _flattened(image: Image.Image) -> Image.Image:
     image.close()
     covered = ImageChops.multiply(light, alpha)  # light x alpha / 255
     light.close()
-    _reduce(covered)
-    _reduce(alpha)
+    _reduce(covered, WORKING_SIZE)
+    _reduce(alpha, WORKING_SIZE)
     cover = np.asarray(alpha)
     opaque = cover > OPAQUE_ALPHA
     if opaque.any() and (np.asarray(covered)[opaque] / cover[opaque]).mean() >= 0.5:
@@ -129,6 +155,6 @@ def _flattened(image: Image.Image) -> Image.Image:
     return ImageChops.add(covered, ImageChops.invert(alpha))  # on white: + 255 - alpha
 
 
-def _reduce(image: Image.Image) -> None:
-    if max(image.size) > WORKING_SIZE:
-        image.thumbnail((WORKING_SIZE, WORKING_SIZE), Image.Resampling.BOX)
+def _reduce(image: Image.Image, size: int) -> None:
+    if max(image.size) > size:
+        image.thumbnail((size, size), Image.Resampling.BOX)

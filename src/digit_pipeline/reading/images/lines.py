@@ -29,8 +29,11 @@ DIGIT_HEIGHT = 0.4
 # Bands of rows closer than this fraction of their heights added are one line (a digit
 # broken across: the sum is about its height; two lines: twice a line's height)...
 LINE_GAP = 0.12
-# ...and a band of rows lower than this fraction of it is part of the nearest line (the
-# bar of a 5 written apart).
+# ...unless together they would be taller than MAX_LINE_HEIGHT times the tallest piece
+# of ink (lines written close, on every rule of ruled paper); and a band of rows lower than
+# MIN_LINE_HEIGHT of the tallest line is part of the nearest line (the bar of a 5 written
+# apart).
+MAX_LINE_HEIGHT = 1.6
 MIN_LINE_HEIGHT = 0.5
 
 
@@ -164,10 +167,12 @@ def _line_bands(ink: np.ndarray) -> list[tuple[int, int]]:
     rows = np.isin(found.labels, keep).any(axis=1)
     edges = np.flatnonzero(np.diff(np.concatenate([[0], rows.astype(np.int8), [0]])))
     bands = [[int(top), int(bottom)] for top, bottom in zip(edges[::2], edges[1::2], strict=True)]
+    tallest_piece = heights[keep - 1].max()
     merged = [bands[0]]
     for top, bottom in bands[1:]:
         last = merged[-1]
-        if top - last[1] < LINE_GAP * (last[1] - last[0] + bottom - top):
+        close = top - last[1] < LINE_GAP * (last[1] - last[0] + bottom - top)
+        if close and bottom - last[0] <= MAX_LINE_HEIGHT * tallest_piece:
             last[1] = bottom
         else:
             merged.append([top, bottom])

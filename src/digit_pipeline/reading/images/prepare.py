@@ -1,26 +1,21 @@
-"""From an image file, or a grayscale array, to the framed digits the CNN reads."""
+"""From a grayscale image to the framed digits the CNN reads."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from digit_pipeline.reading.images.decode import decode_to_gray, open_image
 from digit_pipeline.reading.images.errors import ImageError
 from digit_pipeline.reading.images.framing import frame_digit
 from digit_pipeline.reading.images.ink import extract_ink, noise
 from digit_pipeline.reading.images.lines import LevelledPage, find_lines, one_digit_page
 from digit_pipeline.reading.images.pieces import INK_LEVEL
+from digit_pipeline.reading.images.prepared import PreparedImage, PreparedLine
 from digit_pipeline.reading.images.segmentation import (
     Box,
     Candidate,
     Corners,
-    best_reading,
-    corners,
     line_candidates,
     too_many_digits,
     union,
@@ -36,84 +31,6 @@ FAINT_INK = 0.2
 # plenty of pixels for a digit framed in 20, a fraction of the work.
 CLEAN = 0.005
 DIGIT_SIZE = 112
-
-
-@dataclass(frozen=True)
-class PreparedLine:
-    """One line of writing: every group of its pieces that may be a digit, framed.
-
-    Attributes:
-        candidates: The groups (``segmentation.Candidate``), for ``best_reading``.
-        crops: Each candidate framed like MNIST, (28, 28) float32 in [0, 1].
-        boxes: Each candidate's box in the original input, ``(x, y, width, height)``.
-    """
-
-    candidates: list[Candidate]
-    crops: list[np.ndarray]
-    boxes: list[Box]
-
-    def reading(self, scores: Sequence[float] | None = None) -> list[int]:
-        """The candidates that make up the line's digits, left to right: the best by
-        prior plus ``scores`` (log-probabilities of the CNN's readings), or by geometry
-        alone."""
-        return best_reading(self.candidates, scores or [0.0] * len(self.candidates))
-
-
-@dataclass(frozen=True)
-class PreparedImage:
-    """An input brought into MNIST's framing: what the CNN reads for it.
-
-    Attributes:
-        whole: All its ink framed as one digit, (28, 28) float32 in [0, 1].
-        whole_box: Where that ink is in the original input.
-        lines: Its lines of writing, top to bottom.
-    """
-
-    whole: np.ndarray
-    whole_box: Box
-    lines: list[PreparedLine]
-
-    @property
-    def crops(self) -> list[np.ndarray]:
-        """One framed crop per digit, as geometry alone cuts them, in reading order."""
-        return [line.crops[i] for line in self.lines for i in line.reading()]
-
-    @property
-    def boxes(self) -> list[Box]:
-        """The box of each of ``crops`` in the original input."""
-        return [line.boxes[i] for line in self.lines for i in line.reading()]
-
-    @property
-    def crop_count(self) -> int:
-        """How many crops the CNN reads for this input."""
-        return sum(len(line.crops) for line in self.lines)
-
-    @classmethod
-    def single(cls, digit: np.ndarray, box: Box) -> PreparedImage:
-        """An input that is one framed digit and nothing else."""
-        line = PreparedLine([Candidate(0, 1, corners(box), 0.0)], [digit], [box])
-        return cls(whole=digit, whole_box=box, lines=[line])
-
-
-def prepare_image(data: bytes) -> PreparedImage:
-    """Read an image file (PNG, JPEG, BMP, GIF or WebP) and frame its digits like MNIST.
-
-    Args:
-        data: The file's bytes. Any size up to the limits, colour or grey, dark ink on
-            light paper or light ink on dark.
-
-    Returns:
-        The whole ink as one digit, and one crop per digit found, left to right.
-
-    Raises:
-        ImageError: Empty, too large, not an image, corrupt, or no ink to be found.
-    """
-    return prepare_opened(*open_image(data))
-
-
-def prepare_opened(image: Image.Image, upright_width: int) -> PreparedImage:
-    """``prepare_image`` of a file that ``open_image`` has checked: decodes it now."""
-    return prepare_grayscale(*decode_to_gray(image, upright_width))
 
 
 def prepare_grayscale(gray: np.ndarray, scale: float = 1.0) -> PreparedImage:

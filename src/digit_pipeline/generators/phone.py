@@ -1,0 +1,273 @@
+"""Phone photos of a written sheet lying on a desk, made from MNIST digits: the sheet seen
+at an angle (a keystone, up to 30 degrees off perpendicular), turned any way in the frame,
+on a textured desk of some colour, in uneven light with a shadow across it, blurred, noisy
+and saved as JPEG, with no EXIF to say which way is up.
+
+The paper is plain, ruled (light blue rules and a red margin), squared or dotted; the pen
+black, blue or a faint pencil. Make tuning photos from MNIST's training digits only.
+
+    photo = phone_photo(pool, rng, paper="ruled")
+    photo.data      # JPEG bytes
+    photo.texts     # each line's digits, top to bottom as the sheet is written
+    photo.corners   # the sheet's corners in the photo: top-left, top-right, bottom-right,
+                    # bottom-left of the page as written
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from digit_pipeline.generators.pen import DigitPool, Style
+from digit_pipeline.generators.photos import write_line
+from digit_pipeline.generators.sheet import Sheet
+
+PAPERS = ("plain", "ruled", "squared", "dotted")
+# Desk colours (RGB in [0, 1]) and whether the desk has a wood grain.
+DESKS = {
+    "dark wood": ((0.33, 0.2, 0.11), True),
+    "light wood": ((0.68, 0.52, 0.34), True),
+    "grey": ((0.42, 0.42, 0.44), False),
+    "black": ((0.1, 0.1, 0.11), False),
+    "green mat": ((0.18, 0.38, 0.26), False),
+    "light grey": ((0.72, 0.72, 0.7), False),
+}
+PENS = {  # ink colour, and how solid the ink is
+    "black pen": ((0.08, 0.08, 0.1), (0.95, 1.0)),
+    "blue pen": ((0.1, 0.14, 0.45), (0.9, 1.0)),
+    "pencil": ((0.3, 0.3, 0.32), (0.55, 0.8)),
+}
+RULE_BLUE = np.array([0.55, 0.7, 0.92])
+MARGIN_RED = np.array([0.9, 0.35, 0.38])
+GRID_GREY = np.array([0.62, 0.66, 0.72])
+# Photos: about 1200x920 (a phone's photo as sent) or 12 MP (4000x3000, as taken).
+SIZES = {"phone": (1200, 920), "12 MP": (4000, 3000)}
+
+
+@dataclass(frozen=True)
+class PhonePhoto:
+    """A generated phone photo of a written sheet.
+
+    Attributes:
+        data: The JPEG file.
+        texts: Each line's digits, as the sheet is read (top to bottom).
+        corners: (4, 2) the sheet's corners in the photo's pixels (x, y): top-left,
+            top-right, bottom-right, bottom-left of the page as written.
+        sources: The pool's indexes of the digits, in reading order.
+    """
+
+    data: bytes
+    texts: list[str]
+    corners: np.ndarray
+    sources: tuple[int, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.texts)
+
+
+def phone_photo(
+    pool: DigitPool,
+    rng: np.random.Generator,
+    *,
+    paper: str = "ruled",
+    desk: str | None = None,
+    pen: str | None = None,
+    size: str = "phone",
+    lines: tuple[int, int] = (3, 5),
+    digits: tuple[int, int] = (4, 7),
+    turn: float | None = None,
+    tilt: float | None = None,
+) -> PhonePhoto:
+    """A photo of a sheet of ``paper`` holding ``lines`` lines of ``digits`` digits each
+    (ranges, inclusive), on ``desk``, written with ``pen`` (random when None), turned by
+    ``turn`` degrees in the frame (a few, when None) and seen ``tilt`` degrees off
+    perpendicular (0-30, when None)."""
+    photo_size = SIZES[size]
+    line_count = int(rng.integers(lines[0], lines[1] + 1))
+    # The sheet's size in its own pixels, about as many as it covers in the photo.
+    aspect = rng.uniform(1.25, 1.45) if rng.random() < 0.7 else rng.uniform(0.7, 0.8)
+    page_height = int(min(photo_size) * rng.uniform(0.75, 0.95) * (1 if aspect < 1 else 1.05))
+    page_width = int(page_height / aspect)
+    rows = max(2 * line_count + 2, int(rng.uniform(1.6, 2.6) * line_count + 3))
+    pitch = page_height / rows
+    page_sheet = Sheet(page_height, page_width, rng)
+    margin = page_width * rng.uniform(0.1, 0.17)
+    pen_name = pen or str(rng.choice(list(PENS)))
+    style = replace(Style.random(rng), faint=False)  # faint ink: the pencil
+    texts, sources = [], []
+    first = int(rng.integers(1, max(2, rows - 2 * line_count)))
+    slots = sorted(rng.choice(np.arange(first, rows - 1), size=line_count, replace=False))
+    for slot in slots:
+        height = pitch * rng.uniform(0.6, 0.85)
+        count = int(rng.integers(digits[0], digits[1] + 1))
+        left = margin + height * rng.uniform(0.4, 1.5)
+        count = min(count, int((page_width * 0.95 - left) / (height * 1.15)))
+        written = write_line(
+            page_sheet, pool, count=count, height=height, baseline=pitch * (slot + 1) - 2,
+            left=left, style=style, rng=rng,
+        )  # fmt: skip
+        texts.append(pool.text(written))
+        sources.extend(written)
+    page = _paper(page_sheet.ink, paper, pitch=pitch, margin=margin, pen=pen_name, rng=rng)
+    corners = _placed_corners(page.shape[1], page.shape[0], photo_size, rng, turn=turn, tilt=tilt)
+    photo = _photograph(page, corners, photo_size, desk or str(rng.choice(list(DESKS))), rng)
+    return PhonePhoto(photo, texts, corners, tuple(sources))
+
+
+def _paper(
+    ink: np.ndarray, paper: str, *, pitch: float, margin: float, pen: str, rng: np.random.Generator
+) -> np.ndarray:
+    """The written sheet in colour (H, W, 3) in [0, 1], lit evenly."""
+    height, width = ink.shape
+    white = rng.uniform(0.9, 0.98) * np.array([1.0, rng.uniform(0.97, 1.0), rng.uniform(0.9, 1.0)])
+    image = np.ones((height, width, 3), dtype=np.float32) * white.astype(np.float32)
+    thickness = max(1, round(pitch / 30))
+    printed = np.zeros((height, width), dtype=np.float32)
+    if paper == "ruled":
+        for y in np.arange(pitch, height, pitch):
+            printed[int(y) : int(y) + thickness] = 1.0
+        image += printed[..., None] * rng.uniform(0.7, 1.0) * (RULE_BLUE - image)
+        x = int(margin)
+        image[:, x : x + thickness + 1] = MARGIN_RED * white
+    elif paper in ("squared", "dotted"):
+        cell = pitch / 2
+        colour = RULE_BLUE if rng.random() < 0.5 else GRID_GREY
+        for y in np.arange(cell / 2, height, cell):
+            if paper == "squared":
+                printed[int(y) : int(y) + thickness] = 1.0
+            else:
+                for x in np.arange(cell / 2, width, cell):
+                    cv2.circle(printed, (int(x), int(y)), thickness, 1.0, -1)
+        if paper == "squared":
+            for x in np.arange(cell / 2, width, cell):
+                printed[:, int(x) : int(x) + thickness] = 1.0
+        image += printed[..., None] * rng.uniform(0.6, 0.9) * (colour - image)
+    colour, solid = PENS[pen]
+    alpha = ink * rng.uniform(*solid)
+    image += alpha[..., None] * (np.array(colour, dtype=np.float32) - image)
+    return image
+
+
+def _placed_corners(
+    width: int,
+    height: int,
+    photo_size: tuple[int, int],
+    rng: np.random.Generator,
+    *,
+    turn: float | None,
+    tilt: float | None,
+) -> np.ndarray:
+    """Where the sheet's corners land in the photo: the sheet turned in its plane, the
+    camera ``tilt`` degrees off its perpendicular, the whole within the frame."""
+    turn = rng.uniform(-8, 8) if turn is None else turn
+    tilt = rng.uniform(0, 30) if tilt is None else tilt
+    # The sheet in its plane, centred, turned; then tilted about an axis in its plane.
+    x = np.array([-1, 1, 1, -1]) * width / 2
+    y = np.array([-1, -1, 1, 1]) * height / 2
+    angle = np.deg2rad(turn)
+    points = np.stack(
+        [np.cos(angle) * x - np.sin(angle) * y, np.sin(angle) * x + np.cos(angle) * y, 0 * x]
+    )
+    axis_angle = rng.uniform(0, 2 * np.pi)
+    axis = np.array([np.cos(axis_angle), np.sin(axis_angle), 0.0]) * np.deg2rad(tilt)
+    rotation, _ = cv2.Rodrigues(axis)
+    points = rotation @ points
+    focal = 1.2 * max(width, height)  # a phone's wide lens, the sheet at arm's length
+    projected = focal * points[:2] / (points[2] + 1.6 * focal)
+    # Scale and place it to cover much of the frame, keeping a margin of desk.
+    span = projected.max(axis=1) - projected.min(axis=1)
+    fit = min(photo_size[0] / span[0], photo_size[1] / span[1]) * rng.uniform(0.72, 0.9)
+    projected *= fit
+    low, high = projected.min(axis=1), projected.max(axis=1)
+    room = np.array(photo_size) - (high - low)
+    offset = -low + room * rng.uniform(0.2, 0.8, size=2)
+    return (projected + offset[:, None]).T.astype(np.float32)
+
+
+def _photograph(
+    page: np.ndarray,
+    corners: np.ndarray,
+    photo_size: tuple[int, int],
+    desk: str,
+    rng: np.random.Generator,
+) -> bytes:
+    """The sheet laid on the desk at ``corners``, lit and photographed: a JPEG file."""
+    width, height = photo_size
+    source = np.float32(
+        [[0, 0], [page.shape[1], 0], [page.shape[1], page.shape[0]], [0, page.shape[0]]]
+    )
+    homography = cv2.getPerspectiveTransform(source, corners)
+    warped = cv2.warpPerspective(page, homography, photo_size, flags=cv2.INTER_AREA)
+    cover = cv2.warpPerspective(
+        np.ones(page.shape[:2], dtype=np.float32), homography, photo_size, flags=cv2.INTER_LINEAR
+    )
+    image = _desk(desk, photo_size, rng)
+    image += cover[..., None] * (warped - image)
+    image *= _light(photo_size, rng)[..., None]
+    if rng.random() < 0.3:  # glare: a bright patch washing out part of the sheet
+        y, x = np.mgrid[:height, :width].astype(np.float32)
+        cx, cy, r = rng.uniform(0.2, 0.8) * width, rng.uniform(0.2, 0.8) * height, 0.15 * width
+        image += (rng.uniform(0.1, 0.25) * np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / r**2))[
+            ..., None
+        ]
+    sigma = rng.uniform(0.4, 1.1) * max(photo_size) / 1200
+    image = cv2.GaussianBlur(image, (0, 0), sigma)
+    image += rng.normal(0.0, rng.uniform(0.008, 0.025), image.shape).astype(np.float32)
+    photo = Image.fromarray((np.clip(image, 0, 1) * 255).astype(np.uint8), mode="RGB")
+    buffer = io.BytesIO()
+    photo.save(buffer, format="JPEG", quality=int(rng.integers(70, 93)))
+    return buffer.getvalue()
+
+
+def _desk(desk: str, photo_size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """The desk's surface: its colour, a wood grain or a fine texture."""
+    width, height = photo_size
+    colour, grain = DESKS[desk]
+    small = (max(8, width // 8), max(8, height // 8))
+    texture = rng.normal(0.0, 1.0, (small[1], small[0])).astype(np.float32)
+    texture = cv2.resize(cv2.GaussianBlur(texture, (0, 0), 1.5), photo_size)
+    if grain:
+        y, x = np.mgrid[:height, :width].astype(np.float32)
+        angle = rng.uniform(0, np.pi)
+        along = np.cos(angle) * x + np.sin(angle) * y
+        period = rng.uniform(0.015, 0.04) * width
+        texture = np.sin(2 * np.pi * along / period + 3 * texture) + 0.3 * texture
+    shade = 1.0 + rng.uniform(0.04, 0.1) * texture
+    return np.asarray(colour, dtype=np.float32) * shade[..., None]
+
+
+def _light(photo_size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """How much light falls on each pixel: a gradient, darker corners, and a soft shadow
+    (a hand, a phone) across part of the frame."""
+    width, height = photo_size
+    y, x = np.mgrid[:height, :width].astype(np.float32)
+    u, v = x / max(photo_size), y / max(photo_size)
+    angle = rng.uniform(0, 2 * np.pi)
+    light = 1.0 - rng.uniform(0.0, 0.2) * (0.5 + 0.5 * (np.cos(angle) * u + np.sin(angle) * v))
+    r2 = ((x - width / 2) ** 2 + (y - height / 2) ** 2) / (width**2 + height**2) * 4
+    light *= 1.0 - rng.uniform(0.1, 0.35) * r2  # vignetting
+    if rng.random() < 0.8:
+        angle = rng.uniform(0, 2 * np.pi)
+        through = rng.uniform(0.25, 0.75, size=2) * photo_size
+        side = np.cos(angle) * (x - through[0]) + np.sin(angle) * (y - through[1])
+        softness = rng.uniform(0.01, 0.06) * max(photo_size)
+        depth = rng.uniform(0.25, 0.5)
+        light *= 1.0 - depth / (1.0 + np.exp(-side / softness))
+    return light
+
+
+KINDS: dict[str, Callable[[DigitPool, np.random.Generator], PhonePhoto]] = {
+    "ruled, dark desk": lambda p, r: phone_photo(p, r, paper="ruled", desk="dark wood"),
+    "ruled, any desk": lambda p, r: phone_photo(p, r, paper="ruled"),
+    "plain, light desk": lambda p, r: phone_photo(p, r, paper="plain", desk="light grey"),
+    "squared": lambda p, r: phone_photo(p, r, paper="squared"),
+    "dotted, pencil": lambda p, r: phone_photo(p, r, paper="dotted", pen="pencil"),
+    "turned any way": lambda p, r: phone_photo(p, r, turn=r.uniform(0, 360)),
+    "12 MP, 20 lines": lambda p, r: phone_photo(p, r, size="12 MP", lines=(20, 20), digits=(4, 8)),
+}

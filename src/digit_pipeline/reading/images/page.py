@@ -1,0 +1,239 @@
+"""A sheet of paper in a photo: its outline against the desk, its four corners, and the
+page rectified (the perspective undone), with OpenCV.
+
+The sheet is the largest bright quadrilateral whose four sides each stand out from what is
+just outside them (the desk, a shadow's soft edge does not). Its corners are ordered
+clockwise from the one nearest the photo's top-left; which way is up on the page is chosen
+later, by what the CNN reads with most confidence (``prepare``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# The sheet is looked for at this many pixels on the photo's longest side.
+FIND_SIZE = 640
+# A sheet covers at least this fraction of the photo, and at most FILLS_FRAME of its
+# width and height alike (beyond, the sheet fills the frame: read the photo as it is).
+MIN_SHEET_AREA = 0.12
+FILLS_FRAME = 0.97
+# Each side of the sheet is brighter than the desk just outside it by this much (0-255),
+# measured SIDE_BAND pixels inside and outside along its middle.
+MIN_SIDE_CONTRAST = 12
+SIDE_BAND = 4
+# Edges are found at these strengths (Canny's upper threshold; the lower is half): a
+# faint edge against a light desk, a strong one against a textured desk.
+EDGE_THRESHOLDS = (20, 45, 100)
+# The paper's brightness is taken from this fraction of the page's longest side around
+# each pixel (at least MIN_PAPER_REACH pixels): wider than a stroke, narrower than a shadow's
+# edge.
+PAPER_REACH = 1 / 40
+MIN_PAPER_REACH = 9
+# A printed line runs straight along at least this fraction of the page's width or height.
+PRINTED_LINE_LENGTH = 1 / 8
+LINE_SLACK = 5
+# Darkness below this fraction of the ink's (the INK_PERCENTILE of the page's darkness) is
+# paper: what is left of a printed line, noise.
+RESIDUE_OF_INK = 0.25
+INK_PERCENTILE = 99.5
+# A sheet's corners are 60-120 degrees: seen up to ~30 degrees off perpendicular.
+MIN_CORNER_ANGLE, MAX_CORNER_ANGLE = 50.0, 130.0
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """A sheet of paper found in a photo.
+
+    Attributes:
+        corners: (4, 2) the sheet's corners (x, y) in the photo's pixels, clockwise from
+            the page's top-left as it is read.
+        size: (width, height) of the rectified page, in pixels.
+        image: The rectified page as read (grey, uint8), once it is.
+    """
+
+    corners: np.ndarray
+    size: tuple[int, int]
+    image: np.ndarray | None = None
+
+    @property
+    def homography(self) -> np.ndarray:
+        """The 3x3 map from the rectified page's pixels to the photo's."""
+        width, height = self.size
+        page = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+        return cv2.getPerspectiveTransform(page, self.corners.astype(np.float32))
+
+    def to_photo(self, points: np.ndarray) -> np.ndarray:
+        """(N, 2) points of the rectified page in the photo's pixels."""
+        return cv2.perspectiveTransform(
+            np.asarray(points, dtype=np.float64).reshape(-1, 1, 2), self.homography
+        ).reshape(-1, 2)
+
+    def turned(self, quarters: int) -> Sheet:
+        """The same sheet read turned ``quarters`` quarter turns anticlockwise (as
+        ``np.rot90``): its corners start one further round per quarter, and its width and
+        height swap on odd ones."""
+        width, height = self.size
+        size = (height, width) if quarters % 2 else (width, height)
+        return Sheet(np.roll(self.corners, -quarters, axis=0), size)
+
+    def in_original(self, scale: float, image: np.ndarray) -> Sheet:
+        """This sheet of a photo reduced by ``scale``, in the original's pixels, with the
+        ``image`` read of it."""
+        return Sheet(self.corners / scale, self.size, image)
+
+
+def find_page(photo: np.ndarray) -> np.ndarray | None:
+    """The four corners (x, y) of a sheet of paper in a photo (uint8, grey or RGB), in its
+    pixels, clockwise from the one nearest the top-left; None when no sheet stands out
+    from its surroundings, or it fills the frame."""
+    gray = photo if photo.ndim == 2 else cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
+    factor = FIND_SIZE / max(gray.shape)
+    if factor < 1:
+        gray = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    else:
+        factor = 1.0
+    # Writing and grain smoothed away; the sheet's edge, a step, stays.
+    smooth = cv2.GaussianBlur(cv2.medianBlur(gray, 5), (0, 0), 1.5)
+    best, best_area = None, 0.0
+    for quad in _quadrilaterals(smooth):
+        area = cv2.contourArea(quad)
+        if area > best_area and _stands_out(smooth, quad):
+            best, best_area = quad, area
+    if best is None:
+        return None
+    return _clockwise(best / factor)
+
+
+def rectified(photo: np.ndarray, sheet: Sheet) -> np.ndarray:
+    """The sheet in the photo warped to a level rectangle of its ``size``: the perspective
+    undone."""
+    return cv2.warpPerspective(
+        photo,
+        sheet.homography,
+        sheet.size,
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+
+
+def clean_page(gray: np.ndarray) -> np.ndarray:
+    """A rectified page (float32 in [0, 1], dark ink on paper) with its light made even and
+    its printed lines taken out: the page divided by the paper's own brightness around each
+    pixel (a shadow darkens ink and paper alike), then long straight lines along its rows
+    and columns (rules, a margin, a grid, the sheet's edge) subtracted from its darkness.
+    A stroke that crosses a rule keeps what is darker than the rule."""
+    height, width = gray.shape
+    reach = max(MIN_PAPER_REACH, round(max(height, width) * PAPER_REACH))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach))
+    paper = cv2.GaussianBlur(cv2.dilate(gray, disc), (0, 0), reach / 2)
+    darkness = 1.0 - np.clip(gray / np.maximum(paper, 1e-3), 0.0, 1.0)
+    printed = np.maximum(_straight_lines(darkness, 0), _straight_lines(darkness, 1))
+    written = darkness - printed
+    # What is left of a line (its noise, JPEG's smear of its colour) is far fainter than ink.
+    floor = RESIDUE_OF_INK * float(np.percentile(written, INK_PERCENTILE))
+    return 1.0 - np.clip(written - floor, 0.0, 1.0)
+
+
+def _straight_lines(darkness: np.ndarray, axis: int) -> np.ndarray:
+    """The darkness of straight lines along ``axis`` (0: rows) for ``PRINTED_LINE_LENGTH``
+    of the page, within ``LINE_SLACK`` pixels across (what perspective left of a tilt)."""
+    length = max(3, round(darkness.shape[1 - axis] * PRINTED_LINE_LENGTH))
+    across, along = ((LINE_SLACK, 1), (1, length)) if axis == 0 else ((1, LINE_SLACK), (length, 1))
+    widened = cv2.dilate(darkness, np.ones(across, np.uint8))
+    return cv2.morphologyEx(widened, cv2.MORPH_OPEN, np.ones(along, np.uint8))
+
+
+def page_size(corners: np.ndarray) -> tuple[float, float]:
+    """(width, height) of the sheet in the photo's pixels: its opposite sides averaged."""
+    sides = np.linalg.norm(corners - np.roll(corners, -1, axis=0), axis=1)
+    return (sides[0] + sides[2]) / 2, (sides[1] + sides[3]) / 2
+
+
+def _quadrilaterals(smooth: np.ndarray):
+    """Every outline in the photo's edges that is, or nearly is, a large convex
+    quadrilateral: its four corners, float32 (4, 2)."""
+    image_area = smooth.shape[0] * smooth.shape[1]
+    for high in EDGE_THRESHOLDS:
+        edges = cv2.dilate(cv2.Canny(smooth, high / 2, high), np.ones((3, 3), np.uint8))
+        contours, _ = cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+        yield from _quadrilaterals_of(contours, image_area, smooth.shape)
+
+
+def _quadrilaterals_of(contours, image_area: int, shape: tuple[int, int]):
+    for contour in contours:
+        hull = cv2.convexHull(contour)
+        if cv2.contourArea(hull) < MIN_SHEET_AREA * image_area:
+            continue
+        perimeter = cv2.arcLength(hull, True)
+        for tolerance in (0.01, 0.02, 0.04):
+            polygon = cv2.approxPolyDP(hull, tolerance * perimeter, True)
+            if len(polygon) == 4:
+                quad = polygon.reshape(4, 2).astype(np.float32)
+                if _plausible(quad, shape):
+                    yield quad
+                break
+
+
+def _plausible(quad: np.ndarray, shape: tuple[int, int]) -> bool:
+    """Convex, with corners a sheet seen at an angle can have, not filling the frame."""
+    if not cv2.isContourConvex(quad.reshape(-1, 1, 2)):
+        return False
+    span = quad.max(axis=0) - quad.min(axis=0)
+    if span[0] >= FILLS_FRAME * shape[1] and span[1] >= FILLS_FRAME * shape[0]:
+        return False
+    for k in range(4):
+        a, b = quad[k - 1] - quad[k], quad[(k + 1) % 4] - quad[k]
+        cosine = np.dot(a, b) / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-6)
+        if (
+            not MIN_CORNER_ANGLE
+            <= np.degrees(np.arccos(np.clip(cosine, -1, 1)))
+            <= MAX_CORNER_ANGLE
+        ):
+            return False
+    return True
+
+
+def _stands_out(smooth: np.ndarray, quad: np.ndarray) -> bool:
+    """Whether each side of ``quad`` is brighter just inside than just outside: the edge of
+    a sheet, not of a shadow or a desk's pattern. A side along the photo's border counts."""
+    centre = quad.mean(axis=0)
+    height, width = smooth.shape
+    for k in range(4):
+        a, b = quad[k], quad[(k + 1) % 4]
+        along = np.linspace(0.2, 0.8, 16)[:, None]
+        points = a + along * (b - a)
+        normal = np.array([b[1] - a[1], a[0] - b[0]]) / max(np.linalg.norm(b - a), 1e-6)
+        if np.dot(centre - (a + b) / 2, normal) < 0:
+            normal = -normal  # pointing inside
+        inside = _sample(smooth, points + SIDE_BAND * normal)
+        outside_points = points - SIDE_BAND * normal
+        beyond = (
+            (outside_points[:, 0] < 0)
+            | (outside_points[:, 1] < 0)
+            | (outside_points[:, 0] > width - 1)
+            | (outside_points[:, 1] > height - 1)
+        )
+        if beyond.mean() > 0.5:
+            continue
+        outside = _sample(smooth, outside_points)
+        if np.median(inside[~beyond] - outside[~beyond]) < MIN_SIDE_CONTRAST:
+            return False
+    return True
+
+
+def _sample(image: np.ndarray, points: np.ndarray) -> np.ndarray:
+    x = np.clip(np.round(points[:, 0]).astype(int), 0, image.shape[1] - 1)
+    y = np.clip(np.round(points[:, 1]).astype(int), 0, image.shape[0] - 1)
+    return image[y, x].astype(np.float32)
+
+
+def _clockwise(quad: np.ndarray) -> np.ndarray:
+    """The corners clockwise (as seen, y down), starting from the one nearest the top-left."""
+    centre = quad.mean(axis=0)
+    order = np.argsort(np.arctan2(quad[:, 1] - centre[1], quad[:, 0] - centre[0]))
+    quad = quad[order]
+    start = int(np.argmin(quad.sum(axis=1)))
+    return np.roll(quad, -start, axis=0).astype(np.float64)

@@ -1,0 +1,136 @@
+"""An image file to what the CNN reads: a photo of a sheet of paper lying on a desk is
+read on the sheet alone, its perspective undone and every way up; any other image as it
+is (``prepare.prepare_grayscale``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from PIL import Image
+
+from digit_pipeline.reading.images.decode import decode_photo, open_image, working_gray
+from digit_pipeline.reading.images.ink import MIN_INK_CONTRAST
+from digit_pipeline.reading.images.page import (
+    Sheet,
+    clean_page,
+    find_page,
+    page_size,
+    rectified,
+)
+from digit_pipeline.reading.images.prepare import prepare_grayscale
+from digit_pipeline.reading.images.prepared import PreparedImage
+from digit_pipeline.reading.images.segmentation import Box
+
+# A sheet is rectified at its own resolution in the photo, at most this many pixels on its
+# longest side.
+SHEET_SIZE = 1600
+# Lines of writing run along the axis whose profile of ink is this many times as uneven as
+# the other's.
+LINES_AXIS = 1.3
+
+
+def prepare_image(data: bytes) -> PreparedImage:
+    """Read an image file (PNG, JPEG, BMP, GIF or WebP) and frame its digits like MNIST.
+
+    Args:
+        data: The file's bytes. Any size up to the limits, colour or grey, dark ink on
+            light paper or light ink on dark; a photo of a sheet on a desk.
+
+    Returns:
+        The whole ink as one digit, and one crop per digit found, left to right.
+
+    Raises:
+        ImageError: Empty, too large, not an image, corrupt, or no ink to be found.
+    """
+    return prepare_opened(*open_image(data))
+
+
+def prepare_opened(image: Image.Image, upright_width: int) -> PreparedImage:
+    """``prepare_image`` of a file that ``open_image`` has checked: decodes it now."""
+    photo, scale = decode_photo(image, upright_width)
+    pixels = np.asarray(photo)
+    corners = find_page(pixels)
+    if corners is None:
+        return prepare_grayscale(*working_gray(photo, scale))
+    return prepare_sheet(pixels, corners, scale)
+
+
+def prepare_sheet(photo: np.ndarray, corners: np.ndarray, scale: float) -> PreparedImage:
+    """The sheet within ``corners`` of a decoded photo (uint8, grey or RGB), rectified at
+    its own resolution (``SHEET_SIZE`` at most) and read every way up; boxes in the
+    original's pixels (the photo is ``scale`` times its size).
+
+    Raises:
+        ImageError: No ink on the sheet, or more digits than the limit.
+    """
+    width, height = page_size(corners)
+    fit = min(1.0, SHEET_SIZE / max(width, height))
+    sheet = Sheet(corners, (max(1, round(width * fit)), max(1, round(height * fit))))
+    page = _clean_gray(rectified(photo, sheet))
+    upright, *turns = [
+        _read_sheet(np.rot90(page, quarters), sheet.turned(quarters), scale)
+        for quarters in _ways_up(page)
+    ]
+    return replace(upright, turns=tuple(turns))
+
+
+def _clean_gray(page: np.ndarray) -> np.ndarray:
+    """A rectified sheet (uint8, grey or RGB) in grey, its light even and its printed lines
+    out (``page.clean_page``). Of a colour photo, the brightest channel: printed lines in
+    colour (blue rules, a red margin) are nearly as bright as the paper there, the pen's
+    black, blue or grey ink is not; by luminance if that leaves no ink (a red pen)."""
+    if page.ndim == 2:
+        return clean_page(page / np.float32(255))
+    gray = clean_page(page.max(axis=2) / np.float32(255))
+    if gray.min() > 1 - MIN_INK_CONTRAST:
+        gray = clean_page(np.asarray(Image.fromarray(page).convert("L")) / np.float32(255))
+    return gray
+
+
+def _ways_up(page: np.ndarray) -> list[int]:
+    """The quarter turns (anticlockwise) the page may be read at: lines of writing make its
+    rows' ink far more uneven than its columns', so those that keep its rows rows (0 and 2)
+    or turn its columns into rows (1 and 3); all four when neither axis stands out."""
+    darkness = 1.0 - page[::2, ::2]
+    rows, columns = (_unevenness(darkness.sum(axis=axis)) for axis in (1, 0))
+    if rows > LINES_AXIS * columns:
+        return [0, 2]
+    if columns > LINES_AXIS * rows:
+        return [1, 3]
+    return [0, 1, 2, 3]
+
+
+def _unevenness(profile: np.ndarray) -> float:
+    """The spread of a profile of ink about its mean, relative to its mean."""
+    return float(profile.std() / max(profile.mean(), 1e-6))
+
+
+def _read_sheet(page: np.ndarray, sheet: Sheet, scale: float) -> PreparedImage:
+    """A rectified, clean page prepared, its boxes in the original's pixels (``sheet``: how
+    it lies in the photo, which is ``scale`` times the original)."""
+    prepared = prepare_grayscale(page)
+
+    def on_photo(box: Box) -> np.ndarray:
+        x, y, w, h = box
+        corners = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=np.float64)
+        return sheet.to_photo(corners) / scale
+
+    lines = [
+        replace(line, boxes=[_bounding(q) for q in quads], quads=quads)
+        for line, quads in ((line, [on_photo(b) for b in line.boxes]) for line in prepared.lines)
+    ]
+    return PreparedImage(
+        whole=prepared.whole,
+        whole_box=_bounding(on_photo(prepared.whole_box)),
+        lines=lines,
+        sheet=sheet.in_original(scale, (page * 255).astype(np.uint8)),
+    )
+
+
+def _bounding(quad: np.ndarray) -> Box:
+    """The box (x, y, width, height) in whole pixels that holds a quadrilateral."""
+    left, top = np.floor(quad.min(axis=0)).astype(int)
+    right, bottom = np.ceil(quad.max(axis=0)).astype(int)
+    left, top = max(0, int(left)), max(0, int(top))
+    return left, top, max(1, int(right) - left), max(1, int(bottom) - top)

@@ -1,0 +1,79 @@
+"""What the CNN reads for an input: its lines of writing, every candidate digit framed
+like MNIST, and where each lies in the original input."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from digit_pipeline.reading.images.page import Sheet
+from digit_pipeline.reading.images.segmentation import Box, Candidate, best_reading, corners
+
+
+@dataclass(frozen=True)
+class PreparedLine:
+    """One line of writing: every group of its pieces that may be a digit, framed.
+
+    Attributes:
+        candidates: The groups (``segmentation.Candidate``), for ``best_reading``.
+        crops: Each candidate framed like MNIST, (28, 28) float32 in [0, 1].
+        boxes: Each candidate's box in the original input, ``(x, y, width, height)``.
+        quads: Each candidate's corners in the original input, (4, 2) ``(x, y)``
+            clockwise from the top-left: where a sheet's perspective was undone, a
+            quadrilateral (``boxes`` holds it); None: the boxes' corners.
+    """
+
+    candidates: list[Candidate]
+    crops: list[np.ndarray]
+    boxes: list[Box]
+    quads: list[np.ndarray] | None = None
+
+    def reading(self, scores: Sequence[float] | None = None) -> list[int]:
+        """The candidates that make up the line's digits, left to right: the best by
+        prior plus ``scores`` (log-probabilities of the CNN's readings), or by geometry
+        alone."""
+        return best_reading(self.candidates, scores or [0.0] * len(self.candidates))
+
+
+@dataclass(frozen=True)
+class PreparedImage:
+    """An input brought into MNIST's framing: what the CNN reads for it.
+
+    Attributes:
+        whole: All its ink framed as one digit, (28, 28) float32 in [0, 1].
+        whole_box: Where that ink is in the original input.
+        lines: Its lines of writing, top to bottom.
+        sheet: The sheet of paper found in a photo, read rectified; None: the image was
+            read as it is.
+        turns: The same sheet read the other ways up (``sheet.turned``), for the CNN to
+            choose the way it reads with most confidence.
+    """
+
+    whole: np.ndarray
+    whole_box: Box
+    lines: list[PreparedLine]
+    sheet: Sheet | None = None
+    turns: tuple[PreparedImage, ...] = ()
+
+    @property
+    def crops(self) -> list[np.ndarray]:
+        """One framed crop per digit, as geometry alone cuts them, in reading order."""
+        return [line.crops[i] for line in self.lines for i in line.reading()]
+
+    @property
+    def boxes(self) -> list[Box]:
+        """The box of each of ``crops`` in the original input."""
+        return [line.boxes[i] for line in self.lines for i in line.reading()]
+
+    @property
+    def crop_count(self) -> int:
+        """How many crops the CNN reads for this input, every way up."""
+        return sum(len(line.crops) for line in self.lines) + sum(t.crop_count for t in self.turns)
+
+    @classmethod
+    def single(cls, digit: np.ndarray, box: Box) -> PreparedImage:
+        """An input that is one framed digit and nothing else."""
+        line = PreparedLine([Candidate(0, 1, corners(box), 0.0)], [digit], [box])
+        return cls(whole=digit, whole_box=box, lines=[line])
