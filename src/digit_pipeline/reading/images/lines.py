@@ -29,11 +29,13 @@ DIGIT_HEIGHT = 0.4
 # Bands of rows closer than this fraction of their heights added are one line (a digit
 # broken across: the sum is about its height; two lines: twice a line's height)...
 LINE_GAP = 0.12
-# ...unless together they would be taller than MAX_LINE_HEIGHT times the tallest piece
-# of ink (lines written close, on every rule of ruled paper); and a band of rows lower than
+# ...unless together they would be taller than MAX_LINE_HEIGHT times a digit (the median
+# height of the pieces: lines written close, on every rule of ruled paper); and a band of rows lower than
 # MIN_LINE_HEIGHT of the tallest line is part of the nearest line (the bar of a 5 written
 # apart).
 MAX_LINE_HEIGHT = 1.6
+# Lines that touch are cut apart about this many digits' heights apart.
+LINE_PITCH = 1.15
 MIN_LINE_HEIGHT = 0.5
 
 
@@ -78,9 +80,9 @@ def find_lines(ink: np.ndarray) -> LevelledPage:
     levelled = _turn(ink, tilt) if tilt else ink
     levelled = _remove_rules(levelled)
     bands = _line_bands(levelled)
-    if tilt and len(bands) < 2:  # one line: read it as it is written
+    if tilt and len(bands) < 2:  # one line: read it as it is written, tilt and all
         tilt, levelled = 0.0, _remove_rules(ink)
-        bands = _line_bands(levelled)
+        bands = _line_bands(levelled, split=False)
     return LevelledPage(ink=levelled, tilt=tilt, bands=bands, shape=ink.shape)
 
 
@@ -156,8 +158,10 @@ def _long_lines(ink: np.ndarray, axis: int) -> np.ndarray:
     return ndimage.grey_opening(ndimage.grey_dilation(ink, size=slack), size=along) > INK_LEVEL / 2
 
 
-def _line_bands(ink: np.ndarray) -> list[tuple[int, int]]:
-    """Bands of rows holding ink, split at empty rows: one per line of writing."""
+def _line_bands(ink: np.ndarray, split: bool = True) -> list[tuple[int, int]]:
+    """Bands of rows holding ink, split at empty rows: one per line of writing. With
+    ``split``, a band taller than two digits is lines that touch, cut apart at its rows of
+    least ink."""
     found = find_pieces(ink)
     if not found.areas.size:
         return [(0, ink.shape[0])]
@@ -167,15 +171,18 @@ def _line_bands(ink: np.ndarray) -> list[tuple[int, int]]:
     rows = np.isin(found.labels, keep).any(axis=1)
     edges = np.flatnonzero(np.diff(np.concatenate([[0], rows.astype(np.int8), [0]])))
     bands = [[int(top), int(bottom)] for top, bottom in zip(edges[::2], edges[1::2], strict=True)]
-    tallest_piece = heights[keep - 1].max()
+    digit_height = float(np.median(heights[keep - 1]))
     merged = [bands[0]]
     for top, bottom in bands[1:]:
         last = merged[-1]
         close = top - last[1] < LINE_GAP * (last[1] - last[0] + bottom - top)
-        if close and bottom - last[0] <= MAX_LINE_HEIGHT * tallest_piece:
+        if close and bottom - last[0] <= MAX_LINE_HEIGHT * digit_height:
             last[1] = bottom
         else:
             merged.append([top, bottom])
+    if split:
+        profile = ink.sum(axis=1)
+        merged = [part for band in merged for part in _cut_lines(band, profile, digit_height)]
     tallest = max(bottom - top for top, bottom in merged)
     lines = [band for band in merged if band[1] - band[0] >= MIN_LINE_HEIGHT * tallest]
     for top, bottom in (b for b in merged if b[1] - b[0] < MIN_LINE_HEIGHT * tallest):
@@ -183,3 +190,20 @@ def _line_bands(ink: np.ndarray) -> list[tuple[int, int]]:
         nearest[0], nearest[1] = min(nearest[0], top), max(nearest[1], bottom)
     edges = [0] + [(a[1] + b[0]) // 2 for a, b in zip(lines[:-1], lines[1:])] + [ink.shape[0]]
     return list(zip(edges[:-1], edges[1:], strict=True))
+
+
+def _cut_lines(band: list[int], profile: np.ndarray, digit_height: float) -> list[list[int]]:
+    """A band of rows taller than ``MAX_LINE_HEIGHT`` digits cut into lines about
+    ``LINE_PITCH`` digits tall, each cut at the row of least ink (``profile``) near where
+    it would fall."""
+    top, bottom = band
+    height = bottom - top
+    if height <= MAX_LINE_HEIGHT * digit_height:
+        return [band]
+    count = max(2, round(height / (LINE_PITCH * digit_height)))
+    window = max(1, height // (4 * count))
+    cuts = [top]
+    for k in range(1, count):
+        low = top + k * height // count - window
+        cuts.append(low + int(np.argmin(profile[low : low + 2 * window])))
+    return [[a, b] for a, b in zip([*cuts], [*cuts[1:], bottom], strict=True)]

@@ -109,7 +109,7 @@ def _unevenness(profile: np.ndarray) -> float:
 def _read_sheet(page: np.ndarray, sheet: Sheet, scale: float) -> PreparedImage:
     """A rectified, clean page prepared, its boxes in the original's pixels (``sheet``: how
     it lies in the photo, which is ``scale`` times the original)."""
-    prepared = prepare_grayscale(page)
+    prepared = prepare_grayscale(page, sheet=True)
 
     def on_photo(box: Box) -> np.ndarray:
         x, y, w, h = box

@@ -33,7 +33,9 @@ CLEAN = 0.005
 DIGIT_SIZE = 112
 
 
-def prepare_grayscale(gray: np.ndarray, scale: float = 1.0) -> PreparedImage:
+def prepare_grayscale(
+    gray: np.ndarray, scale: float = 1.0, *, sheet: bool = False
+) -> PreparedImage:
     """Frame the digits of a decoded grayscale image like MNIST (``prepare_image`` after
     decoding).
 
@@ -41,12 +43,14 @@ def prepare_grayscale(gray: np.ndarray, scale: float = 1.0) -> PreparedImage:
         gray: (H, W) values in [0, 1], dark ink on light paper or light ink on dark.
         scale: The factor from the original image to ``gray``, to give boxes in the
             original's pixels.
+        sheet: A sheet of writing found in a photo, cleaned (``page.clean_page``): never
+            read small as one clean digit.
 
     Raises:
         ImageError: No ink to be found.
     """
     image_noise = noise(gray)
-    page, candidates, reduced = _find_candidates(gray, image_noise)
+    page, candidates, reduced = _find_candidates(gray, image_noise, small_first=not sheet)
     scale *= reduced
     framed: dict[Corners, np.ndarray] = {}  # a crop framed once, if a candidate is the whole
 
@@ -85,16 +89,16 @@ def prepare_whole_digit(gray: np.ndarray) -> np.ndarray:
 
 
 def _find_candidates(
-    gray: np.ndarray, image_noise: float
+    gray: np.ndarray, image_noise: float, *, small_first: bool = True
 ) -> tuple[LevelledPage, list[list[Candidate]], float]:
     """The levelled page, each line's candidates (lines without ink left out), checked
     against the limit on digits before any is framed, and the factor from ``gray`` to the
-    page (below 1 when a clean digit is read at ``DIGIT_SIZE``).
+    page (below 1 when a clean digit is read at ``DIGIT_SIZE``, if ``small_first``).
 
     Raises:
         ImageError: No ink, or more than ``MAX_DIGITS_PER_IMAGE`` pieces in all.
     """
-    page, reduced = _one_clean_digit(gray, image_noise), 1.0
+    page, reduced = _one_clean_digit(gray, image_noise) if small_first else None, 1.0
     if page is not None:
         reduced = page.ink.shape[1] / gray.shape[1]
     else:
