@@ -20,7 +20,7 @@ from digit_pipeline.reading.images import (
     to_model_input,
 )
 from digit_pipeline.reading.images.ink import otsu_threshold, resize_bilinear
-from digit_pipeline.reading.limits import MAX_IMAGE_BYTES
+from digit_pipeline.reading.limits import MAX_DIGITS_PER_IMAGE, MAX_IMAGE_BYTES
 
 from .support import encode, enlarge, hostile_images, worst_image
 
@@ -291,7 +291,7 @@ def test_too_many_pixels_is_refused_before_decoding():
 
 
 HOSTILE = {
-    "thin bar": "more than 100 digits in one image",
+    "thin bar": f"more than {MAX_DIGITS_PER_IMAGE} digits in one image",
     "decompression bomb": "the image declares more pixels than the limit of 40000000",
     "text bomb": "not an image",
     "truncated header": "not an image",

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 
+from digit_pipeline.reading.images.page import Sheet
 from digit_pipeline.reading.results import Digit, Line, Reading
 
 
@@ -26,8 +27,30 @@ def test_a_reading_exports_the_served_contract():
     assert len(exported["probabilities"]) == 10
     assert exported["digits"] == "42\n0" == reading.text
     assert exported["boxes"] == [[1, 2, 3, 4], [0, 0, 5, 8], [0, 0, 5, 8]]
+    # Without a sheet, each digit's quadrilateral is its box's corners, clockwise.
+    first, other = [[1, 2], [4, 2], [4, 6], [1, 6]], [[0, 0], [5, 0], [5, 8], [0, 8]]
+    assert exported["quads"] == [first, other, other]
     assert exported["lines"] == [
-        {"digits": "42", "boxes": [[1, 2, 3, 4], [0, 0, 5, 8]], "confidences": [0.9123, 0.5]},
-        {"digits": "0", "boxes": [[0, 0, 5, 8]], "confidences": [1.0]},
+        {
+            "digits": "42",
+            "boxes": [[1, 2, 3, 4], [0, 0, 5, 8]],
+            "quads": [first, other],
+            "confidences": [0.9123, 0.5],
+        },
+        {"digits": "0", "boxes": [[0, 0, 5, 8]], "quads": [other], "confidences": [1.0]},
     ]
+    assert exported["page"] is None
     assert [d.value for d in reading.digits] == [4, 2, 0]
+
+
+def test_a_reading_on_a_sheet_gives_its_corners_and_each_digit_s_quadrilateral():
+    corners = np.array([[10.0, 20.0], [410.0, 0.0], [430.0, 600.0], [0.0, 580.0]])
+    quad = np.array([[50.25, 60.0], [80.0, 58.0], [81.0, 90.0], [51.0, 92.0]])
+    probabilities = np.full(10, 0.01, dtype=np.float32)
+    probabilities[3] = 0.91
+    on_sheet = Digit.of(probabilities, (50, 58, 31, 34), np.zeros((28, 28)), quad)
+    sheet = Sheet(corners, (400, 580), np.zeros((580, 400), np.uint8))
+    exported = json.loads(json.dumps(Reading(on_sheet, (Line((on_sheet,)),), sheet).export()))
+    assert exported["page"] == corners.tolist()
+    assert exported["quads"] == [[[50.2, 60.0], [80.0, 58.0], [81.0, 90.0], [51.0, 92.0]]]
+    assert exported["boxes"] == [[50, 58, 31, 34]] and exported["digits"] == "3"

@@ -30,20 +30,26 @@ class LineReading(BaseModel):
 
     digits: str
     boxes: list[list[int]]
+    quads: list[list[list[float]]]
     confidences: list[float]
     images: list[str]
 
 
 class ReadingAnswer(BaseModel):
-    """What ``POST /api/predict`` answers: the served model's fields, and the image it read."""
+    """What ``POST /api/predict`` answers: the served model's fields, the image it read as
+    one digit, and the sheet of paper it read the lines on, rectified (a PNG data URL; null
+    when no sheet was found in the photo)."""
 
     digit: int
     confidence: float
     probabilities: list[float]
     digits: str
     boxes: list[list[int]]
+    quads: list[list[list[float]]]
     lines: list[LineReading]
+    page: list[list[float]] | None
     input_image: str
+    page_image: str | None
 
 
 class Error(BaseModel):
@@ -87,15 +93,18 @@ async def predict(request: Request) -> dict[str, Any]:
 
 def answer(reading: Reading) -> dict[str, Any]:
     """The served contract of a reading, with the 28x28 images the CNN read: the whole
-    image's (``input_image``) and each digit's (each line's ``images``)."""
+    image's (``input_image``) and each digit's (each line's ``images``); and the sheet the
+    lines were read on (``page_image``)."""
     exported = reading.export()
     for line, read in zip(exported["lines"], reading.lines, strict=True):
         line["images"] = [png_data_url(digit.image) for digit in read.digits]
-    return {**exported, "input_image": png_data_url(reading.whole.image)}
+    sheet = None if reading.sheet is None else png_data_url(reading.sheet.image / 255)
+    return {**exported, "input_image": png_data_url(reading.whole.image), "page_image": sheet}
 
 
-def png_data_url(digit: np.ndarray) -> str:
-    """A (28, 28) image in [0, 1] as a PNG data URL, bright ink on black as the CNN sees it."""
+def png_data_url(image: np.ndarray) -> str:
+    """A grey image in [0, 1] as a PNG data URL: a digit as the CNN sees it, bright ink on
+    black; a sheet as it was read."""
     buffer = io.BytesIO()
-    Image.fromarray((np.clip(digit, 0, 1) * 255).round().astype(np.uint8)).save(buffer, "PNG")
+    Image.fromarray((np.clip(image, 0, 1) * 255).round().astype(np.uint8)).save(buffer, "PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()

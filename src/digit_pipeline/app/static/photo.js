@@ -22,16 +22,39 @@ async function readPhoto(file) {
   offerToKeepDrawing(null);
 }
 
+// On a sheet found in the photo, its outline and each digit's quadrilateral are drawn in
+// the photo's pixels (an SVG over it), and the sheet as it was read is shown beside.
+function drawSheet(reading) {
+  const photo = $("photo");
+  const outline = $("outline");
+  outline.setAttribute("viewBox", `0 0 ${photo.naturalWidth} ${photo.naturalHeight}`);
+  const points = (corners) => corners.map(([x, y]) => `${x},${y}`).join(" ");
+  const shapes = reading.page ? [`<polygon class="page-outline" points="${points(reading.page)}"/>`] : [];
+  if (reading.page) {
+    for (const line of reading.lines) {
+      line.quads.forEach((quad, index) => {
+        const doubtful = line.confidences[index] < DOUBTFUL ? " doubtful" : "";
+        shapes.push(`<polygon class="quad${doubtful}" points="${points(quad)}"/>`);
+      });
+    }
+  }
+  outline.innerHTML = shapes.join("");
+  $("sheet-figure").hidden = !reading.page_image;
+  if (reading.page_image) $("sheet-image").src = reading.page_image;
+}
+
 function drawBoxes(reading) {
   const photo = $("photo");
   const frame = $("photo-frame");
   frame.querySelectorAll(".box").forEach((box) => box.remove());
+  drawSheet(reading);
   const scale = photo.clientWidth / photo.naturalWidth;
   for (const line of reading.lines) {
     line.boxes.forEach(([x, y, w, h], index) => {
       const box = document.createElement("div");
       const doubtful = line.confidences[index] < DOUBTFUL;
-      box.className = doubtful ? "box doubtful" : "box";
+      // On a sheet, the quadrilateral is the outline; the box holds the label.
+      box.className = ["box", doubtful ? "doubtful" : "", reading.page ? "on-sheet" : ""].join(" ").trim();
       box.title = `${(100 * line.confidences[index]).toFixed(0)}% sure`;
       box.dataset.confidence = line.confidences[index];
       Object.assign(box.style, { left: `${x * scale}px`, top: `${y * scale}px`, width: `${w * scale}px`, height: `${h * scale}px` });

@@ -4,7 +4,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from digit_pipeline.reading.images.errors import ImageError
+from digit_pipeline.reading.images.errors import BLANK, ImageError
 from digit_pipeline.reading.images.mnist import CENTRE_OF_MASS, DIGIT_BOX, IMAGE_SIZE, STROKE_WIDTH
 
 # Strokes are measured at this many times the 20-pixel digit box. There, MNIST's training
@@ -37,7 +37,7 @@ def frame_digit(ink: np.ndarray) -> np.ndarray:
     rows = np.flatnonzero(ink.max(axis=1) > 0)
     columns = np.flatnonzero(ink.max(axis=0) > 0)
     if rows.size == 0:
-        raise ImageError("no digit found: the image is blank")
+        raise ImageError(BLANK)
     crop = ink[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
     size = _fitted(crop.shape, DIGIT_BOX)
     crop = _with_mnist_stroke(crop)

@@ -4,7 +4,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from digit_pipeline.reading.images.errors import ImageError
+from digit_pipeline.reading.images.errors import BLANK, ImageError
 from digit_pipeline.reading.images.mnist import IMAGE_SIZE
 
 # Ink is the side on which the image departs furthest from the paper (its median), at
@@ -63,11 +63,11 @@ def extract_ink(gray: np.ndarray) -> np.ndarray:
             strokes |= near & (ink > otsu_threshold(ink))
             flat = np.clip(ink - _paper_background(ink, strokes), 0.0, None)
         if flat.max() < MIN_INK_CONTRAST:
-            raise ImageError("no digit found: the image is blank")
+            raise ImageError(BLANK)
         return _stretch_each_mark(flat)
     ink = np.clip(ink - np.median(ink), 0.0, None)
     if ink.max() < MIN_INK_CONTRAST:
-        raise ImageError("no digit found: the image is blank")
+        raise ImageError(BLANK)
     threshold = otsu_threshold(ink)
     # As low as a faint stroke on a clean image; above the noise on a noisy one.
     floor = threshold * np.clip(
@@ -102,7 +102,7 @@ def _stretch_each_mark(flat: np.ndarray) -> np.ndarray:
     threshold = max(FAINT_OF_THRESHOLD * otsu_threshold(flat), paper + NOISE_SIGMAS * grain)
     labels, count = ndimage.label(flat > threshold, structure=np.ones((3, 3)))
     if count == 0:
-        raise ImageError("no digit found: the image is blank")
+        raise ImageError(BLANK)
     solid = _percentile_per_label(flat, labels, count, SOLID_INK_PERCENTILE)
     # A mark barely above the threshold is noise, not faint ink: not stretched to solid.
     solid = np.maximum(solid, MIN_MARK_LEVEL * threshold)

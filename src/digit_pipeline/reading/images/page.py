@@ -14,8 +14,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-# The sheet is looked for at this many pixels on the photo's longest side.
+# The sheet is looked for at this many pixels on the photo's longest side, in photos at
+# least MIN_PHOTO_SIDE pixels a side (smaller images are a digit or a row).
 FIND_SIZE = 640
+MIN_PHOTO_SIDE = 200
 # A sheet covers at least this fraction of the photo, and at most FILLS_FRAME of its
 # width and height alike (beyond, the sheet fills the frame: read the photo as it is).
 MIN_SHEET_AREA = 0.12
@@ -33,8 +35,10 @@ EDGE_THRESHOLDS = (20, 45, 100)
 PAPER_REACH = 1 / 40
 MIN_PAPER_REACH = 9
 # A printed line runs straight along at least this fraction of the page's width or height.
-PRINTED_LINE_LENGTH = 1 / 8
+PRINTED_LINE_LENGTH = 1 / 3
 LINE_SLACK = 5
+# Darker than this many times the printed line under it is a pen's stroke across it.
+CROSSING = 2
 # Darkness below this fraction of the ink's (the INK_PERCENTILE of the page's darkness) is
 # paper: what is left of a printed line, noise.
 RESIDUE_OF_INK = 0.25
@@ -89,6 +93,8 @@ def find_page(photo: np.ndarray) -> np.ndarray | None:
     """The four corners (x, y) of a sheet of paper in a photo (uint8, grey or RGB), in its
     pixels, clockwise from the one nearest the top-left; None when no sheet stands out
     from its surroundings, or it fills the frame."""
+    if min(photo.shape[:2]) < MIN_PHOTO_SIDE:
+        return None
     gray = photo if photo.ndim == 2 else cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
     factor = FIND_SIZE / max(gray.shape)
     if factor < 1:
@@ -131,7 +137,8 @@ def clean_page(gray: np.ndarray) -> np.ndarray:
     paper = cv2.GaussianBlur(cv2.dilate(gray, disc), (0, 0), reach / 2)
     darkness = 1.0 - np.clip(gray / np.maximum(paper, 1e-3), 0.0, 1.0)
     printed = np.maximum(_straight_lines(darkness, 0), _straight_lines(darkness, 1))
-    written = darkness - printed
+    # A stroke across a line is far darker than the line: it keeps all its darkness.
+    written = np.where(darkness > CROSSING * printed, darkness, darkness - printed)
     # What is left of a line (its noise, JPEG's smear of its colour) is far fainter than ink.
     floor = RESIDUE_OF_INK * float(np.percentile(written, INK_PERCENTILE))
     return 1.0 - np.clip(written - floor, 0.0, 1.0)

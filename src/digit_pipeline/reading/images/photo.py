@@ -10,6 +10,7 @@ import numpy as np
 from PIL import Image
 
 from digit_pipeline.reading.images.decode import decode_photo, open_image, working_gray
+from digit_pipeline.reading.images.errors import ImageError
 from digit_pipeline.reading.images.ink import MIN_INK_CONTRAST
 from digit_pipeline.reading.images.page import (
     Sheet,
@@ -51,9 +52,14 @@ def prepare_opened(image: Image.Image, upright_width: int) -> PreparedImage:
     photo, scale = decode_photo(image, upright_width)
     pixels = np.asarray(photo)
     corners = find_page(pixels)
-    if corners is None:
-        return prepare_grayscale(*working_gray(photo, scale))
-    return prepare_sheet(pixels, corners, scale)
+    if corners is not None:
+        try:
+            return prepare_sheet(pixels, corners, scale)
+        except ImageError as error:
+            if not error.blank:
+                raise
+            # No writing on it: not the sheet the digits are on. Read the whole photo.
+    return prepare_grayscale(*working_gray(photo, scale))
 
 
 def prepare_sheet(photo: np.ndarray, corners: np.ndarray, scale: float) -> PreparedImage:

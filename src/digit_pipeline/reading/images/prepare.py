@@ -6,7 +6,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from digit_pipeline.reading.images.errors import ImageError
+from digit_pipeline.reading.images.errors import BLANK, ImageError
 from digit_pipeline.reading.images.framing import frame_digit
 from digit_pipeline.reading.images.ink import extract_ink, noise
 from digit_pipeline.reading.images.lines import LevelledPage, find_lines, one_digit_page
@@ -106,7 +106,7 @@ def _find_candidates(
     candidates = [line_candidates(page.ink, top, bottom) for top, bottom in page.bands]
     candidates = [found for found in candidates if found]
     if not candidates:
-        raise ImageError("no digit found: the image is blank")
+        raise ImageError(BLANK)
     if sum(max(c.stop for c in found) for found in candidates) > MAX_DIGITS_PER_IMAGE:
         raise too_many_digits()
     return page, candidates, reduced

@@ -1,0 +1,124 @@
+"""Phone photos of a sheet on a desk (issue #27), generated from MNIST training digits: the
+sheet found and rectified, its light evened and printed lines out, its lines cut, and where
+each digit lies given in the photo's own pixels. How well they are read is measured by
+benchmarks/phone_photos.py; these tests hold the parts that cannot be allowed to slip."""
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from digit_pipeline.generators.phone import KINDS, phone_photo
+from digit_pipeline.generators.photos import DigitPool, make_image
+from digit_pipeline.reading.images import prepare_image
+from digit_pipeline.reading.images.page import clean_page, find_page
+
+from .support import encode, enlarge
+
+
+@pytest.fixture(scope="module")
+def pool(mnist_train) -> DigitPool:
+    images, labels = mnist_train
+    return DigitPool(images[:5000], labels[:5000])
+
+
+def pixels(data: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+def corner_error(found: np.ndarray, truth: np.ndarray) -> float:
+    """The largest corner's distance, the corners matched the way round that fits best."""
+    return min(np.linalg.norm(np.roll(found, k, axis=0) - truth, axis=1).max() for k in range(4))
+
+
+def inside(points: np.ndarray, polygon: np.ndarray) -> bool:
+    contour = polygon.astype(np.float32).reshape(-1, 1, 2)
+    return all(cv2.pointPolygonTest(contour, (float(x), float(y)), True) >= -2 for x, y in points)
+
+
+def test_generated_photos_are_seeded_and_say_where_the_sheet_is(pool):
+    first = phone_photo(pool, np.random.default_rng(3))
+    again = phone_photo(pool, np.random.default_rng(3))
+    assert first.data == again.data and first.texts == again.texts
+    image = Image.open(io.BytesIO(first.data))
+    assert image.format == "JPEG" and image.size == (1200, 920) and not image.getexif()
+    assert all(line.isdigit() for line in first.texts) and 3 <= len(first.texts) <= 5
+    assert pool.text(list(first.sources)) == "".join(first.texts)
+    assert first.corners.shape == (4, 2)
+    assert (first.corners >= 0).all() and (first.corners <= [1200, 920]).all()
+    # The sheet is paper, brighter than the desk around it.
+    photo = pixels(first.data).mean(axis=2)
+    mask = np.zeros(photo.shape, np.uint8)
+    cv2.fillConvexPoly(mask, first.corners.round().astype(np.int32), 1)
+    assert photo[mask == 1].mean() > photo[mask == 0].mean() + 20
+
+
+@pytest.mark.parametrize("kind", [k for k in KINDS if "12 MP" not in k])
+def test_the_sheet_is_found_on_any_desk_at_any_angle(pool, kind):
+    rng = np.random.default_rng(11)
+    for _ in range(4):
+        photo = KINDS[kind](pool, rng)
+        found = find_page(pixels(photo.data))
+        assert found is not None, kind
+        assert corner_error(found, photo.corners) < 0.01 * np.hypot(1200, 920), kind
+
+
+@pytest.mark.parametrize(
+    "image",
+    ["sheet filling the frame", "digit photo", "drawing", "blank"],
+)
+def test_no_sheet_is_found_where_there_is_none(pool, mnist_train, image):
+    rng = np.random.default_rng(0)
+    data = {
+        "sheet filling the frame": lambda: make_image("sheet ruled", pool, rng).data,
+        "digit photo": lambda: make_image("digit photo", pool, rng).data,
+        "drawing": lambda: encode(
+            np.pad(255 - enlarge(mnist_train[0][0], 200), 40, constant_values=255)
+        ),
+        "blank": lambda: encode(np.full((600, 800), 200, np.uint8)),
+    }[image]()
+    assert find_page(pixels(data)) is None
+
+
+def test_printed_lines_go_and_a_digit_across_a_rule_keeps_its_strokes():
+    page = np.full((400, 300), 0.92, np.float32)
+    page[::40, :] = 0.6  # rules, every 40 rows, across the page
+    page[:, 30:32] = 0.7  # a margin line, down it
+    page[90:170, 150:156] = 0.15  # a stroke written across the rule at row 120
+    page[:, 200:] *= 0.55  # a shadow over the right of the sheet
+    cleaned = clean_page(page)
+    assert cleaned[::40, 50:140].min() > 0.9 and cleaned[::40, 210:].min() > 0.9  # rules out
+    assert cleaned[:, 30:32].min() > 0.9  # the margin out
+    assert cleaned[240:260, 210:290].min() > 0.9  # the shadow's paper is paper
+    stroke = cleaned[90:170, 151:155]
+    assert stroke.max() < 0.4 and (stroke < 0.5).mean() > 0.95  # the stroke stays whole
+
+
+def test_a_photo_is_read_on_its_sheet_with_every_box_in_the_photo(pool):
+    rng = np.random.default_rng(5)
+    cut_right = 0
+    for _ in range(6):
+        photo = phone_photo(pool, rng, paper="ruled")
+        prepared = prepare_image(photo.data)
+        assert prepared.sheet is not None
+        assert corner_error(prepared.sheet.corners, photo.corners) < 12
+        views = (prepared, *prepared.turns)
+        assert len(views) in (2, 4)  # the two ways up its lines allow, or all four
+        cut_right += any(len(view.lines) == len(photo.texts) for view in views)
+        for view in views:
+            assert view.sheet.image.dtype == np.uint8 and view.sheet.image.ndim == 2
+            for line in view.lines:
+                for box, quad in zip(line.boxes, line.quads, strict=True):
+                    assert inside(quad, prepared.sheet.corners)  # on the sheet, in the photo
+                    x, y, width, height = box
+                    assert np.allclose(quad.min(axis=0), [x, y], atol=1)
+                    assert np.allclose(quad.max(axis=0), [x + width, y + height], atol=1)
+    assert cut_right >= 5
+
+
+def test_a_flat_page_has_no_sheet_and_boxes_are_their_own_quads(pool):
+    prepared = prepare_image(make_image("sheet plain", pool, np.random.default_rng(2)).data)
+    assert prepared.sheet is None and prepared.turns == ()
+    assert all(line.quads is None for line in prepared.lines)
