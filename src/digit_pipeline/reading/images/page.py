@@ -43,6 +43,8 @@ CROSSING = 2
 # paper: what is left of a printed line, noise.
 RESIDUE_OF_INK = 0.25
 INK_PERCENTILE = 99.5
+# This fraction of the page's longest side along its edges is paper, whatever is there.
+EDGE = 0.012
 # A sheet's corners are 60-120 degrees: seen up to ~30 degrees off perpendicular.
 MIN_CORNER_ANGLE, MAX_CORNER_ANGLE = 50.0, 130.0
 
@@ -141,7 +143,11 @@ def clean_page(gray: np.ndarray) -> np.ndarray:
     written = np.where(darkness > CROSSING * printed, darkness, darkness - printed)
     # What is left of a line (its noise, JPEG's smear of its colour) is far fainter than ink.
     floor = RESIDUE_OF_INK * float(np.percentile(written, INK_PERCENTILE))
-    return 1.0 - np.clip(written - floor, 0.0, 1.0)
+    cleaned = 1.0 - np.clip(written - floor, 0.0, 1.0)
+    # The sheet's very edge may hold a sliver of the desk: it is paper.
+    border = max(1, round(max(height, width) * EDGE))
+    cleaned[:border], cleaned[-border:], cleaned[:, :border], cleaned[:, -border:] = 1, 1, 1, 1
+    return cleaned
 
 
 def _straight_lines(darkness: np.ndarray, axis: int) -> np.ndarray:
