@@ -70,18 +70,21 @@ class LevelledPage:
         return x.min(), y.min(), x.max(), y.max()
 
 
-def find_lines(ink: np.ndarray) -> LevelledPage:
+def find_lines(ink: np.ndarray, *, rules: bool = True) -> LevelledPage:
     """The lines of writing in an ink image: levelled when it holds several lines, printed
-    rules removed. A small image (at most ``SMALL_IMAGE`` pixels a side: a digit) is one
-    line of all its rows."""
+    rules removed (unless ``rules`` is False: they are out already). A small image (at most
+    ``SMALL_IMAGE`` pixels a side: a digit) is one line of all its rows."""
     if max(ink.shape) <= SMALL_IMAGE:
         return LevelledPage(ink=ink, tilt=0.0, bands=[(0, ink.shape[0])], shape=ink.shape)
+
+    def without_rules(page: np.ndarray) -> np.ndarray:
+        return _remove_rules(page) if rules else page
+
     tilt = _tilt(ink)
-    levelled = _turn(ink, tilt) if tilt else ink
-    levelled = _remove_rules(levelled)
+    levelled = without_rules(_turn(ink, tilt) if tilt else ink)
     bands = _line_bands(levelled)
     if tilt and len(bands) < 2:  # one line: read it as it is written, tilt and all
-        tilt, levelled = 0.0, _remove_rules(ink)
+        tilt, levelled = 0.0, without_rules(ink)
         bands = _line_bands(levelled, split=False)
     return LevelledPage(ink=levelled, tilt=tilt, bands=bands, shape=ink.shape)
 

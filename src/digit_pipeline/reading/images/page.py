@@ -43,6 +43,9 @@ CROSSING = 2
 # paper: what is left of a printed line, noise.
 RESIDUE_OF_INK = 0.25
 INK_PERCENTILE = 99.5
+# Marks smaller than this fraction of the page's longest side both ways are dots (dotted
+# paper) or specks, not writing.
+DOT_SIZE = 0.009
 # This fraction of the page's longest side along its edges is paper, whatever is there.
 EDGE = 0.012
 # A sheet's corners are 60-120 degrees: seen up to ~30 degrees off perpendicular.
@@ -143,11 +146,23 @@ def clean_page(gray: np.ndarray) -> np.ndarray:
     written = np.where(darkness > CROSSING * printed, darkness, darkness - printed)
     # What is left of a line (its noise, JPEG's smear of its colour) is far fainter than ink.
     floor = RESIDUE_OF_INK * float(np.percentile(written, INK_PERCENTILE))
-    cleaned = 1.0 - np.clip(written - floor, 0.0, 1.0)
+    written = np.clip(written - floor, 0.0, 1.0)
+    written[_dots(written > 0, round(max(height, width) * DOT_SIZE))] = 0.0
+    cleaned = 1.0 - written
     # The sheet's very edge may hold a sliver of the desk: it is paper.
     border = max(1, round(max(height, width) * EDGE))
     cleaned[:border], cleaned[-border:], cleaned[:, :border], cleaned[:, -border:] = 1, 1, 1, 1
     return cleaned
+
+
+def _dots(marks: np.ndarray, size: int) -> np.ndarray:
+    """The marks smaller than ``size`` pixels both ways: the dots of dotted paper, specks."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        marks.astype(np.uint8), connectivity=8
+    )
+    small = (stats[:, cv2.CC_STAT_WIDTH] < size) & (stats[:, cv2.CC_STAT_HEIGHT] < size)
+    small[0] = False  # the paper
+    return small[labels]
 
 
 def _straight_lines(darkness: np.ndarray, axis: int) -> np.ndarray:

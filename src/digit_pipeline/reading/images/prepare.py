@@ -44,13 +44,13 @@ def prepare_grayscale(
         scale: The factor from the original image to ``gray``, to give boxes in the
             original's pixels.
         sheet: A sheet of writing found in a photo, cleaned (``page.clean_page``): never
-            read small as one clean digit.
+            read small as one clean digit, its printed lines out already.
 
     Raises:
         ImageError: No ink to be found.
     """
     image_noise = noise(gray)
-    page, candidates, reduced = _find_candidates(gray, image_noise, small_first=not sheet)
+    page, candidates, reduced = _find_candidates(gray, image_noise, sheet=sheet)
     scale *= reduced
     framed: dict[Corners, np.ndarray] = {}  # a crop framed once, if a candidate is the whole
 
@@ -89,20 +89,21 @@ def prepare_whole_digit(gray: np.ndarray) -> np.ndarray:
 
 
 def _find_candidates(
-    gray: np.ndarray, image_noise: float, *, small_first: bool = True
+    gray: np.ndarray, image_noise: float, *, sheet: bool = False
 ) -> tuple[LevelledPage, list[list[Candidate]], float]:
     """The levelled page, each line's candidates (lines without ink left out), checked
     against the limit on digits before any is framed, and the factor from ``gray`` to the
-    page (below 1 when a clean digit is read at ``DIGIT_SIZE``, if ``small_first``).
+    page (below 1 when a clean digit is read at ``DIGIT_SIZE``). A ``sheet`` (cleaned) is
+    not read small, and its printed lines are out already.
 
     Raises:
         ImageError: No ink, or more than ``MAX_DIGITS_PER_IMAGE`` pieces in all.
     """
-    page, reduced = _one_clean_digit(gray, image_noise) if small_first else None, 1.0
+    page, reduced = None if sheet else _one_clean_digit(gray, image_noise), 1.0
     if page is not None:
         reduced = page.ink.shape[1] / gray.shape[1]
     else:
-        page = find_lines(extract_ink(gray))
+        page = find_lines(extract_ink(gray), rules=not sheet)
     candidates = [line_candidates(page.ink, top, bottom) for top, bottom in page.bands]
     candidates = [found for found in candidates if found]
     if not candidates:
