@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -26,9 +27,9 @@ from digit_pipeline.reading.images.segmentation import Box
 # A sheet is rectified at its own resolution in the photo, at most this many pixels on its
 # longest side.
 SHEET_SIZE = 1600
-# Lines of writing run along the axis whose profile of ink is this many times as uneven as
-# the other's.
-LINES_AXIS = 1.3
+# Digits are taller than wide: the marks of ink on a page read the right way round are,
+# by this factor in the median, or more (MNIST's digits: 1.5).
+DIGIT_ASPECT_MARGIN = 1.06
 
 
 def prepare_image(data: bytes) -> PreparedImage:
@@ -95,21 +96,22 @@ def _clean_gray(page: np.ndarray) -> np.ndarray:
 
 
 def _ways_up(page: np.ndarray) -> list[int]:
-    """The quarter turns (anticlockwise) the page may be read at: lines of writing make its
-    rows' ink far more uneven than its columns', so those that keep its rows rows (0 and 2)
-    or turn its columns into rows (1 and 3); all four when neither axis stands out."""
-    darkness = 1.0 - page[::2, ::2]
-    rows, columns = (_unevenness(darkness.sum(axis=axis)) for axis in (1, 0))
-    if rows > LINES_AXIS * columns:
+    """The quarter turns (anticlockwise) the page may be read at: digits stand taller than
+    they are wide, so when its marks of ink are taller than wide, those that keep its rows
+    rows (0 and 2); when wider, those that turn them (1 and 3); all four when neither."""
+    gray = (page * 255).astype(np.uint8)
+    _, marks = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
+    stats = stats[1:]
+    if len(stats) == 0:
+        return [0, 1, 2, 3]
+    larger = stats[stats[:, cv2.CC_STAT_AREA] >= np.median(stats[:, cv2.CC_STAT_AREA])]
+    aspect = float(np.median(larger[:, cv2.CC_STAT_WIDTH] / larger[:, cv2.CC_STAT_HEIGHT]))
+    if aspect < 1 / DIGIT_ASPECT_MARGIN:
         return [0, 2]
-    if columns > LINES_AXIS * rows:
+    if aspect > DIGIT_ASPECT_MARGIN:
         return [1, 3]
     return [0, 1, 2, 3]
-
-
-def _unevenness(profile: np.ndarray) -> float:
-    """The spread of a profile of ink about its mean, relative to its mean."""
-    return float(profile.std() / max(profile.mean(), 1e-6))
 
 
 def _read_sheet(page: np.ndarray, sheet: Sheet, scale: float) -> PreparedImage:
