@@ -79,10 +79,12 @@ def score(photos: list[PhonePhoto], answers: list[dict | None], diagonal: float)
         "digits": 1 - lost / digits,
         "lines": lines_exact / lines,
         "sheets": float(
-            np.mean([
-                a is not None and [line["digits"] for line in a["lines"]] == p.texts
-                for p, a in zip(photos, answers, strict=True)
-            ])
+            np.mean(
+                [
+                    a is not None and [line["digits"] for line in a["lines"]] == p.texts
+                    for p, a in zip(photos, answers, strict=True)
+                ]
+            )
         ),
     }
 

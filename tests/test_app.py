@@ -16,6 +16,7 @@ import requests
 from PIL import Image
 
 from digit_pipeline.app.uploads import MAX_UPLOAD_BYTES
+from digit_pipeline.generators.phone import phone_photo
 from digit_pipeline.generators.photos import DigitPool, make_image
 from digit_pipeline.reading.limits import MAX_CONCURRENT_READS, MAX_WAITING
 
@@ -86,6 +87,18 @@ def test_api_reads_an_image_and_returns_what_the_model_saw(app_url, mnist_test):
     assert header == "data:image/png;base64"
     seen = Image.open(io.BytesIO(base64.b64decode(encoded)))
     assert seen.size == (28, 28) and seen.mode == "L"
+
+
+def test_api_gives_the_sheet_of_a_phone_photo_as_read(app_url, mnist_train):
+    photo = phone_photo(DigitPool(*(a[:5000] for a in mnist_train)), np.random.default_rng(9))
+    body = predict(app_url, photo.data, name="desk.jpg").json()
+    assert np.array(body["page"]).shape == (4, 2)
+    assert len(body["quads"]) == len(body["boxes"]) > 0
+    header, encoded = body["page_image"].split(",", 1)
+    assert header == "data:image/png;base64"
+    assert Image.open(io.BytesIO(base64.b64decode(encoded))).mode == "L"
+    flat = predict(app_url, strip_of(mnist_train[0], 3)).json()
+    assert flat["page"] is None and flat["page_image"] is None
 
 
 @pytest.mark.parametrize(
@@ -358,6 +371,46 @@ def test_uploading_a_sheet_shows_its_lines(page, tmp_path, mnist_train):
         assert ("doubtful" in box.get_attribute("class")) == (sure < 0.8)
         assert abs(float(box.get_attribute("title").removesuffix("% sure")) - 100 * sure) <= 0.5
     assert page.locator("#copy").is_visible()
+
+
+def test_uploading_a_phone_photo_outlines_the_sheet_and_shows_it_rectified(
+    page, tmp_path, mnist_train
+):
+    photo = phone_photo(DigitPool(*(a[:5000] for a in mnist_train)), np.random.default_rng(8))
+    path = tmp_path / "desk.jpg"
+    path.write_bytes(photo.data)
+    page.set_input_files("#file", str(path))
+    page.wait_for_selector(".box")
+    # The sheet's outline is drawn on the photo, in its pixels, where the sheet lies.
+    points = page.locator("#outline .page-outline").get_attribute("points").split()
+    outline = np.array([[float(v) for v in point.split(",")] for point in points])
+    assert outline.shape == (4, 2)
+    assert min(np.abs(np.roll(outline, k, axis=0) - photo.corners).max() for k in range(4)) < 12
+    # Each digit has its quadrilateral on the photo and its box with the digit read.
+    boxes = page.locator(".box").count()
+    read = page.locator("#digits-read").inner_text().removeprefix("Digits read:").split()
+    assert boxes == len("".join(read)) > 0 and page.locator("#outline .quad").count() == boxes
+    assert "on-sheet" in page.locator(".box").first.get_attribute("class")
+    # The sheet as read is shown beside the photo, upright and level.
+    assert page.locator("#sheet-figure").is_visible()
+    sheet = page.locator("#sheet-image").get_attribute("src")
+    assert sheet.startswith("data:image/png;base64,")
+    width, height = Image.open(io.BytesIO(base64.b64decode(sheet.split(",")[1]))).size
+    sides = np.linalg.norm(photo.corners - np.roll(photo.corners, -1, axis=0), axis=1)
+    assert sorted([width, height]) == pytest.approx(
+        sorted([sides[[0, 2]].mean(), sides[[1, 3]].mean()]), rel=0.05
+    )
+    # And its digits can be kept, each cut from the photo where it was read.
+    assert page.locator("#photo-digits li").count() == boxes
+
+
+def test_a_flat_scan_has_no_sheet_outline(page, tmp_path, mnist_test):
+    path = tmp_path / "strip.png"
+    path.write_bytes(strip_of(mnist_test[0], 3))
+    page.set_input_files("#file", str(path))
+    page.wait_for_selector(".box")
+    assert page.locator("#outline polygon").count() == 0
+    assert page.locator("#sheet-figure").is_hidden()
 
 
 @pytest.mark.parametrize(

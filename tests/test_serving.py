@@ -12,6 +12,7 @@ import mlflow
 import numpy as np
 import pytest
 
+from digit_pipeline.generators.phone import phone_photo
 from digit_pipeline.generators.photos import DigitPool, make_image
 from digit_pipeline.reading import items, recognizer
 from digit_pipeline.reading.errors import InvalidInput
@@ -267,6 +268,33 @@ def test_a_sheet_is_read_line_by_line(champion, mnist_train):
         assert tops == sorted(tops)
 
 
+def test_a_phone_photo_is_read_on_its_sheet_in_the_photo_s_pixels(server, mnist_train):
+    """Through `mlflow models serve`: the sheet's corners and each digit's quadrilateral, in
+    the photo's pixels; each box holds its quadrilateral."""
+    pool = DigitPool(*(array[:5000] for array in mnist_train))
+    photo = phone_photo(pool, np.random.default_rng(21), turn=180.0)
+    status, body = post(server, {"inputs": [{"image": base64.b64encode(photo.data).decode()}]})
+    assert status == 200
+    (prediction,) = body["predictions"]
+    corners = np.array(prediction["page"])
+    assert corners.shape == (4, 2)
+    assert min(np.abs(np.roll(corners, k, axis=0) - photo.corners).max() for k in range(4)) < 12
+    assert (
+        len(prediction["quads"])
+        == len(prediction["boxes"])
+        == len(prediction["digits"].replace("\n", ""))
+    )
+    for (x, y, width, height), corners in zip(
+        prediction["boxes"], prediction["quads"], strict=True
+    ):
+        quad = np.array(corners)
+        assert quad.shape == (4, 2)
+        assert np.allclose(quad.min(axis=0), [x, y], atol=1)
+        assert np.allclose(quad.max(axis=0), [x + width, y + height], atol=1)
+    for line in prediction["lines"]:
+        assert len(line["quads"]) == len(line["digits"])
+
+
 def test_served_model_answers_the_contract(server, champion, mnist_test):
     model, _ = champion
     images, _ = mnist_test
@@ -279,7 +307,10 @@ def test_served_model_answers_the_contract(server, champion, mnist_test):
     status, body = post(server, {"inputs": inputs})
     assert status == 200
     pixels, image, line = body["predictions"]
-    assert set(pixels) == {"digit", "confidence", "probabilities", "digits", "boxes", "lines"}
+    assert set(pixels) == {
+        "digit", "confidence", "probabilities", "digits", "boxes", "quads", "lines", "page"
+    }  # fmt: skip
+    assert pixels["page"] is None and image["page"] is None and line["page"] is None
     assert body["predictions"] == json.loads(
         json.dumps(model.predict(inputs))
     )  # same as in-process

@@ -12,6 +12,7 @@ import pytest
 from mlflow import MlflowClient
 from PIL import Image
 
+from digit_pipeline.generators.phone import phone_photo
 from digit_pipeline.generators.photos import DigitPool, pattern_sheet
 from digit_pipeline.generators.writer import write_in_hand
 from digit_pipeline.own_digits import OwnDigits, split_own_digits
@@ -55,6 +56,28 @@ def test_collect_keeps_every_digit_of_a_sheet_labelled_by_its_pattern(
         width, height = Image.open(tmp_path / row.crop).size  # the digit as photographed
         assert 3 <= width <= 120 and 20 <= height <= 120
     assert len(OwnDigits(tmp_path).load()) == 30
+
+
+def test_collect_keeps_the_digits_of_a_phone_photo_of_the_sheet(
+    smoke_project, mnist_train, tmp_path
+):
+    """The sheet on a desk, seen at an angle: each digit's crop is cut from the photo where
+    the digit lies (the box around its quadrilateral)."""
+    images, labels = mnist_train
+    rng = np.random.default_rng(4)
+    photo = phone_photo(
+        DigitPool(images[:5000], labels[:5000]), rng, paper="plain", texts=["0123456789"] * 3
+    )
+    path = tmp_path / "desk.jpg"
+    path.write_bytes(photo.data)
+    result = collect(smoke_project[0], path, tmp_path / "own", "--rows", "0123456789")
+    assert result.returncode == 0, result.stderr[-2000:]
+    table = pd.read_csv(tmp_path / "own" / "labels.csv")
+    assert table["label"].tolist() == list(range(10)) * 3
+    for row in table.itertuples():
+        crop = np.asarray(Image.open(tmp_path / "own" / row.crop).convert("L"))
+        assert 3 <= crop.shape[1] <= 120 and 15 <= crop.shape[0] <= 120
+        assert crop.min() < 0.6 * np.median(crop)  # ink in it, on paper
 
 
 @pytest.mark.parametrize(

@@ -83,13 +83,15 @@ def phone_photo(
     digits: tuple[int, int] = (4, 7),
     turn: float | None = None,
     tilt: float | None = None,
+    texts: list[str] | None = None,
 ) -> PhonePhoto:
     """A photo of a sheet of ``paper`` holding ``lines`` lines of ``digits`` digits each
     (ranges, inclusive), on ``desk``, written with ``pen`` (random when None), turned by
     ``turn`` degrees in the frame (a few, when None) and seen ``tilt`` degrees off
-    perpendicular (0-30, when None)."""
+    perpendicular (0-30, when None). Given ``texts``, a careful writer wrote those lines
+    (as ``digit-pipeline collect`` asks)."""
     photo_size = SIZES[size]
-    line_count = int(rng.integers(lines[0], lines[1] + 1))
+    line_count = len(texts) if texts else int(rng.integers(lines[0], lines[1] + 1))
     # The sheet's size in its own pixels, about as many as it covers in the photo.
     aspect = rng.uniform(1.25, 1.45) if rng.random() < 0.7 else rng.uniform(0.7, 0.8)
     page_height = int(min(photo_size) * rng.uniform(0.75, 0.95) * (1 if aspect < 1 else 1.05))
@@ -99,18 +101,21 @@ def phone_photo(
     page_sheet = Sheet(page_height, page_width, rng)
     margin = page_width * rng.uniform(0.1, 0.17)
     pen_name = pen or str(rng.choice(list(PENS)))
-    style = replace(Style.random(rng), faint=False)  # faint ink: the pencil
+    style = replace(Style.random(rng), faint=False, careful=bool(texts))  # faint: a pencil
     texts, sources = [], []
     first = int(rng.integers(1, max(2, rows - 2 * line_count)))
     slots = sorted(rng.choice(np.arange(first, rows - 1), size=line_count, replace=False))
-    for slot in slots:
+    for line, slot in enumerate(slots):
         height = pitch * rng.uniform(0.6, 0.85)
         count = int(rng.integers(digits[0], digits[1] + 1))
         left = margin + height * rng.uniform(0.4, 1.5)
+        if texts:
+            count = len(texts[line])
+            height = min(height, (page_width * 0.95 - left) / (count * 1.2))
         count = min(count, int((page_width * 0.95 - left) / (height * 1.15)))
         written = write_line(
             page_sheet, pool, count=count, height=height, baseline=pitch * (slot + 1) - 2,
-            left=left, style=style, rng=rng,
+            left=left, style=style, rng=rng, text=texts[line] if texts else None,
         )  # fmt: skip
         texts.append(pool.text(written))
         sources.extend(written)
