@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from digit_pipeline.reading.limits import MAX_DIGITS_PER_IMAGE
+
 from .support import (
     free_port,
     hostile_images,
@@ -125,7 +127,8 @@ def test_a_crafted_image_is_refused_through_the_proxy_too(proxy):
     bar = base64.b64encode(hostile_images()["thin bar"]).decode()
     answer = post(proxy, json.dumps({"inputs": [{"image": bar}] * 150}))
     assert answer.status_code == 400
-    assert answer.json()["message"] == "inputs[0]: more than 100 digits in one image"
+    limit = f"inputs[0]: more than {MAX_DIGITS_PER_IMAGE} digits in one image"
+    assert answer.json()["message"] == limit
 
 
 def test_more_connections_than_allowed_get_503_and_retry_after(proxy):

@@ -102,7 +102,7 @@ def phone_photo(
     margin = page_width * rng.uniform(0.1, 0.17)
     pen_name = pen or str(rng.choice(list(PENS)))
     style = replace(Style.random(rng), faint=False, careful=bool(texts))  # faint: a pencil
-    texts, sources = [], []
+    read_as, sources = [], []
     first = int(rng.integers(1, max(2, rows - 2 * line_count)))
     slots = sorted(rng.choice(np.arange(first, rows - 1), size=line_count, replace=False))
     for line, slot in enumerate(slots):
@@ -117,12 +117,12 @@ def phone_photo(
             page_sheet, pool, count=count, height=height, baseline=pitch * (slot + 1) - 2,
             left=left, style=style, rng=rng, text=texts[line] if texts else None,
         )  # fmt: skip
-        texts.append(pool.text(written))
+        read_as.append(pool.text(written))
         sources.extend(written)
     page = _paper(page_sheet.ink, paper, pitch=pitch, margin=margin, pen=pen_name, rng=rng)
     corners = _placed_corners(page.shape[1], page.shape[0], photo_size, rng, turn=turn, tilt=tilt)
     photo = _photograph(page, corners, photo_size, desk or str(rng.choice(list(DESKS))), rng)
-    return PhonePhoto(photo, texts, corners, tuple(sources))
+    return PhonePhoto(photo, read_as, corners, tuple(sources))
 
 
 def _paper(

@@ -24,7 +24,15 @@ from digit_pipeline.reading.pyfunc import DigitClassifier, load_reader
 logger = logging.getLogger(__name__)
 
 # What the served model needs, pinned to what trained it (inferring them costs ~20 s).
-SERVING_PACKAGES = ("mlflow", "tensorflow", "keras", "numpy", "pillow", "scipy", "opencv-python-headless")
+SERVING_PACKAGES = (
+    "mlflow",
+    "tensorflow",
+    "keras",
+    "numpy",
+    "pillow",
+    "scipy",
+    "opencv-python-headless",
+)
 # The reader travels with the model, so that it loads where the project is not installed:
 # the package's __init__ and its `reading` subpackage, nothing else (no generators, GUI or
 # training code).

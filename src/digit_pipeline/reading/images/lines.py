@@ -29,14 +29,14 @@ DIGIT_HEIGHT = 0.4
 # Bands of rows closer than this fraction of their heights added are one line (a digit
 # broken across: the sum is about its height; two lines: twice a line's height)...
 LINE_GAP = 0.12
-# ...unless together they would be taller than MAX_LINE_HEIGHT times a digit (the median
-# height of the pieces: lines written close, on every rule of ruled paper); and a band of rows lower than
-# MIN_LINE_HEIGHT of the tallest line is part of the nearest line (the bar of a 5 written
-# apart).
-MAX_LINE_HEIGHT = 1.6
-# Lines that touch are cut apart about this many digits' heights apart.
-LINE_PITCH = 1.15
+# ...and a band of rows lower than this fraction of the tallest line is part of the nearest
+# line (the bar of a 5 written apart).
 MIN_LINE_HEIGHT = 0.5
+# On a sheet found in a photo, bands are one line only up to this many digits tall (the
+# median height of the pieces: lines written close, on every rule of ruled paper); a band
+# taller than that is lines that touch, cut about LINE_PITCH digits apart.
+MAX_LINE_HEIGHT = 1.6
+LINE_PITCH = 1.15
 
 
 @dataclass(frozen=True)
@@ -70,22 +70,23 @@ class LevelledPage:
         return x.min(), y.min(), x.max(), y.max()
 
 
-def find_lines(ink: np.ndarray, *, rules: bool = True) -> LevelledPage:
+def find_lines(ink: np.ndarray, *, sheet: bool = False) -> LevelledPage:
     """The lines of writing in an ink image: levelled when it holds several lines, printed
-    rules removed (unless ``rules`` is False: they are out already). A small image (at most
-    ``SMALL_IMAGE`` pixels a side: a digit) is one line of all its rows."""
+    rules removed. A small image (at most ``SMALL_IMAGE`` pixels a side: a digit) is one
+    line of all its rows. On a ``sheet`` found in a photo, the printed lines are out
+    already, and lines written close or touching are told apart (``_line_bands``)."""
     if max(ink.shape) <= SMALL_IMAGE:
         return LevelledPage(ink=ink, tilt=0.0, bands=[(0, ink.shape[0])], shape=ink.shape)
 
     def without_rules(page: np.ndarray) -> np.ndarray:
-        return _remove_rules(page) if rules else page
+        return page if sheet else _remove_rules(page)
 
     tilt = _tilt(ink)
     levelled = without_rules(_turn(ink, tilt) if tilt else ink)
-    bands = _line_bands(levelled)
+    bands = _line_bands(levelled, sheet=sheet)
     if tilt and len(bands) < 2:  # one line: read it as it is written, tilt and all
         tilt, levelled = 0.0, without_rules(ink)
-        bands = _line_bands(levelled, split=False)
+        bands = _line_bands(levelled)
     return LevelledPage(ink=levelled, tilt=tilt, bands=bands, shape=ink.shape)
 
 
@@ -161,10 +162,11 @@ def _long_lines(ink: np.ndarray, axis: int) -> np.ndarray:
     return ndimage.grey_opening(ndimage.grey_dilation(ink, size=slack), size=along) > INK_LEVEL / 2
 
 
-def _line_bands(ink: np.ndarray, split: bool = True) -> list[tuple[int, int]]:
-    """Bands of rows holding ink, split at empty rows: one per line of writing. With
-    ``split``, a band taller than two digits is lines that touch, cut apart at its rows of
-    least ink."""
+def _line_bands(ink: np.ndarray, sheet: bool = False) -> list[tuple[int, int]]:
+    """Bands of rows holding ink, split at empty rows: one per line of writing. On a
+    ``sheet`` (level, several lines, no digit broken across its height more than a few
+    pixels), bands are merged only up to ``MAX_LINE_HEIGHT`` digits, and a band taller than
+    that is lines that touch, cut apart at its rows of least ink."""
     found = find_pieces(ink)
     if not found.areas.size:
         return [(0, ink.shape[0])]
@@ -174,7 +176,7 @@ def _line_bands(ink: np.ndarray, split: bool = True) -> list[tuple[int, int]]:
     rows = np.isin(found.labels, keep).any(axis=1)
     edges = np.flatnonzero(np.diff(np.concatenate([[0], rows.astype(np.int8), [0]])))
     bands = [[int(top), int(bottom)] for top, bottom in zip(edges[::2], edges[1::2], strict=True)]
-    digit_height = float(np.median(heights[keep - 1]))
+    digit_height = float(np.median(heights[keep - 1])) if sheet else np.inf
     merged = [bands[0]]
     for top, bottom in bands[1:]:
         last = merged[-1]
@@ -183,7 +185,7 @@ def _line_bands(ink: np.ndarray, split: bool = True) -> list[tuple[int, int]]:
             last[1] = bottom
         else:
             merged.append([top, bottom])
-    if split:
+    if sheet:
         profile = ink.sum(axis=1)
         merged = [part for band in merged for part in _cut_lines(band, profile, digit_height)]
     tallest = max(bottom - top for top, bottom in merged)

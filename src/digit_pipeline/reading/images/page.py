@@ -15,9 +15,9 @@ import cv2
 import numpy as np
 
 # The sheet is looked for at this many pixels on the photo's longest side, in photos at
-# least MIN_PHOTO_SIDE pixels a side (smaller images are a digit or a row).
+# least MIN_PHOTO_SIDE pixels a side (smaller images are a drawing, a digit or a row).
 FIND_SIZE = 640
-MIN_PHOTO_SIDE = 200
+MIN_PHOTO_SIDE = 320
 # A sheet covers at least this fraction of the photo, and at most FILLS_FRAME of its
 # width and height alike (beyond, the sheet fills the frame: read the photo as it is).
 MIN_SHEET_AREA = 0.12

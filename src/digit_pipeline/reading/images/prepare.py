@@ -103,7 +103,7 @@ def _find_candidates(
     if page is not None:
         reduced = page.ink.shape[1] / gray.shape[1]
     else:
-        page = find_lines(extract_ink(gray), rules=not sheet)
+        page = find_lines(extract_ink(gray), sheet=sheet)
     candidates = [line_candidates(page.ink, top, bottom) for top, bottom in page.bands]
     candidates = [found for found in candidates if found]
     if not candidates:
