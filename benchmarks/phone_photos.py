@@ -68,7 +68,7 @@ def score(photos: list[PhonePhoto], answers: list[dict | None], diagonal: float)
     errors, lost, lines, lines_exact = [], 0, 0, 0
     for photo, answer in zip(photos, answers, strict=True):
         read = [] if answer is None else [line["digits"] for line in answer["lines"]]
-        errors.append(corner_error(answer and answer["page"], photo.corners))
+        errors.append(corner_error(answer and answer.get("page"), photo.corners))
         lost += edit_distance("".join(photo.texts), "".join(read))
         lines += len(photo.texts)
         lines_exact += sum(line in read for line in photo.texts)
@@ -162,7 +162,7 @@ def main() -> None:
                         (args.failures / f"{name}.txt").write_text(
                             f"truth:\n{photo.text}\nread:\n" + "\n".join(read_lines) + "\n"
                             f"corners: {photo.corners.round(1).tolist()}\n"
-                            f"found: {answer and answer['page']}\n"
+                            f"found: {answer and answer.get('page')}\n"
                         )
 
     if args.serve:

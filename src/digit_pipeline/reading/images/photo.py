@@ -30,6 +30,9 @@ SHEET_SIZE = 1600
 # Digits are taller than wide: the marks of ink on a page read the right way round are,
 # by this factor in the median, or more (MNIST's digits: 1.5).
 DIGIT_ASPECT_MARGIN = 1.06
+# ...a margin for the median of MANY_MARKS of them or more; of fewer, FEW_MARKS_MARGIN.
+MANY_MARKS = 30
+FEW_MARKS_MARGIN = 1.3
 
 
 def prepare_image(data: bytes) -> PreparedImage:
@@ -75,10 +78,15 @@ def prepare_sheet(photo: np.ndarray, corners: np.ndarray, scale: float) -> Prepa
     fit = min(1.0, SHEET_SIZE / max(width, height))
     sheet = Sheet(corners, (max(1, round(width * fit)), max(1, round(height * fit))))
     page = _clean_gray(rectified(photo, sheet))
-    upright, *turns = [
-        _read_sheet(np.rot90(page, quarters), sheet.turned(quarters), scale)
-        for quarters in _ways_up(page)
-    ]
+    views, errors = [], []
+    for quarters in _ways_up(page):
+        try:
+            views.append(_read_sheet(np.rot90(page, quarters), sheet.turned(quarters), scale))
+        except ImageError as error:  # read another way up, it may be within the limits
+            errors.append(error)
+    if not views:
+        raise errors[0]
+    upright, *turns = views
     return replace(upright, turns=tuple(turns))
 
 
@@ -107,9 +115,11 @@ def _ways_up(page: np.ndarray) -> list[int]:
         return [0, 1, 2, 3]
     larger = stats[stats[:, cv2.CC_STAT_AREA] >= np.median(stats[:, cv2.CC_STAT_AREA])]
     aspect = float(np.median(larger[:, cv2.CC_STAT_WIDTH] / larger[:, cv2.CC_STAT_HEIGHT]))
-    if aspect < 1 / DIGIT_ASPECT_MARGIN:
+    # The median of many marks is surer than that of a few.
+    margin = DIGIT_ASPECT_MARGIN if len(larger) >= MANY_MARKS else FEW_MARKS_MARGIN
+    if aspect < 1 / margin:
         return [0, 2]
-    if aspect > DIGIT_ASPECT_MARGIN:
+    if aspect > margin:
         return [1, 3]
     return [0, 1, 2, 3]
 
