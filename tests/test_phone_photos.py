@@ -96,6 +96,25 @@ def test_printed_lines_go_and_a_digit_across_a_rule_keeps_its_strokes():
     assert stroke.max() < 0.4 and (stroke < 0.5).mean() > 0.95  # the stroke stays whole
 
 
+@pytest.mark.parametrize("dot", [3, 7, 9])  # up to ~1% of the page: a dotted sheet up close
+def test_dots_go_however_large_and_the_writing_stays(mnist_train, dot):
+    page = np.full((700, 900), 0.9, np.float32)
+    for y in range(20, 700, 40):
+        for x in range(20, 900, 40):
+            cv2.circle(page, (x, y), dot // 2, 0.55, -1)
+    images, _ = mnist_train
+    strokes = np.zeros_like(page, bool)
+    for k in range(4):  # four digits ~60 px tall, between the dots
+        digit = cv2.resize(images[k], (60, 60)) / np.float32(255)
+        page[300:360, 200 + 80 * k : 260 + 80 * k] *= 1 - 0.8 * digit
+        strokes[300:360, 200 + 80 * k : 260 + 80 * k] = digit > 0.7
+    cleaned = clean_page(page)
+    dots = np.ones_like(page, bool)
+    dots[290:370, 190:510] = False
+    assert cleaned[dots].min() > 0.9  # every dot is paper
+    assert (cleaned[strokes] < 0.75).mean() > 0.95  # the digits keep their ink
+
+
 def test_a_photo_is_read_on_its_sheet_with_every_box_in_the_photo(pool):
     rng = np.random.default_rng(5)
     cut_right = 0

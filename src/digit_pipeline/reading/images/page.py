@@ -45,10 +45,10 @@ RESIDUE_OF_INK = 0.25
 INK_PERCENTILE = 99.5
 # Marks smaller than this fraction of the page's longest side both ways are dots (dotted
 # paper) or specks, not writing; up to twice that, those under DOT_OF_WRITING of the
-# writing's marks (their WRITING_PERCENTILE).
+# writing's marks (their WRITING_PERCENTILE, of the marks over twice DOT_SIZE).
 DOT_SIZE = 0.009
 DOT_OF_WRITING = 0.25
-WRITING_PERCENTILE = 90
+WRITING_PERCENTILE = 50
 # This fraction of the page's longest side along its edges is paper, whatever is there.
 EDGE = 0.012
 # A sheet's corners are 60-120 degrees: seen up to ~30 degrees off perpendicular.
@@ -164,7 +164,7 @@ def _dots(marks: np.ndarray, size: int) -> np.ndarray:
     _, labels, stats, _ = cv2.connectedComponentsWithStats(marks.astype(np.uint8), connectivity=8)
     widths, heights = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     sides = np.maximum(widths, heights)[1:]
-    writing = sides[sides >= size]  # the marks that are no dots at the page's scale
+    writing = sides[sides >= 2 * size]  # marks twice a dot's size at the page's scale
     if writing.size:
         typical = float(np.percentile(writing, WRITING_PERCENTILE))
         size = min(max(size, round(DOT_OF_WRITING * typical)), 2 * size)
