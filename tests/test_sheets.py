@@ -12,7 +12,13 @@ from scipy import ndimage
 
 from digit_pipeline.generators.photos import KINDS, DigitPool, Style, make_image, write_digit
 from digit_pipeline.reading.images import prepare_image
-from digit_pipeline.reading.images.segmentation import Candidate, best_reading, line_candidates
+from digit_pipeline.reading.images.prepared import COUNT_SLACK, PreparedLine
+from digit_pipeline.reading.images.segmentation import (
+    Candidate,
+    best_reading,
+    line_candidates,
+    reading_of,
+)
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +93,28 @@ def test_the_reading_chooses_the_groups_read_with_most_confidence():
     # Geometry alone: the prior decides.
     assert best_reading(candidates, [0.0] * 3) == [2]
     assert whole_sure == [0, 1, 2] and best_reading([], []) == []
+
+
+def test_a_line_of_known_count_is_read_as_that_many_digits():
+    """The 4 of a line of ``0123456789`` written in two strokes read as 1 and 1: the free
+    reading has 11 digits; as 10, the best ten is the one that groups them."""
+    boxes = [(20 * k, 0, 20 * k + 15, 20) for k in range(11)]
+    candidates = [Candidate(k, k + 1, boxes[k], -0.2) for k in range(11)]
+    candidates += [Candidate(k, k + 2, (20 * k, 0, 20 * k + 35, 20), -1.5) for k in range(10)]
+    scores = [np.log(0.99)] * 11 + [np.log(0.9 if k == 4 else 0.05) for k in range(10)]
+    assert len(best_reading(candidates, scores)) == 11
+    ten, _ = reading_of(candidates, scores, 10)
+    assert [(candidates[i].start, candidates[i].stop) for i in ten] == [
+        (k, k + 1) for k in range(4)
+    ] + [(4, 6)] + [(k, k + 1) for k in range(6, 11)]
+    assert reading_of(candidates, scores, 12) is None  # 11 pieces cannot be 12 digits
+    # A dash left out counts no digit: one of two pieces read, when one is asked for.
+    dash = [Candidate(0, 1, boxes[0], -0.2), Candidate(1, 2, boxes[1], -0.2, dropped=-1.0)]
+    assert reading_of(dash, [0.0, 0.0], 1) == ([0], -1.2)
+    line = PreparedLine(candidates, [np.zeros((28, 28))] * len(candidates), [(0, 0, 1, 1)] * 21)
+    assert len(line.reading(scores, 10)) == 10 and len(line.reading(scores)) == 11
+    # Far from the count (two lines run together, half a line lost): read as it is.
+    assert len(line.reading(scores, 11 - COUNT_SLACK - 1)) == 11
 
 
 def test_a_wide_digit_is_not_read_as_two_because_its_halves_look_like_digits(mnist_train):

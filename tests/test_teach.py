@@ -80,6 +80,30 @@ def test_collect_keeps_the_digits_of_a_phone_photo_of_the_sheet(
         assert crop.min() < 0.6 * np.median(crop)  # ink in it, on paper
 
 
+def test_collect_keeps_the_lines_that_match_and_reports_the_others(
+    smoke_project, mnist_train, tmp_path
+):
+    """A line left half written: refused whole by default, left out with --keep-matching."""
+    images, labels = mnist_train
+    written = pattern_sheet(
+        DigitPool(images[:5000], labels[:5000]),
+        np.random.default_rng(5),
+        ["0123456789", "01234", "0123456789"],
+    )
+    path = tmp_path / "half.jpg"
+    path.write_bytes(written.data)
+    refused = collect(smoke_project[0], path, tmp_path / "all", "--rows", "0123456789")
+    assert refused.returncode != 0 and "line 2 has 5 digits, not 10" in refused.stderr
+    result = collect(
+        smoke_project[0], path, tmp_path / "own", "--rows", "0123456789", "--keep-matching"
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "line 2 has 5 digits, not 10; left out" in result.stderr
+    assert "Kept 20 digits" in result.stdout
+    table = pd.read_csv(tmp_path / "own" / "labels.csv")
+    assert table["label"].tolist() == list(range(10)) * 2
+
+
 @pytest.mark.parametrize(
     "pattern, message",
     [

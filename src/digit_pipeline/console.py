@@ -6,7 +6,8 @@ Each command imports what it needs when it runs (TensorFlow, MLflow, Kedro), so 
 digit-pipeline predict IMAGE... [--model-uri models:/<registered model>@<champion alias>]
 digit-pipeline app [--host 127.0.0.1] [--port 8000] [--model-uri ...] [--allowed-host NAME]
                    [--own-digits data/01_raw/own_digits]
-digit-pipeline collect SHEET (--rows 0123456789 | --each-line-is 0,1,2,...) [--own-digits DIR]
+digit-pipeline collect SHEET (--rows 0123456789 [--keep-matching] | --each-line-is 0,1,2,...)
+                       [--own-digits DIR]
 digit-pipeline sweep KEY=VALUE1,VALUE2... [KEY=...] [--env ENV]
 """
 
@@ -108,14 +109,26 @@ def app(
 @click.option(
     "--each-line-is", help="Line k holds only the k-th of these digits, e.g. 0,1,2,3,4,5,6,7,8,9."
 )
+@click.option(
+    "--keep-matching",
+    is_flag=True,
+    help="With --rows: keep the lines that match the pattern and report the others.",
+)
 @OWN_DIGITS
 @MODEL_URI
 def collect(
-    sheet: Path, rows: str | None, each_line_is: str | None, own_digits: Path, model_uri: str
+    sheet: Path,
+    *,
+    rows: str | None,
+    each_line_is: str | None,
+    keep_matching: bool,
+    own_digits: Path,
+    model_uri: str,
 ) -> None:
     """Keep the digits of a photographed SHEET that you wrote in a known pattern, each
-    labelled by the pattern, as your own digits. A sheet whose lines do not match the
-    pattern is refused, and nothing of it is kept."""
+    labelled by the pattern, as your own digits. With --rows, each line is read as that
+    many digits. A sheet whose lines do not match the pattern is refused, and nothing of
+    it is kept (with --keep-matching, the lines that match are kept)."""
     if (rows is None) == (each_line_is is None):
         raise click.UsageError("give one pattern: --rows or --each-line-is")
     from digit_pipeline.collect import PatternError, collect_sheet  # noqa: PLC0415
@@ -138,13 +151,20 @@ def collect(
         ) from None
     try:
         collected = collect_sheet(
-            sheet.read_bytes(), _reader(model_uri), OwnDigits(own_digits), rows, digits
+            sheet.read_bytes(),
+            _reader(model_uri),
+            OwnDigits(own_digits),
+            rows=rows,
+            each_line_is=digits,
+            keep_matching=keep_matching,
         )
     except InvalidInput as error:
         raise click.ClickException(f"{sheet}: {error.reason}; nothing kept") from error
     except PatternError as error:
         raise click.ClickException(f"{sheet}: {error}; nothing kept") from error
     kept = len(collected.sample_ids)
+    for reason in collected.left_out:
+        click.echo(f"{sheet}: {reason}; left out", err=True)
     click.echo(
         f"Kept {kept} digits of {sheet} in {own_digits}; the model read"
         f" {collected.read_right} of them right ({collected.read_right / kept:.0%})."

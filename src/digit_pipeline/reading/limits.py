@@ -11,6 +11,9 @@ PHOTO_SIZE = 2048
 WORKING_SIZE = 640
 # More would be a page of text or a pattern, not lines of digits; it bounds the work.
 MAX_DIGITS_PER_IMAGE = 200
+# Marks found (pieces) in one image: a digit is one, at times two (a stroke broken across),
+# so that a page of MAX_DIGITS_PER_IMAGE digits with some broken is within the limit.
+MAX_PIECES_PER_IMAGE = 300
 
 # One request (a call of ``Reader.read``).
 MAX_ITEMS = 10_000

@@ -36,15 +36,17 @@ class Reader:
         self.recognizer = recognizer
         self.gate = Gate()
 
-    def read(self, items: Sequence[Item]) -> list[Reading]:
-        """Read a request's items, within its limits, in one model call.
+    def read(self, items: Sequence[Item], digits_per_line: int | None = None) -> list[Reading]:
+        """Read a request's items, within its limits, in one model call; with
+        ``digits_per_line``, each line as that many digits where it can be
+        (``PreparedLine.reading``), as on a sheet written in a pattern.
 
         Raises:
             InvalidInput: An item that cannot be read or breaks a limit (the message names
                 it); ``Busy``: too many requests at once; ``ReadingError``: the reader
                 failed (logged here).
         """
-        return self.gate.run(self._read, items)
+        return self.gate.run(self._read, items, digits_per_line)
 
     def read_request(self, model_input: Any) -> list[Reading]:
         """``read`` of a served request's items (``items.parse_request``)."""
@@ -87,11 +89,14 @@ class Reader:
             read_prepared()
         return readings, errors
 
-    def recognize(self, prepared: Sequence[PreparedImage]) -> list[Reading]:
+    def recognize(
+        self, prepared: Sequence[PreparedImage], digits_per_line: int | None = None
+    ) -> list[Reading]:
         """Readings of prepared images from one model call that reads each distinct 28x28
         once (a ``pixels`` item, or an image of one digit, is its own only crop). Each
         line's digits are the candidates whose readings are surest, by their
-        log-probabilities and their geometry (``PreparedLine.reading``)."""
+        log-probabilities and their geometry (``PreparedLine.reading``), as many as
+        ``digits_per_line`` where it is given."""
         if not prepared:
             return []
         rows: dict[bytes, int] = {}  # a digit's bytes -> its row in the model's batch
@@ -117,15 +122,15 @@ class Reader:
         for item, views in zip(prepared, layout, strict=True):
             # A sheet read every way up: the way whose digits the CNN is surest of.
             read = [
-                _reading(view, rows, probabilities, log_confidence)
+                _reading(view, rows, probabilities, log_confidence, digits_per_line)
                 for view, rows in zip((item, *item.turns), views, strict=True)
             ]
             readings.append(max(read, key=lambda pair: pair[1])[0])
         return readings
 
-    def _read(self, items: Sequence[Item]) -> list[Reading]:
+    def _read(self, items: Sequence[Item], digits_per_line: int | None) -> list[Reading]:
         try:
-            return self.recognize(prepare_items(items))
+            return self.recognize(prepare_items(items), digits_per_line)
         except ReadingError:
             raise
         except Exception as error:  # a fault of ours: logged here, not shown to the client
@@ -138,14 +143,23 @@ def _reading(
     rows: tuple[int, list[list[int]]],
     probabilities: np.ndarray,
     log_confidence: np.ndarray,
+    digits_per_line: int | None = None,
 ) -> tuple[Reading, float]:
     """The reading of a prepared image from the CNN's readings of its crops (``rows``: the
     whole's and each line's crops' rows of the batch), and how sure the CNN is of its
-    digits: their mean log-probability."""
+    digits: their mean log-probability. With ``digits_per_line``, the lines are read as
+    that many where most of them are: a line or two off is a digit cut in two or two
+    read as one; all off, the sheet was not written in that pattern."""
     whole_row, line_rows = rows
+    scores = [log_confidence[crop_rows].tolist() for crop_rows in line_rows]
+    readings = [line.reading(s) for line, s in zip(item.lines, scores, strict=True)]
+    matching = sum(len(reading) == digits_per_line for reading in readings)
+    if digits_per_line is not None and 2 * matching >= len(readings):
+        readings = [
+            line.reading(s, digits_per_line) for line, s in zip(item.lines, scores, strict=True)
+        ]
     lines, chosen_rows = [], []
-    for line, crop_rows in zip(item.lines, line_rows, strict=True):
-        chosen = line.reading(log_confidence[crop_rows].tolist())
+    for line, crop_rows, chosen in zip(item.lines, line_rows, readings, strict=True):
         quads = line.quads or [None] * len(line.boxes)
         digits = tuple(
             Digit.of(probabilities[crop_rows[i]], line.boxes[i], line.crops[i], quads[i])

@@ -20,7 +20,7 @@ from digit_pipeline.reading.images.segmentation import (
     too_many_digits,
     union,
 )
-from digit_pipeline.reading.limits import MAX_DIGITS_PER_IMAGE
+from digit_pipeline.reading.limits import MAX_PIECES_PER_IMAGE
 
 # An image whose noise (standard deviation) is above this is noisy.
 NOISY = 0.05
@@ -97,7 +97,7 @@ def _find_candidates(
     not read small, and its printed lines are out already.
 
     Raises:
-        ImageError: No ink, or more than ``MAX_DIGITS_PER_IMAGE`` pieces in all.
+        ImageError: No ink, or more than ``MAX_PIECES_PER_IMAGE`` pieces in all.
     """
     page, reduced = None if sheet else _one_clean_digit(gray, image_noise), 1.0
     if page is not None:
@@ -108,7 +108,7 @@ def _find_candidates(
     candidates = [found for found in candidates if found]
     if not candidates:
         raise ImageError(BLANK)
-    if sum(max(c.stop for c in found) for found in candidates) > MAX_DIGITS_PER_IMAGE:
+    if sum(max(c.stop for c in found) for found in candidates) > MAX_PIECES_PER_IMAGE:
         raise too_many_digits()
     return page, candidates, reduced
 

@@ -9,7 +9,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from digit_pipeline.reading.images.page import Sheet
-from digit_pipeline.reading.images.segmentation import Box, Candidate, best_reading, corners
+from digit_pipeline.reading.images.segmentation import (
+    Box,
+    Candidate,
+    best_reading,
+    corners,
+    reading_of,
+)
+
+# A line read as this many digits more or fewer than it is known to hold is read again as
+# that many: a digit cut in two, two touching read as one.
+COUNT_SLACK = 2
+# ...unless that reading is this much less likely (log scale) than the free one: the
+# line does not hold that many.
+COUNT_COST = 3.0
 
 
 @dataclass(frozen=True)
@@ -30,11 +43,23 @@ class PreparedLine:
     boxes: list[Box]
     quads: list[np.ndarray] | None = None
 
-    def reading(self, scores: Sequence[float] | None = None) -> list[int]:
+    def reading(
+        self, scores: Sequence[float] | None = None, digits: int | None = None
+    ) -> list[int]:
         """The candidates that make up the line's digits, left to right: the best by
         prior plus ``scores`` (log-probabilities of the CNN's readings), or by geometry
-        alone."""
-        return best_reading(self.candidates, scores or [0.0] * len(self.candidates))
+        alone. Given how many ``digits`` the line holds, the best of that many when the
+        free reading is within ``COUNT_SLACK`` of it and not ``COUNT_COST`` likelier
+        (else the line is not one of that many: two lines run together, a digit left
+        out)."""
+        scores = scores or [0.0] * len(self.candidates)
+        free = best_reading(self.candidates, scores)
+        if digits is None or len(free) == digits or abs(len(free) - digits) > COUNT_SLACK:
+            return free
+        counted, as_free = (reading_of(self.candidates, scores, n) for n in (digits, len(free)))
+        if counted is None or as_free is None or as_free[1] - counted[1] > COUNT_COST:
+            return free
+        return counted[0]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import numpy as np
 
 from digit_pipeline.reading.images.errors import ImageError
 from digit_pipeline.reading.images.pieces import INK_LEVEL, find_pieces
-from digit_pipeline.reading.limits import MAX_DIGITS_PER_IMAGE
+from digit_pipeline.reading.limits import MAX_DIGITS_PER_IMAGE, MAX_PIECES_PER_IMAGE
 
 Box = tuple[int, int, int, int]
 Corners = tuple[int, int, int, int]
@@ -83,7 +83,7 @@ def line_candidates(ink: np.ndarray, top: int, bottom: int) -> list[Candidate]:
     digit, in ``ink``'s coordinates. Empty when the line holds no ink.
 
     Raises:
-        ImageError: More than ``MAX_DIGITS_PER_IMAGE`` pieces.
+        ImageError: More than ``MAX_PIECES_PER_IMAGE`` pieces.
     """
     band = ink[top:bottom]
     found = find_pieces(band)
@@ -104,7 +104,7 @@ def line_candidates(ink: np.ndarray, top: int, bottom: int) -> list[Candidate]:
     # Columns where a mark was cut, not where its ink ends.
     cut_columns = {part[2] for cut in parts for part in cut[:-1]}
     pieces = _drop_lone_specks(sorted(part for cut in parts for part in cut), height)
-    if len(pieces) > MAX_DIGITS_PER_IMAGE:
+    if len(pieces) > MAX_PIECES_PER_IMAGE:
         raise too_many_digits()
     candidates = []
     for start in range(len(pieces)):
@@ -158,6 +158,43 @@ def best_reading(candidates: Sequence[Candidate], scores: Sequence[float]) -> li
     if not path and any(c.dropped > -np.inf for c in candidates):
         return best_reading([replace(c, dropped=-np.inf) for c in candidates], scores)
     return path[::-1]
+
+
+def reading_of(
+    candidates: Sequence[Candidate], scores: Sequence[float], digits: int
+) -> tuple[list[int], float] | None:
+    """``best_reading`` of exactly ``digits`` digits (a line whose count is known, as a
+    pattern sheet's): the candidates that cover the pieces once each with the highest
+    sum of prior plus score among the groupings of that many, and that sum. None when no
+    grouping has that many."""
+    if not candidates or digits < 1:
+        return None
+    pieces = max(candidate.stop for candidate in candidates)
+    best = np.full((pieces + 1, digits + 1), -np.inf)
+    best[0, 0] = 0.0
+    # Where the best reading of each (pieces, digits) came from, and the candidate read.
+    came_from: dict[tuple[int, int], tuple[int, int, int | None]] = {}
+    for index in sorted(range(len(candidates)), key=lambda i: candidates[i].stop):
+        candidate = candidates[index]
+        for read in range(digits + 1):
+            base = best[candidate.start, read]
+            if base == -np.inf:
+                continue
+            steps = [(read, candidate.dropped, None)]
+            if read < digits:
+                steps.append((read + 1, candidate.prior + scores[index], index))
+            for after, gain, chosen in steps:
+                if base + gain > best[candidate.stop, after]:
+                    best[candidate.stop, after] = base + gain
+                    came_from[candidate.stop, after] = (candidate.start, read, chosen)
+    if best[pieces, digits] == -np.inf:
+        return None
+    path, end, read = [], pieces, digits
+    while end > 0:
+        end, read, chosen = came_from[end, read]
+        if chosen is not None:
+            path.append(chosen)
+    return path[::-1], float(best[pieces, digits])
 
 
 def too_many_digits() -> ImageError:
