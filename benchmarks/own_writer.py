@@ -1,9 +1,10 @@
 """What teaching the model a person's own digits gains (issue #16), on a new writer made
-from MNIST training digits (``digit_pipeline.generators.writer``: a strong backhand slant, crossed
-7s, 1s with a flag and a foot).
+from MNIST training digits (``digit_pipeline.generators.writer.HANDS``; by default the
+backhand: a strong backhand slant, crossed 7s, 1s with a flag and a foot).
 
     python benchmarks/own_writer.py                          # against the champion
     python benchmarks/own_writer.py --model-uri models:/digit-classifier/1 --per-digit 20
+    python benchmarks/own_writer.py --hand "upright, broad"
 
 Before: the registered model (trained by `kedro run` without own digits). After: the same
 recipe (conf/base, the train node's ``train_model``) with ``--per-digit`` of the writer's
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digit_pipeline.generators.writer import write_in_hand
+from digit_pipeline.generators.writer import HANDS, Hand, write_in_hand
 from digit_pipeline.hardware import describe, detect
 from digit_pipeline.model import class_probabilities
 from digit_pipeline.parameters import TrainParameters
@@ -34,18 +35,20 @@ sys.path.insert(0, str(ROOT))
 from plain_keras import parameters, read_mnist, training_split  # noqa: E402
 
 
-def writer_digits(per_digit: int, held_out: int) -> tuple[np.ndarray, ...]:
-    """The writer's taught digits (``per_digit`` of each class) and held-out digits, with
-    their labels, as (N, 28, 28, 1) float32 in [0, 1] and (N,) int64."""
+def writer_digits(per_digit: int, held_out: int, hand: Hand) -> tuple[np.ndarray, ...]:
+    """The writer's taught digits (``per_digit`` of each class) and held-out digits, in
+    ``hand``, with their labels, as (N, 28, 28, 1) float32 in [0, 1] and (N,) int64."""
     _, _, X_val, y_val = training_split()
     images = (X_val[..., 0] * 255).round().astype(np.uint8)
     half = len(y_val) // 2
     taught = np.concatenate([np.flatnonzero(y_val[:half] == d)[:per_digit] for d in range(10)])
     kept = np.arange(half, min(half + held_out, len(y_val)))
     return (
-        write_in_hand(images[taught], y_val[taught], np.random.default_rng(0))[..., np.newaxis],
+        write_in_hand(images[taught], y_val[taught], np.random.default_rng(0), hand)[
+            ..., np.newaxis
+        ],
         y_val[taught],
-        write_in_hand(images[kept], y_val[kept], np.random.default_rng(1))[..., np.newaxis],
+        write_in_hand(images[kept], y_val[kept], np.random.default_rng(1), hand)[..., np.newaxis],
         y_val[kept],
     )
 
@@ -59,11 +62,15 @@ def main() -> None:
     parser.add_argument("--model-uri", default=champion_uri(), help="the model before teaching")
     parser.add_argument("--per-digit", type=int, default=20, help="taught digits of each class")
     parser.add_argument("--held-out", type=int, default=1000, help="the writer's held-out digits")
+    parser.add_argument("--hand", choices=list(HANDS), default="backhand")
+    parser.add_argument("--before-only", action="store_true", help="no teaching run")
     args = parser.parse_args()
 
     cpu = describe(detect(), "-")
-    print(f"CPU: {cpu['cpu']} ({cpu['cpu_flags']}); before: {args.model_uri}")
-    X_own, y_own, X_writer, y_writer = writer_digits(args.per_digit, args.held_out)
+    print(f"CPU: {cpu['cpu']} ({cpu['cpu_flags']}); before: {args.model_uri}; {args.hand} hand")
+    X_own, y_own, X_writer, y_writer = writer_digits(
+        args.per_digit, args.held_out, HANDS[args.hand]
+    )
     X_test = read_mnist("t10k-images-idx3-ubyte")[..., np.newaxis] / np.float32(255)
     y_test = read_mnist("t10k-labels-idx1-ubyte")
 
@@ -78,19 +85,20 @@ def main() -> None:
         )
     ]
 
-    params = parameters(TrainParameters).model_copy(update={"verbose": 2})
-    X_train, y_train, X_val, y_val = training_split()
-    started = time.perf_counter()
-    model, _, _ = train_model(X_train, y_train, X_val, y_val, params, X_own=X_own, y_own=y_own)
-    minutes = (time.perf_counter() - started) / 60
-    rows.append(
-        (
-            f"after: {len(y_own)} taught at a share of {params.own_digits_share}",
-            accuracy(class_probabilities(model, X_writer), y_writer),
-            accuracy(class_probabilities(model, X_test), y_test),
+    if not args.before_only:
+        params = parameters(TrainParameters).model_copy(update={"verbose": 2})
+        X_train, y_train, X_val, y_val = training_split()
+        started = time.perf_counter()
+        model, _, _ = train_model(X_train, y_train, X_val, y_val, params, X_own=X_own, y_own=y_own)
+        minutes = (time.perf_counter() - started) / 60
+        rows.append(
+            (
+                f"after: {len(y_own)} taught at a share of {params.own_digits_share}",
+                accuracy(class_probabilities(model, X_writer), y_writer),
+                accuracy(class_probabilities(model, X_test), y_test),
+            )
         )
-    )
-    print(f"\nTraining with the own digits: {minutes:.1f} min\n")
+        print(f"\nTraining with the own digits: {minutes:.1f} min\n")
     print(f"| model | the writer's {len(y_writer)} held-out digits | MNIST test |\n|---|---:|---:|")
     for name, writer, mnist in rows:
         print(f"| {name} | {writer:.2%} | {mnist:.2%} |")

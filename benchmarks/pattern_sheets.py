@@ -3,9 +3,8 @@
     python benchmarks/pattern_sheets.py --sheets 20
 
 Sheets of ten lines of ``0123456789`` (``generators.photos.pattern_sheet``) in the digits
-of two writers made from MNIST's tuning digits (the validation split of the training
-file): MNIST's own, and the backhand writer of ``generators.writer`` (crossed 7s, 1s with
-a flag and a foot). Each sheet is read as ``collect --rows 0123456789`` reads it, once
+of writers made from MNIST's tuning digits (the validation split of the training file):
+MNIST's own, and each hand of ``generators.writer.HANDS``. Each sheet is read as ``collect --rows 0123456789`` reads it, once
 freely and once with each line read as ten digits; a sheet is kept whole when every line
 holds ten digits. Also: the lines that hold ten, and the digits the model reads as the
 pattern says.
@@ -22,7 +21,7 @@ import numpy as np
 from digit_pipeline.collect import lines_off
 from digit_pipeline.generators.pen import DigitPool
 from digit_pipeline.generators.photos import pattern_sheet
-from digit_pipeline.generators.writer import write_in_hand
+from digit_pipeline.generators.writer import HANDS
 from digit_pipeline.hardware import describe, detect
 from digit_pipeline.project import champion_uri
 from digit_pipeline.reading.items import ImageFile
@@ -37,12 +36,7 @@ ROWS = "0123456789"
 
 
 def writers() -> dict[str, DigitPool]:
-    mnist = digit_pool("tuning")
-    backhand = write_in_hand(mnist.images, mnist.labels, np.random.default_rng(0))
-    return {
-        "MNIST": mnist,
-        "backhand": DigitPool((backhand * 255).astype(np.uint8), mnist.labels),
-    }
+    return {name: digit_pool("tuning", name) for name in ("MNIST", *HANDS)}
 
 
 def main() -> None:

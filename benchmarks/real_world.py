@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from digit_pipeline.generators.photos import KINDS, DigitPool, Sample, make_image
+from digit_pipeline.generators.writer import HANDS, write_in_hand
 from digit_pipeline.hardware import describe, detect
 from digit_pipeline.project import champion_uri
 
@@ -42,13 +43,19 @@ from serve_benchmark import served  # noqa: E402
 SEEDS = {"tuning": 0, "holdout": 1, "test": 2}
 
 
-def digit_pool(which: str) -> DigitPool:
+def digit_pool(which: str, writer: str = "MNIST") -> DigitPool:
+    """MNIST's digits of ``which`` split, as MNIST has them or rewritten in one of
+    ``writer.HANDS``."""
     if which == "test":
-        return DigitPool(read_mnist("t10k-images-idx3-ubyte"), read_mnist("t10k-labels-idx1-ubyte"))
-    _, _, X_val, y_val = training_split()
-    images = (X_val[..., 0] * 255).round().astype(np.uint8)
-    half = slice(0, len(y_val) // 2) if which == "tuning" else slice(len(y_val) // 2, None)
-    return DigitPool(images[half], y_val[half])
+        images, labels = read_mnist("t10k-images-idx3-ubyte"), read_mnist("t10k-labels-idx1-ubyte")
+    else:
+        _, _, X_val, y_val = training_split()
+        half = slice(0, len(y_val) // 2) if which == "tuning" else slice(len(y_val) // 2, None)
+        images, labels = (X_val[..., 0] * 255).round().astype(np.uint8)[half], y_val[half]
+    if writer != "MNIST":
+        written = write_in_hand(images, labels, np.random.default_rng(SEEDS[which]), HANDS[writer])
+        images = (written * 255).round().astype(np.uint8)
+    return DigitPool(images, labels)
 
 
 def digits_right(truth: str, read: str) -> int:
@@ -114,14 +121,18 @@ def main() -> None:
     parser.add_argument("--digits", choices=list(SEEDS), default="tuning")
     parser.add_argument("--images", type=int, default=200, help="per kind")
     parser.add_argument("--kinds", nargs="*", default=list(KINDS))
+    parser.add_argument("--writer", choices=["MNIST", *HANDS], default="MNIST")
     parser.add_argument("--serve", action="store_true", help="through mlflow models serve")
     parser.add_argument("--failures", type=Path, help="write misread images here")
     parser.add_argument("--save", type=Path, help="write what was read of each image (JSON)")
     args = parser.parse_args()
 
-    pool = digit_pool(args.digits)
+    pool = digit_pool(args.digits, args.writer)
     cpu = describe(detect(), "-")
-    print(f"CPU: {cpu['cpu']} ({cpu['cpu_flags']}); digits: {args.digits}; {args.model_uri}")
+    print(
+        f"CPU: {cpu['cpu']} ({cpu['cpu_flags']}); digits: {args.digits}, {args.writer} writer;"
+        f" {args.model_uri}"
+    )
     from digit_pipeline.reading.predictor import Reader  # noqa: PLC0415
     from digit_pipeline.reading.recognizer import Recognizer  # noqa: PLC0415
 

@@ -171,9 +171,9 @@ class CountingRecognizer(Recognizer):
         super().__init__(recognizer.model, recognizer.temperature)
         self.calls: list[int] = []
 
-    def probabilities(self, digits):
+    def readings(self, digits):
         self.calls.append(len(digits))
-        return super().probabilities(digits)
+        return super().readings(digits)
 
 
 def test_each_distinct_digit_goes_through_the_cnn_once(champion, mnist_test):

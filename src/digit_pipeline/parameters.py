@@ -108,6 +108,8 @@ class TrainParameters(Parameters):
     early_stopping_patience: PositiveInt | None
     verbose: Literal[0, 1, 2]
     own_digits_share: Annotated[float, Field(ge=0, lt=1)]  # of each batch; 0 = not taught
+    # Examples of what is not one digit, per training image; 0 = none.
+    not_one_digit_share: Annotated[float, Field(ge=0, lt=1)] = 0.0
 
 
 class EvaluateParameters(Parameters):

@@ -1,6 +1,7 @@
 """Photographs of handwriting made from MNIST digits, to tune and measure reading in the
 user's world: a digit photographed on grey, unevenly lit paper; a row of digits on white
-paper; sheets of several lines on plain, ruled and squared paper, tilted a few degrees.
+paper, apart or touching; sheets of several lines on plain, ruled and squared paper, tilted
+a few degrees.
 
 Each image has one writer, whose pen is thin, normal or bold and whose ink is sometimes
 faint; each digit is an MNIST digit in that hand, sometimes written wide or broken. Tune on
@@ -15,7 +16,7 @@ measurement.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -50,10 +51,12 @@ def write_line(
     style: Style,
     rng: np.random.Generator,
     text: str | None = None,
+    overlap: tuple[float, float] | None = None,
 ) -> list[int]:
     """Write ``count`` digits left to right (these, if ``text`` is given), their feet on
     ``baseline``, in the writer's ``style``; returns the pool's indexes of the digits
-    written."""
+    written. With ``overlap``, each digit touches the one before and reaches over it by
+    that range of pixels (0: the inks just meet), as in fast writing."""
     written = []
     x = left
     for position in range(count):
@@ -66,10 +69,29 @@ def write_line(
             continue
         rows = np.flatnonzero(alpha.max(axis=1) > 0.5)
         top = round(baseline - rows[-1] + rng.normal(0, 0.04 * height))
-        paper_sheet.write(alpha, top, round(x - columns[0]))
+        at = round(x - columns[0])
+        if overlap is not None and written:
+            touching = _touching(paper_sheet.ink, alpha, top, rng.uniform(*overlap))
+            x, at = (x, at) if touching is None else (x + touching - at, touching)
+        paper_sheet.write(alpha, top, at)
         x += columns[-1] - columns[0] + height * rng.uniform(0.15, 0.6)
         written.append(index)
     return written
+
+
+def _touching(ink: np.ndarray, alpha: np.ndarray, top: int, overlap: float) -> int | None:
+    """Where to lay ``alpha``'s left edge so that its ink touches the ink already on the
+    page, to its left, in some row, and reaches ``overlap`` pixels over it; None when no
+    row holds both."""
+    reach = None
+    for row in range(alpha.shape[0]):
+        if not 0 <= top + row < ink.shape[0]:
+            continue
+        before, after = (np.flatnonzero(r > 0.5) for r in (ink[top + row], alpha[row]))
+        if before.size and after.size:
+            needed = before[-1] - after[0] + 1
+            reach = needed if reach is None else max(reach, needed)
+    return None if reach is None else reach - round(overlap)
 
 
 def photographed_digit(
@@ -91,14 +113,20 @@ def photographed_digit(
     return Sample(data, [pool.text([index])], (index,))
 
 
-def row(pool: DigitPool, rng: np.random.Generator) -> Sample:
-    """A row of 3-6 digits on white paper."""
+def row(
+    pool: DigitPool, rng: np.random.Generator, overlap: tuple[float, float] | None = None
+) -> Sample:
+    """A row of 3-6 digits on white paper, 40-90 pixels tall. With ``overlap``, each digit
+    touches the one before and reaches that range of pixels over it, and the ink is never
+    faint (``write_line``)."""
     height = rng.uniform(40, 90)
     count = int(rng.integers(3, 7))
     paper_sheet = Sheet(int(height * 2), int(count * height * 1.3 + height), rng)
+    style = Style.random(rng)
     written = write_line(
         paper_sheet, pool, count=count, height=height, baseline=height * 1.5, left=height * 0.4,
-        style=Style.random(rng), rng=rng,
+        style=style if overlap is None else replace(style, faint=False), rng=rng,
+        overlap=overlap,
     )  # fmt: skip
     data = paper_sheet.photograph(
         paper=rng.uniform(0.9, 1.0), uneven=rng.uniform(0.0, 0.15), tilt=rng.uniform(-2, 2),
@@ -192,6 +220,7 @@ KINDS: dict[str, Callable[[DigitPool, np.random.Generator], Sample]] = {
     "sheet plain": sheet,
     "sheet ruled": lambda p, r: sheet(p, r, "ruled"),
     "sheet squared": lambda p, r: sheet(p, r, "squared"),
+    "row, touching": lambda p, r: row(p, r, overlap=(0, 6)),
 }
 
 

@@ -116,17 +116,18 @@ class Reader:
             ]
             for item in prepared
         ]
-        probabilities = self.recognizer.probabilities(crops)
-        log_confidence = np.log(probabilities.max(axis=1) + 1e-12)
-        readings = []
+        cnn_readings = probabilities, one_digit = self.recognizer.readings(crops)
+        # How sure the CNN is that a crop is one digit, and this one.
+        log_confidence = np.log(probabilities.max(axis=1) * one_digit + 1e-12)
+        answers = []
         for item, views in zip(prepared, layout, strict=True):
             # A sheet read every way up: the way whose digits the CNN is surest of.
             read = [
-                _reading(view, rows, probabilities, log_confidence, digits_per_line)
+                _reading(view, rows, cnn_readings, log_confidence, digits_per_line)
                 for view, rows in zip((item, *item.turns), views, strict=True)
             ]
-            readings.append(max(read, key=lambda pair: pair[1])[0])
-        return readings
+            answers.append(max(read, key=lambda pair: pair[1])[0])
+        return answers
 
     def _read(self, items: Sequence[Item], digits_per_line: int | None) -> list[Reading]:
         try:
@@ -141,16 +142,18 @@ class Reader:
 def _reading(
     item: PreparedImage,
     rows: tuple[int, list[list[int]]],
-    probabilities: np.ndarray,
+    cnn_readings: tuple[np.ndarray, np.ndarray],
     log_confidence: np.ndarray,
     digits_per_line: int | None = None,
 ) -> tuple[Reading, float]:
-    """The reading of a prepared image from the CNN's readings of its crops (``rows``: the
+    """The reading of a prepared image from the CNN's readings of its crops
+    (``cnn_readings``: their probabilities and how likely each is one digit; ``rows``: the
     whole's and each line's crops' rows of the batch), and how sure the CNN is of its
     digits: their mean log-probability. With ``digits_per_line``, the lines are read as
     that many where most of them are: a line or two off is a digit cut in two or two
     read as one; all off, the sheet was not written in that pattern."""
     whole_row, line_rows = rows
+    probabilities, one_digit = cnn_readings
     scores = [log_confidence[crop_rows].tolist() for crop_rows in line_rows]
     readings = [line.reading(s) for line, s in zip(item.lines, scores, strict=True)]
     matching = sum(len(reading) == digits_per_line for reading in readings)
@@ -162,7 +165,13 @@ def _reading(
     for line, crop_rows, chosen in zip(item.lines, line_rows, readings, strict=True):
         quads = line.quads or [None] * len(line.boxes)
         digits = tuple(
-            Digit.of(probabilities[crop_rows[i]], line.boxes[i], line.crops[i], quads[i])
+            Digit.of(
+                probabilities[crop_rows[i]],
+                line.boxes[i],
+                line.crops[i],
+                quads[i],
+                one_digit[crop_rows[i]],
+            )
             for i in chosen
         )
         lines.append(Line(digits))

@@ -1,4 +1,5 @@
-"""The CNN behind the reader: framed 28x28 digits in, calibrated probabilities out."""
+"""The CNN behind the reader: framed 28x28 digits in, calibrated probabilities out, and how
+likely each is one digit at all."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
+from digit_pipeline.reading.images.mnist import NUM_CLASSES
 from digit_pipeline.reading.limits import CNN_BATCH
 
 
@@ -21,6 +23,10 @@ class Recognizer:
 
     def probabilities(self, digits: Sequence[np.ndarray]) -> np.ndarray:
         """(N, 10) probabilities of N framed (28, 28) digits in [0, 1]."""
+        return self.readings(digits)[0]
+
+    def readings(self, digits: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """``digit_probabilities`` of N framed (28, 28) crops in [0, 1]: (N, 10) and (N,)."""
         batch = np.stack(digits)[..., np.newaxis].astype(np.float32)
         # predict_on_batch runs Keras's compiled predict function: ~2 ms for one digit,
         # against ~15 ms for an eager model(batch) call layer by layer.
@@ -28,7 +34,17 @@ class Recognizer:
             self.model.predict_on_batch(batch[start : start + CNN_BATCH])
             for start in range(0, len(batch), CNN_BATCH)
         ]
-        return scale_temperature(np.concatenate(chunks), self.temperature)
+        return digit_probabilities(scale_temperature(np.concatenate(chunks), self.temperature))
+
+
+def digit_probabilities(outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The CNN's outputs split: the probability of each digit given that the crop is one
+    digit (N, 10), and the probability that it is one (N,), from the eleventh output
+    *not one digit* (1 for a model of ten outputs)."""
+    one_digit = outputs[:, :NUM_CLASSES].sum(axis=1)
+    if outputs.shape[1] == NUM_CLASSES:
+        return outputs, np.ones(len(outputs), outputs.dtype)
+    return outputs[:, :NUM_CLASSES] / np.maximum(one_digit, 1e-12)[:, None], one_digit
 
 
 def scale_temperature(probabilities: np.ndarray, temperature: float) -> np.ndarray:

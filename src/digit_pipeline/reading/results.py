@@ -21,13 +21,17 @@ class Digit:
 
     Attributes:
         value: The digit, 0-9.
-        confidence: The probability of ``value``.
-        probabilities: (10,) the calibrated probability of each digit.
+        confidence: The probability that it is one digit and that digit: ``one_digit``
+            times ``value``'s probability.
+        probabilities: (10,) the calibrated probability of each digit, given that it is
+            one.
         box: Where it is in the original image.
         image: (28, 28) float32 in [0, 1]: what the CNN read, framed like MNIST.
         quad: (4, 2) its corners (x, y) in the original image, clockwise from the
             top-left as it is read: a quadrilateral on a sheet seen at an angle, else
             ``box``'s corners.
+        one_digit: The probability that it is one digit at all, not two touching or part
+            of one (the CNN's eleventh output).
     """
 
     value: int
@@ -36,16 +40,23 @@ class Digit:
     box: Box
     image: np.ndarray
     quad: np.ndarray
+    one_digit: float = 1.0
 
     @classmethod
     def of(
-        cls, probabilities: np.ndarray, box: Box, image: np.ndarray, quad: np.ndarray | None = None
+        cls,
+        probabilities: np.ndarray,
+        box: Box,
+        image: np.ndarray,
+        quad: np.ndarray | None = None,
+        one_digit: float = 1.0,
     ) -> Digit:
         value = int(probabilities.argmax())
         if quad is None:
             x, y, width, height = box
             quad = np.array([[x, y], [x + width, y], [x + width, y + height], [x, y + height]])
-        return cls(value, float(probabilities[value]), probabilities, box, image, quad)
+        confidence = float(probabilities[value]) * float(one_digit)
+        return cls(value, confidence, probabilities, box, image, quad, float(one_digit))
 
     @property
     def corners(self) -> list[list[float]]:

@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 
 from digit_pipeline import hardware
 from digit_pipeline.model import build_cnn, portable_copy
+from digit_pipeline.not_one_digit import cut_from_rows
 from digit_pipeline.parameters import TrainParameters
 from digit_pipeline.training import batches, training_callbacks
 
@@ -26,8 +27,10 @@ def train_model(
     y_own: np.ndarray | None = None,
 ) -> tuple[keras.Model, pd.DataFrame, dict[str, str]]:
     """Build the CNN and train it with a cosine learning-rate schedule, keeping the
-    weights of the best validation epoch. The person's own digits, if any, make up
-    ``own_digits_share`` of every batch.
+    weights of the best validation epoch. Crops that are not one digit, made from the
+    training images (``not_one_digit_share`` of their number), teach its eleventh output,
+    and as many digits cut out of touching writing teach it to read those.
+    The person's own digits, if any, make up ``own_digits_share`` of every batch.
 
     The precision ``auto`` becomes mixed bfloat16 where the hardware computes it natively,
     float32 elsewhere (``digit_pipeline.hardware.resolve_precision``).
@@ -37,7 +40,7 @@ def train_model(
         X_val, y_val: Validation images and labels; the only data used to stop or adapt.
         params: The model's parameters (see ``build_cnn``), how it is trained (see
             ``training_callbacks``), and ``seed``, ``epochs``, ``batch_size``, ``verbose``,
-            ``own_digits_share``.
+            ``own_digits_share``, ``not_one_digit_share``.
         X_own, y_own: The training part of the own digits, if any.
 
     Returns:
@@ -55,6 +58,7 @@ def train_model(
     params = params.model_copy(update={"precision": precision})
 
     keras.utils.set_random_seed(params.seed)
+    X_train, y_train = with_not_one_digit(X_train, y_train, params)
     model = build_cnn(params)
     model.summary(print_fn=lambda line, *args, **kwargs: logger.info(line))
 
@@ -77,6 +81,19 @@ def train_model(
         history.history, index=pd.RangeIndex(1, len(history.epoch) + 1, name="epoch")
     )
     return portable_copy(model, params), table, training_on
+
+
+def with_not_one_digit(
+    X_train: np.ndarray, y_train: np.ndarray, params: TrainParameters
+) -> tuple[np.ndarray, np.ndarray]:
+    """The training images, ``not_one_digit_share`` as many crops that are not one digit
+    and as many digits as the reader cuts them out of touching writing
+    (``not_one_digit.cut_from_rows``)."""
+    count = round(params.not_one_digit_share * len(y_train))
+    if count == 0:
+        return X_train, y_train
+    images, labels = cut_from_rows(X_train, y_train, count, np.random.default_rng(params.seed))
+    return np.concatenate([X_train, images]), np.concatenate([y_train, labels])
 
 
 def plot_learning_curves(history: pd.DataFrame) -> Figure:

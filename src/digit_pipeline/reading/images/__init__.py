@@ -16,14 +16,22 @@ From an image file (``prepare_image``, in ``photo``), one module per step:
 
 from digit_pipeline.reading.images.decode import open_image
 from digit_pipeline.reading.images.errors import ImageError
-from digit_pipeline.reading.images.mnist import IMAGE_SIZE, NUM_CLASSES, to_model_input
+from digit_pipeline.reading.images.mnist import (
+    IMAGE_SIZE,
+    NOT_ONE_DIGIT,
+    NUM_CLASSES,
+    NUM_OUTPUTS,
+    to_model_input,
+)
 from digit_pipeline.reading.images.photo import prepare_image, prepare_opened
 from digit_pipeline.reading.images.prepare import prepare_grayscale, prepare_whole_digit
 from digit_pipeline.reading.images.prepared import PreparedImage, PreparedLine
 
 __all__ = [
     "IMAGE_SIZE",
+    "NOT_ONE_DIGIT",
     "NUM_CLASSES",
+    "NUM_OUTPUTS",
     "ImageError",
     "PreparedImage",
     "PreparedLine",

@@ -16,6 +16,7 @@ from digit_pipeline.reading.images.segmentation import (
     Box,
     Candidate,
     Corners,
+    Seam,
     line_candidates,
     too_many_digits,
     union,
@@ -52,25 +53,26 @@ def prepare_grayscale(
     image_noise = noise(gray)
     page, candidates, reduced = _find_candidates(gray, image_noise, sheet=sheet)
     scale *= reduced
-    framed: dict[Corners, np.ndarray] = {}  # a crop framed once, if a candidate is the whole
+    # A crop framed once, if a candidate is the whole.
+    framed: dict[tuple[Corners, Seam | None, Seam | None], np.ndarray] = {}
 
-    def frame(corners: Corners) -> np.ndarray:
-        if corners not in framed:
-            left, top, right, bottom = corners
-            framed[corners] = frame_digit(page.ink[top:bottom, left:right])
-        return framed[corners]
+    def frame(candidate: Candidate) -> np.ndarray:
+        key = (candidate.corners, candidate.after, candidate.before)
+        if key not in framed:
+            framed[key] = frame_digit(candidate.own_ink(page.ink))
+        return framed[key]
 
     lines = [
         PreparedLine(
             found,
-            crops=[frame(c.corners) for c in found],
+            crops=[frame(c) for c in found],
             boxes=[_to_original(page.to_original(*c.corners), scale) for c in found],
         )
         for found in candidates
     ]
     whole_corners = _whole_corners(page.ink, candidates, noisy=image_noise > NOISY)
     return PreparedImage(
-        whole=frame(whole_corners),
+        whole=frame(Candidate(0, 0, whole_corners, 0.0)),
         whole_box=_to_original(page.to_original(*whole_corners), scale),
         lines=lines,
     )

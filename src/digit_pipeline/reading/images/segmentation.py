@@ -20,6 +20,9 @@ from digit_pipeline.reading.limits import MAX_DIGITS_PER_IMAGE, MAX_PIECES_PER_I
 
 Box = tuple[int, int, int, int]
 Corners = tuple[int, int, int, int]
+# Where a mark was cut, row by row: its first row, and the first column right of the cut in
+# each row from there.
+Seam = tuple[int, tuple[int, ...]]
 
 # Pieces whose columns overlap by this fraction of the narrower one are one mark (a
 # stroke broken across).
@@ -28,9 +31,17 @@ SAME_DIGIT_OVERLAP = 0.5
 # is cut into parts about DIGIT_ASPECT times the height wide, at the columns of least ink.
 MAY_BE_TOUCHING = 0.9
 DIGIT_ASPECT = 0.8
+# It is cut at the valleys of its ink too, into parts no narrower than this many heights,
+# at most MAX_CUTS parts a digit (so a digit is never more than MAX_PIECES_PER_DIGIT).
+MIN_PART = 0.3
+MAX_CUTS = 2
+# A cut is a path through least ink within this many heights of its column; a step aside
+# costs as much as this much ink.
+SEAM_REACH = 0.2
+SEAM_TURN = 0.05
 # A digit is at most this many pieces, and pieces further apart than this fraction of
 # the line's height are different digits.
-MAX_PIECES_PER_DIGIT = 3
+MAX_PIECES_PER_DIGIT = 4
 FRAGMENT_REACH = 0.25
 # A piece lower than this fraction of the line's height, beyond reach of any other, is a
 # speck: dropped.
@@ -69,6 +80,8 @@ class Candidate:
         prior: How likely its geometry makes it a digit (log scale, 0 at best).
         dropped: How likely it is no digit at all, left out of the reading (log scale):
             a dash, or what is left of a printed rule.
+        after, before: Where it was cut from the ink to its left and right (its ink lies
+            from ``after`` to just before ``before``), or None.
     """
 
     start: int
@@ -76,6 +89,24 @@ class Candidate:
     corners: Corners
     prior: float
     dropped: float = -np.inf
+    after: Seam | None = None
+    before: Seam | None = None
+
+    def own_ink(self, ink: np.ndarray) -> np.ndarray:
+        """Its ink: ``ink`` within its corners, without what lies beyond its seams."""
+        left, top, right, bottom = self.corners
+        crop = ink[top:bottom, left:right]
+        if self.after is None and self.before is None:
+            return crop
+        crop = crop.copy()
+        columns = np.arange(left, right)
+        for seam, beyond in ((self.after, np.less), (self.before, np.greater_equal)):
+            if seam is not None:
+                first, cut = seam
+                for row, column in enumerate(cut, start=first):
+                    if top <= row < bottom:
+                        crop[row - top, beyond(columns, column)] = 0.0
+        return crop
 
 
 def line_candidates(ink: np.ndarray, top: int, bottom: int) -> list[Candidate]:
@@ -100,12 +131,19 @@ def line_candidates(ink: np.ndarray, top: int, bottom: int) -> list[Candidate]:
         )
     )
     height = max(bottom - top for _, top, _, bottom in marks)
-    parts = [_cut_touching(mark, band, height) for mark in marks]
-    # Columns where a mark was cut, not where its ink ends.
-    cut_columns = {part[2] for cut in parts for part in cut[:-1]}
-    pieces = _drop_lone_specks(sorted(part for cut in parts for part in cut), height)
+    parts = sorted(
+        (piece for mark in marks for piece in _cut_touching(mark, band, height)),
+        key=lambda piece: piece[0][0],
+    )
+    kept = _drop_lone_specks([corners for corners, _, _ in parts], height)
+    parts = [part for part in parts if part[0] in kept]
+    pieces = [corners for corners, _, _ in parts]
     if len(pieces) > MAX_PIECES_PER_IMAGE:
         raise too_many_digits()
+
+    def in_line(seam: Seam | None) -> Seam | None:
+        return None if seam is None else (seam[0] + top, seam[1])
+
     candidates = []
     for start in range(len(pieces)):
         for stop in range(start + 1, min(start + MAX_PIECES_PER_DIGIT, len(pieces)) + 1):
@@ -114,7 +152,7 @@ def line_candidates(ink: np.ndarray, top: int, bottom: int) -> list[Candidate]:
             ):
                 break
             left, piece_top, right, piece_bottom = union(pieces[start:stop])
-            after_cut = start > 0 and pieces[start - 1][2] == left in cut_columns
+            after, before = parts[start][1], parts[stop - 1][2]
             low = piece_bottom - piece_top
             flat = stop == start + 1 and low < FLAT * height and right - left >= 2 * low
             candidates.append(
@@ -122,8 +160,10 @@ def line_candidates(ink: np.ndarray, top: int, bottom: int) -> list[Candidate]:
                     start,
                     stop,
                     (left, piece_top + top, right, piece_bottom + top),
-                    _prior(pieces[start:stop], height) + (CUT if after_cut else 0.0),
+                    _prior(pieces[start:stop], height) + (CUT if after is not None else 0.0),
                     DROPPED if flat else -np.inf,
+                    in_line(after),
+                    in_line(before),
                 )
             )
     return candidates
@@ -257,25 +297,77 @@ def merge_overlapping_columns(pieces: list[Corners]) -> list[Corners]:
     return merged
 
 
-def _cut_touching(mark: Corners, ink: np.ndarray, line_height: int) -> list[Corners]:
-    """Cut a mark wider than a digit into ``round(width / (DIGIT_ASPECT * height))``
-    parts (at least two), at the columns of least ink."""
+def _cut_touching(
+    mark: Corners, ink: np.ndarray, line_height: int
+) -> list[tuple[Corners, Seam | None, Seam | None]]:
+    """Cut a mark wider than a digit where digits may meet, for the search to group back:
+    near the columns of least ink about every ``DIGIT_ASPECT`` line heights, and near each
+    valley of the ink's column profile (a thin stroke joining two digits), the deepest
+    first, no two closer than ``MIN_PART`` line heights: about two parts a digit. Each cut
+    is the path from top to bottom through least ink (``_seam``), so that it can pass
+    between digits that overlap. Returns the parts, left to right: their corners and the
+    seams to their left and right (None: the mark's edge)."""
     x0, y0, x1, y1 = mark
     width = x1 - x0
     if width <= MAY_BE_TOUCHING * line_height:
-        return [mark]
+        return [(mark, None, None)]
+    region = ink[y0:y1, x0:x1]
+    profile = region.sum(axis=0)
     parts = min(max(2, round(width / (DIGIT_ASPECT * line_height))), width // 2)
-    profile = ink[y0:y1, x0:x1].sum(axis=0)
-    cuts = [x0]
+    cuts = []
     for k in range(1, parts):
         centre, window = k * width // parts, max(1, width // (4 * parts))
         low, high = max(1, centre - window), min(width - 1, centre + window)
         if low < high:
-            cuts.append(x0 + low + int(np.argmin(profile[low:high])))
-    cuts.append(x1)
+            cuts.append(low + int(np.argmin(profile[low:high])))
+    apart = max(1, round(MIN_PART * line_height))
+    smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
+    valleys = [
+        x
+        for x in range(apart, width - apart)
+        if smooth[x] <= smooth[x - 1] and smooth[x] < smooth[x + 1]
+    ]
+    for x in sorted(valleys, key=lambda x: smooth[x]):
+        if len(cuts) < MAX_CUTS * parts - 1 and all(abs(x - cut) >= apart for cut in cuts):
+            cuts.append(x)
+    reach = max(1, round(SEAM_REACH * line_height))
+    seams = [_seam(region, cut, reach) for cut in sorted(cuts)]
+    bounds = [np.zeros(y1 - y0, dtype=int), *seams, np.full(y1 - y0, width)]
     found = []
-    for left, right in zip(cuts[:-1], cuts[1:], strict=True):
-        rows = np.flatnonzero(ink[y0:y1, left:right].max(axis=1) > INK_LEVEL)
-        if rows.size:
-            found.append((left, y0 + int(rows[0]), right, y0 + int(rows[-1]) + 1))
+    columns = np.arange(width)
+    for k, (left, right) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        between = (columns >= left[:, None]) & (columns < right[:, None])
+        rows, cols = np.nonzero(between & (region > INK_LEVEL))
+        if not rows.size:
+            continue
+        corners = (x0 + int(cols.min()), y0 + int(rows.min()), x0 + int(cols.max()) + 1,
+                   y0 + int(rows.max()) + 1)  # fmt: skip
+        after, before = (
+            None if k + side in (0, len(bounds) - 1) else (y0, tuple(int(x0 + c) for c in seam))
+            for side, seam in ((0, left), (1, right))
+        )
+        found.append((corners, after, before))
     return found
+
+
+def _seam(region: np.ndarray, column: int, reach: int) -> np.ndarray:
+    """The path from the top of ``region`` to its bottom, one column per row, that
+    crosses least ink, within ``reach`` columns of ``column`` and moving at most one column
+    a row (a straight path costs a little less). Returns its column in each row."""
+    low, high = max(1, column - reach), min(region.shape[1] - 1, column + reach + 1)
+    if low >= high:
+        return np.full(region.shape[0], column)
+    cost = region[:, low:high].astype(np.float64)
+    total = cost[0].copy()
+    moves = np.zeros(cost.shape, dtype=np.int8)
+    for row in range(1, len(cost)):
+        left = np.concatenate([[np.inf], total[:-1]]) + SEAM_TURN
+        right = np.concatenate([total[1:], [np.inf]]) + SEAM_TURN
+        choices = np.stack([left, total, right])
+        moves[row] = choices.argmin(axis=0) - 1
+        total = choices.min(axis=0) + cost[row]
+    path = np.empty(len(cost), dtype=int)
+    path[-1] = int(total.argmin())
+    for row in range(len(cost) - 1, 0, -1):
+        path[row - 1] = path[row] + moves[row, path[row]]
+    return path + low
