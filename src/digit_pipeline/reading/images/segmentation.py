@@ -43,8 +43,8 @@ SEAM_TURN = 0.05
 # the line's height are different digits.
 MAX_PIECES_PER_DIGIT = 4
 FRAGMENT_REACH = 0.25
-# A piece lower than this fraction of the line's height, beyond reach of any other, is a
-# speck: dropped.
+# A piece lower than this fraction of the line's height, beyond reach of any other and not
+# wider than MAY_BE_TOUCHING times it (a dash, which the search judges), is a speck: dropped.
 MIN_LONE_HEIGHT = 0.3
 
 # Priors (log scale) of a group of pieces being one digit. Each digit costs PER_DIGIT, so
@@ -64,8 +64,9 @@ TOO_WIDE = -1.0
 # Reading a mark cut through its ink as two digits costs this much per cut: digits touch
 # less often than a wide digit is written.
 CUT = -1.0
-# A single piece lower than FLAT times the line's height and at least twice as wide as it
-# is high (a dash, a rule's remnant) may be no digit: left out of the reading at this cost.
+# A mark (not a part cut from one) lower than FLAT times the line's height and at least
+# twice as wide as it is high (a dash, a rule's remnant) may be no digit: left out of the
+# reading at this cost.
 FLAT = 0.3
 DROPPED = -1.0
 
@@ -154,7 +155,8 @@ def line_candidates(ink: np.ndarray, top: int, bottom: int) -> list[Candidate]:
             left, piece_top, right, piece_bottom = union(pieces[start:stop])
             after, before = parts[start][1], parts[stop - 1][2]
             low = piece_bottom - piece_top
-            flat = stop == start + 1 and low < FLAT * height and right - left >= 2 * low
+            whole_mark = stop == start + 1 and after is None and before is None
+            flat = whole_mark and low < FLAT * height and right - left >= 2 * low
             candidates.append(
                 Candidate(
                     start,
@@ -279,7 +281,9 @@ def _drop_lone_specks(pieces: list[Corners], line_height: int) -> list[Corners]:
     return [
         piece
         for index, piece in enumerate(pieces)
-        if piece[3] - piece[1] >= MIN_LONE_HEIGHT * line_height or not alone(index)
+        if piece[3] - piece[1] >= MIN_LONE_HEIGHT * line_height
+        or piece[2] - piece[0] > MAY_BE_TOUCHING * line_height  # a dash: the search judges it
+        or not alone(index)
     ]
 
 
@@ -300,7 +304,8 @@ def merge_overlapping_columns(pieces: list[Corners]) -> list[Corners]:
 def _cut_touching(
     mark: Corners, ink: np.ndarray, line_height: int
 ) -> list[tuple[Corners, Seam | None, Seam | None]]:
-    """Cut a mark wider than a digit where digits may meet, for the search to group back:
+    """Cut a mark wider than a digit (and not as low as a dash) where digits may meet, for
+    the search to group back:
     near the columns of least ink about every ``DIGIT_ASPECT`` line heights, and near each
     valley of the ink's column profile (a thin stroke joining two digits), the deepest
     first, no two closer than ``MIN_PART`` line heights: about two parts a digit. Each cut
@@ -309,8 +314,8 @@ def _cut_touching(
     seams to their left and right (None: the mark's edge)."""
     x0, y0, x1, y1 = mark
     width = x1 - x0
-    if width <= MAY_BE_TOUCHING * line_height:
-        return [(mark, None, None)]
+    if width <= MAY_BE_TOUCHING * line_height or y1 - y0 < FLAT * line_height:
+        return [(mark, None, None)]  # one digit, or a dash
     region = ink[y0:y1, x0:x1]
     profile = region.sum(axis=0)
     parts = min(max(2, round(width / (DIGIT_ASPECT * line_height))), width // 2)
