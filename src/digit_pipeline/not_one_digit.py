@@ -33,6 +33,8 @@ DROP = 0.08
 ONE = 0.85
 NOT_ONE = 0.7
 INK = 0.1
+# At most this many rows are written for each example wanted.
+MAX_ROWS = 20
 
 
 def cut_from_rows(
@@ -40,9 +42,12 @@ def cut_from_rows(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``count`` framed crops that are not one digit and ``count`` digits as the reader cuts
     them, made from ``images`` (N, 28, 28, 1) float32 in [0, 1] with their ``labels``:
-    (2 * count, 28, 28, 1) float32 and their labels (``NOT_ONE_DIGIT`` or the digit)."""
+    (2 * count, 28, 28, 1) float32 and their labels (``NOT_ONE_DIGIT`` or the digit); fewer
+    when ``MAX_ROWS * count`` rows do not yield them (images without ink)."""
     found: dict[bool, list[tuple[np.ndarray, int]]] = {True: [], False: []}  # one digit?
-    while min(len(found[True]), len(found[False])) < count:
+    for _ in range(MAX_ROWS * count):  # blank images would give nothing, never ending
+        if min(len(found[True]), len(found[False])) >= count:
+            break
         picked = rng.integers(len(images), size=int(rng.integers(*DIGITS_PER_ROW)))
         row, owners = _row(images[picked, ..., 0], rng)
         try:
