@@ -104,9 +104,10 @@ class Candidate:
         for seam, beyond in ((self.after, np.less), (self.before, np.greater_equal)):
             if seam is not None:
                 first, cut = seam
-                for row, column in enumerate(cut, start=first):
-                    if top <= row < bottom:
-                        crop[row - top, beyond(columns, column)] = 0.0
+                start, stop = max(top, first), min(bottom, first + len(cut))
+                at = np.asarray(cut[start - first : stop - first])[:, None]
+                rows = crop[start - top : stop - top]
+                rows[beyond(columns, at)] = 0.0
         return crop
 
 
