@@ -5,7 +5,8 @@ import keras
 import numpy as np
 import pytest
 
-from digit_pipeline.augmentation import RandomStrokeWidth
+from digit_pipeline.augmentation import RandomHand, RandomStrokeWidth
+from digit_pipeline.generators.writer import with_everyday_forms
 from digit_pipeline.model import FusedBatchNormalization, build_cnn, portable_copy
 from digit_pipeline.not_one_digit import cut_from_rows
 from digit_pipeline.parameters import Augmentation, TrainParameters
@@ -75,6 +76,83 @@ def test_random_stroke_width_thins_and_thickens_in_training_only(mnist_test):
     )
     assert any(isinstance(layer, RandomStrokeWidth) for layer in trained)
     assert not any(isinstance(layer, RandomStrokeWidth) for layer in portable)
+
+
+def bar_image(count: int, width: int = 2) -> np.ndarray:
+    """``count`` images of a vertical bar 20 pixels tall in the middle of 28x28."""
+    images = np.zeros((count, 28, 28, 1), dtype=np.float32)
+    images[:, 4:24, 14 - width // 2 : 14 + (width + 1) // 2] = 1.0
+    return images
+
+
+def ink_columns(images: np.ndarray, rows: slice) -> np.ndarray:
+    """Each image's mean ink column within ``rows``."""
+    ink = images[:, rows, :, 0]
+    return (ink * np.arange(28)).sum(axis=(1, 2)) / ink.sum(axis=(1, 2))
+
+
+def test_random_hand_slants_either_way_within_its_limit():
+    warp = RandomHand(slant=0.3, aspect=0.0, elastic=0.0, seed=0)
+    bars = bar_image(200)
+    assert np.array_equal(np.asarray(warp(bars, training=False)), bars)
+    slanted = np.asarray(warp(bars, training=True))
+    # The top's ink against the bottom's, over the 16 rows between them.
+    lean = (ink_columns(slanted, slice(4, 8)) - ink_columns(slanted, slice(20, 24))) / 16
+    assert (lean > 0.15).sum() >= 40 and (lean < -0.15).sum() >= 40
+    assert np.abs(lean).max() <= 0.3 + 0.02
+    np.testing.assert_allclose(slanted.sum(axis=(1, 2, 3)), bars.sum(axis=(1, 2, 3)), rtol=0.05)
+
+
+def test_random_hand_makes_digits_broader_and_narrower(mnist_test):
+    digits = (mnist_test[0][:200, :, :, np.newaxis] / 255.0).astype(np.float32)
+    warped = np.asarray(RandomHand(slant=0, aspect=0.3, elastic=0, seed=1)(digits, training=True))
+
+    def spread(images, axis):  # the ink's standard deviation along an axis, in pixels
+        ink = images[..., 0] / images[..., 0].sum(axis=(1, 2), keepdims=True)
+        place = np.arange(28).reshape((1, 28, 1) if axis == 0 else (1, 1, 28))
+        mean = (ink * place).sum(axis=(1, 2), keepdims=True)
+        return np.sqrt((ink * (place - mean) ** 2).sum(axis=(1, 2)))
+
+    wide = spread(digits, 1) > 3  # not thin 1s, which resampling's blur alone widens
+    broader = spread(warped[wide], 1) / spread(digits[wide], 1)
+    assert (broader > 1.15).sum() >= 30 and (broader < 0.87).sum() >= 30
+    assert (broader < 1.35).all() and (broader > 0.7).all()
+    np.testing.assert_allclose(spread(warped, 0), spread(digits, 0), rtol=0.05)  # the width alone
+
+
+def test_elastic_distortion_bends_strokes_but_keeps_the_digit():
+    bars = bar_image(100, width=3)
+    bent = np.asarray(RandomHand(slant=0, aspect=0, elastic=1.0, seed=2)(bars, training=True))
+    # Not a shift: the bar's column varies along its height (a straight bar's does not).
+    middles = np.stack([ink_columns(bent, slice(row, row + 2)) for row in range(6, 22, 2)], 1)
+    assert (middles.std(axis=1) > 0.3).mean() > 0.5
+    assert (np.abs(middles - 14.0).max(axis=1) < 4.5).all()  # bent, not torn apart
+    ink_ratio = bent.sum(axis=(1, 2, 3)) / bars.sum(axis=(1, 2, 3))
+    assert 0.85 < np.median(ink_ratio) < 1.15  # stretched here, squeezed there
+    assert (ink_ratio > 0.5).all() and (ink_ratio < 2).all()
+
+
+def test_everyday_forms_cross_sevens_and_flag_ones_only(mnist_test):
+    images = (mnist_test[0][:300, :, :, np.newaxis] / 255.0).astype(np.float32)
+    labels = mnist_test[1][:300]
+    rewritten = with_everyday_forms(images, labels, 1.0, np.random.default_rng(0))
+    changed = (np.abs(rewritten - images) > 0.01).any(axis=(1, 2, 3))
+    assert np.array_equal(changed, np.isin(labels, (1, 7)))
+    # A flag and maybe a foot across a 1's stroke: the 1 broader for its height.
+    ones, ones_and_sevens = labels == 1, np.isin(labels, (1, 7))
+
+    def breadth(digits):
+        ink = digits[..., 0] > 0.3
+        rows, columns = ink.any(axis=2), ink.any(axis=1)
+        return columns.sum(axis=1) / rows.sum(axis=1)
+
+    assert (breadth(rewritten[ones]) > breadth(images[ones])).mean() > 0.9
+    assert np.array_equal(
+        with_everyday_forms(images, labels, 0.0, np.random.default_rng(0)), images
+    )
+    half = with_everyday_forms(images, labels, 0.5, np.random.default_rng(0))
+    share = (np.abs(half - images) > 0.01).any(axis=(1, 2, 3)).sum() / ones_and_sevens.sum()
+    assert 0.3 < share < 0.7
 
 
 def test_augmentation_can_be_turned_off():

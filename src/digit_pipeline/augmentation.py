@@ -1,8 +1,10 @@
 """Random changes of the training images, as Keras layers in the model's graph: rotation,
-zoom, shift, and pens finer and bolder than MNIST's. They pass images through unchanged at
-inference."""
+zoom, shift, pens finer and bolder than MNIST's, and hands that MNIST's writers lack:
+digits slanted either way, broader or narrower, strokes bent (elastic distortion). They
+pass images through unchanged at inference."""
 
 import keras
+import numpy as np
 import tensorflow as tf
 from keras import layers
 
@@ -10,8 +12,8 @@ from digit_pipeline.parameters import Augmentation
 
 
 def augmentation_layers(params: Augmentation, seed: int, for_training: bool = True) -> keras.Layer:
-    """Random rotation, zoom, shift and stroke width of batches of images, empty space
-    filled black.
+    """Random rotation, zoom and shift, another writer's slant, width and bends, and stroke
+    width of batches of images, empty space filled black.
 
     Keras layers run in the model's graph on whole batches, the cheapest place for them
     on a CPU (a per-image ``tf.data`` map costs several times more).
@@ -28,11 +30,64 @@ def augmentation_layers(params: Augmentation, seed: int, for_training: bool = Tr
         augmentations.append(
             layers.RandomTranslation(params.shift, params.shift, seed=seed + 2, **fill)
         )
-    if params.stroke_width and for_training:  # the saved model stays plain Keras
+    # Training only: the saved model stays plain Keras.
+    if (params.slant or params.aspect or params.elastic) and for_training:
+        augmentations.append(RandomHand(params.slant, params.aspect, params.elastic, seed + 4))
+    if params.stroke_width and for_training:
         augmentations.append(RandomStrokeWidth(params.stroke_width, seed=seed + 3))
     if not augmentations:
         return layers.Identity(name="augmentation")
     return keras.Sequential(augmentations, name="augmentation")
+
+
+class RandomHand(layers.Layer):
+    """Other writers' hands: each image slanted (its top shifted against its bottom by up
+    to ``slant`` of its height, either way), made broader or narrower (by up to
+    ``aspect``) about its centre, and its strokes bent by a smooth random field (elastic
+    distortion, Simard, Steinkraus and Platt 2003: each point of a 4x4 grid over the image
+    moved by a normal draw of ``elastic`` pixels along each axis, the moves between
+    interpolated), all in one bilinear resampling, black outside. Unchanged at inference.
+    """
+
+    GRID = 4
+
+    def __init__(
+        self, slant: float, aspect: float, elastic: float, seed: int | None = None, **kwargs
+    ) -> None:
+        super().__init__(**kwargs)
+        self.slant, self.aspect, self.elastic = slant, aspect, elastic
+        self.seed = seed
+        self.generator = keras.random.SeedGenerator(seed)
+
+    def call(self, images, training=False):
+        if not training:
+            return images
+        shape = tf.shape(images)
+        count, height, width = shape[0], shape[1], shape[2]
+
+        def uniform(limit):
+            return keras.random.uniform((count, 1, 1), -limit, limit, seed=self.generator)
+
+        # The input point read for each output point, about the image's centre.
+        rows, columns = tf.meshgrid(
+            tf.range(height, dtype=tf.float32), tf.range(width, dtype=tf.float32), indexing="ij"
+        )
+        centre_row = (tf.cast(height, tf.float32) - 1) / 2
+        centre_column = (tf.cast(width, tf.float32) - 1) / 2
+        broader = tf.exp(uniform(np.log1p(self.aspect)))  # broader as likely as narrower
+        x = (columns - centre_column) / broader + uniform(self.slant) * (rows - centre_row)
+        y, x = rows, x + centre_column
+        if self.elastic:
+            moves = self.elastic * keras.random.normal(
+                (count, self.GRID, self.GRID, 2), seed=self.generator
+            )
+            moves = tf.image.resize(moves, tf.stack([height, width]), method="bicubic")
+            y, x = y + moves[..., 0], x + moves[..., 1]
+        return tf.cast(_bilinear(images, y, x), images.dtype)
+
+    def get_config(self) -> dict:
+        style = {"slant": self.slant, "aspect": self.aspect, "elastic": self.elastic}
+        return {**super().get_config(), **style, "seed": self.seed}
 
 
 class RandomStrokeWidth(layers.Layer):
@@ -58,3 +113,26 @@ class RandomStrokeWidth(layers.Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+def _bilinear(images, rows, columns):
+    """Images (N, H, W, 1) read at the points (N, H, W) ``rows``, ``columns``, bilinearly,
+    black outside: four gathers from the flattened batch (cheaper than
+    ``keras.ops.image.map_coordinates`` over a 3-D batch)."""
+    shape = tf.shape(images)
+    count, height, width = shape[0], shape[1], shape[2]
+    flat = tf.reshape(tf.cast(images, tf.float32), [-1])
+    top, left = tf.floor(rows), tf.floor(columns)
+    down, right = rows - top, columns - left
+    top, left = tf.cast(top, tf.int32), tf.cast(left, tf.int32)
+    first = (tf.range(count) * height * width)[:, None, None]
+
+    def at(row, column):
+        inside = (row >= 0) & (row < height) & (column >= 0) & (column < width)
+        index = first + tf.clip_by_value(row, 0, height - 1) * width
+        index += tf.clip_by_value(column, 0, width - 1)
+        return tf.where(inside, tf.gather(flat, index), 0.0)
+
+    value = (1 - down) * ((1 - right) * at(top, left) + right * at(top, left + 1))
+    value += down * ((1 - right) * at(top + 1, left) + right * at(top + 1, left + 1))
+    return value[..., None]

@@ -89,6 +89,9 @@ class Augmentation(BaseModel):
     zoom: Annotated[float, Field(ge=0, lt=1)]
     shift: Annotated[float, Field(ge=0, lt=1)]
     stroke_width: Annotated[float, Field(ge=0, le=0.5)]
+    slant: Annotated[float, Field(ge=0, le=1)] = 0.0
+    aspect: Annotated[float, Field(ge=0, lt=1)] = 0.0
+    elastic: Annotated[float, Field(ge=0, le=5)] = 0.0  # pixels
 
 
 class TrainParameters(Parameters):
@@ -108,6 +111,7 @@ class TrainParameters(Parameters):
     early_stopping_patience: PositiveInt | None
     verbose: Literal[0, 1, 2]
     own_digits_share: Annotated[float, Field(ge=0, lt=1)]  # of each batch; 0 = not taught
+    everyday_forms: Annotated[float, Field(ge=0, le=1)] = 0.0  # of the 7s and the 1s
     # Examples of what is not one digit, per training image; 0 = none.
     not_one_digit_share: Annotated[float, Field(ge=0, lt=1)] = 0.0
 

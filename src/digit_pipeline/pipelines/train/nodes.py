@@ -8,6 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from digit_pipeline import hardware
+from digit_pipeline.generators.writer import with_everyday_forms
 from digit_pipeline.model import build_cnn, portable_copy
 from digit_pipeline.not_one_digit import cut_from_rows
 from digit_pipeline.parameters import TrainParameters
@@ -27,7 +28,8 @@ def train_model(
     y_own: np.ndarray | None = None,
 ) -> tuple[keras.Model, pd.DataFrame, dict[str, str]]:
     """Build the CNN and train it with a cosine learning-rate schedule, keeping the
-    weights of the best validation epoch. Crops that are not one digit, made from the
+    weights of the best validation epoch. A share ``everyday_forms`` of the 7s and 1s
+    is rewritten crossed or flagged (``writer.with_everyday_forms``). Crops that are not one digit, made from the
     training images (``not_one_digit_share`` of their number), teach its eleventh output,
     and as many digits cut out of touching writing teach it to read those.
     The person's own digits, if any, make up ``own_digits_share`` of every batch.
@@ -40,7 +42,7 @@ def train_model(
         X_val, y_val: Validation images and labels; the only data used to stop or adapt.
         params: The model's parameters (see ``build_cnn``), how it is trained (see
             ``training_callbacks``), and ``seed``, ``epochs``, ``batch_size``, ``verbose``,
-            ``own_digits_share``, ``not_one_digit_share``.
+            ``own_digits_share``, ``everyday_forms``, ``not_one_digit_share``.
         X_own, y_own: The training part of the own digits, if any.
 
     Returns:
@@ -58,6 +60,9 @@ def train_model(
     params = params.model_copy(update={"precision": precision})
 
     keras.utils.set_random_seed(params.seed)
+    X_train = with_everyday_forms(
+        X_train, y_train, params.everyday_forms, np.random.default_rng(params.seed)
+    )
     X_train, y_train = with_not_one_digit(X_train, y_train, params)
     model = build_cnn(params)
     model.summary(print_fn=lambda line, *args, **kwargs: logger.info(line))
