@@ -106,3 +106,16 @@ def test_training_history_becomes_one_mlflow_step_per_epoch():
     assert as_metric_history({"test_accuracy": np.float32(0.5)}) == {
         "test_accuracy": [{"step": 0, "value": 0.5}]
     }
+
+
+def test_trained_in_other_writers_styles_the_saved_cnn_is_plain_keras(small_split):
+    style = PARAMS.augmentation.model_copy(update={"slant": 0.3, "aspect": 0.25, "elastic": 1.0})
+    params = PARAMS.model_copy(update={"augmentation": style, "everyday_forms": 0.3})
+    model, history, _ = train_model(*small_split, params)
+    # Learnt through the slanted, widened, bent and re-formed digits...
+    assert history["val_accuracy"].iloc[-1] > 0.5
+    # ...and saved without them: only Keras's own layers, inactive at inference.
+    kinds = {
+        type(layer).__module__.split(".")[0] for layer in model.get_layer("augmentation").layers
+    }
+    assert kinds == {"keras"}
