@@ -156,6 +156,18 @@ def test_touching_digits_are_split(mnist_test):
     assert len(prepare_image(encode(255 - pair)).crops) == 2
 
 
+def test_every_digit_drawn_in_a_corner_of_a_larger_canvas_is_found(mnist_train):
+    """Wide digits are cut along slanted paths, and a part beyond such a cut may begin left
+    of the part before it: each candidate still holds ink (a slanted training 4 once
+    gave a candidate between one cut and itself, and the image was refused as blank)."""
+    canvas = np.zeros((100, 140))
+    for image in mnist_train[0][-1000:]:
+        sheet = canvas.copy()
+        sheet[:28, :28] = image
+        prepared = prepare_image(encode(sheet))
+        assert all(crop.max() > 0 for line in prepared.lines for crop in line.crops)
+
+
 def test_specks_of_noise_are_neither_split_nor_fatal(mnist_test):
     # Found by the robustness report: a speck one pixel high and a few wide was "two
     # touching digits" with nowhere to cut. Noisy 28x28 digits must frame or say why.

@@ -133,10 +133,9 @@ def line_candidates(ink: np.ndarray, top: int, bottom: int) -> list[Candidate]:
         )
     )
     height = max(bottom - top for _, top, _, bottom in marks)
-    parts = sorted(
-        (piece for mark in marks for piece in _cut_touching(mark, band, height)),
-        key=lambda piece: piece[0][0],
-    )
+    # Left to right by mark, and within a mark in the order of its cuts: a part beyond a
+    # slanted cut may begin left of the part before it.
+    parts = [piece for mark in marks for piece in _cut_touching(mark, band, height)]
     kept = _drop_lone_specks([corners for corners, _, _ in parts], height)
     parts = [part for part in parts if part[0] in kept]
     pieces = [corners for corners, _, _ in parts]
