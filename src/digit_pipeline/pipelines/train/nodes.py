@@ -28,10 +28,11 @@ def train_model(
     y_own: np.ndarray | None = None,
 ) -> tuple[keras.Model, pd.DataFrame, dict[str, str]]:
     """Build the CNN and train it with a cosine learning-rate schedule, keeping the
-    weights of the best validation epoch. A share ``everyday_forms`` of the 7s and 1s
-    is rewritten crossed or flagged (``writer.with_everyday_forms``). Crops that are not one digit, made from the
-    training images (``not_one_digit_share`` of their number), teach its eleventh output,
-    and as many digits cut out of touching writing teach it to read those.
+    weights of the best validation epoch. A share ``everyday_forms`` of the 7s and 1s is
+    rewritten crossed or flagged (``writer.with_everyday_forms``). Crops that are not one
+    digit, made from the training images (``not_one_digit_share`` of their number), teach
+    its eleventh output, and as many digits cut out of touching writing teach it to read
+    those.
     The person's own digits, if any, make up ``own_digits_share`` of every batch.
 
     The precision ``auto`` becomes mixed bfloat16 where the hardware computes it natively,
