@@ -41,9 +41,9 @@ def digit_probabilities(outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The CNN's outputs split: the probability of each digit given that the crop is one
     digit (N, 10), and the probability that it is one (N,), from the eleventh output
     *not one digit* (1 for a model of ten outputs)."""
-    one_digit = outputs[:, :NUM_CLASSES].sum(axis=1)
     if outputs.shape[1] == NUM_CLASSES:
         return outputs, np.ones(len(outputs), outputs.dtype)
+    one_digit = outputs[:, :NUM_CLASSES].sum(axis=1)
     return outputs[:, :NUM_CLASSES] / np.maximum(one_digit, 1e-12)[:, None], one_digit
 
 

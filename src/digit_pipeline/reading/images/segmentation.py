@@ -23,6 +23,8 @@ Corners = tuple[int, int, int, int]
 # Where a mark was cut, row by row: its first row, and the first column right of the cut in
 # each row from there.
 Seam = tuple[int, tuple[int, ...]]
+# A piece of a line: its corners, and the seams to its left and right (None: no cut).
+Part = tuple[Corners, Seam | None, Seam | None]
 
 # Pieces whose columns overlap by this fraction of the narrower one are one mark (a
 # stroke broken across).
@@ -136,8 +138,7 @@ def line_candidates(ink: np.ndarray, top: int, bottom: int) -> list[Candidate]:
     # Left to right by mark, and within a mark in the order of its cuts: a part beyond a
     # slanted cut may begin left of the part before it.
     parts = [piece for mark in marks for piece in _cut_touching(mark, band, height)]
-    kept = _drop_lone_specks([corners for corners, _, _ in parts], height)
-    parts = [part for part in parts if part[0] in kept]
+    parts = _drop_lone_specks(parts, height)
     pieces = [corners for corners, _, _ in parts]
     if len(pieces) > MAX_PIECES_PER_IMAGE:
         raise too_many_digits()
@@ -270,7 +271,9 @@ def _gap(a: Corners, b: Corners) -> int:
     return max(0, b[0] - a[2], a[0] - b[2])
 
 
-def _drop_lone_specks(pieces: list[Corners], line_height: int) -> list[Corners]:
+def _drop_lone_specks(parts: list[Part], line_height: int) -> list[Part]:
+    pieces = [corners for corners, _, _ in parts]
+
     def alone(index: int) -> bool:
         return all(
             _gap(pieces[index], other) > FRAGMENT_REACH * line_height
@@ -279,8 +282,8 @@ def _drop_lone_specks(pieces: list[Corners], line_height: int) -> list[Corners]:
         )
 
     return [
-        piece
-        for index, piece in enumerate(pieces)
+        part
+        for index, (part, piece) in enumerate(zip(parts, pieces, strict=True))
         if piece[3] - piece[1] >= MIN_LONE_HEIGHT * line_height
         or piece[2] - piece[0] > MAY_BE_TOUCHING * line_height  # a dash: the search judges it
         or not alone(index)
@@ -301,9 +304,7 @@ def merge_overlapping_columns(pieces: list[Corners]) -> list[Corners]:
     return merged
 
 
-def _cut_touching(
-    mark: Corners, ink: np.ndarray, line_height: int
-) -> list[tuple[Corners, Seam | None, Seam | None]]:
+def _cut_touching(mark: Corners, ink: np.ndarray, line_height: int) -> list[Part]:
     """Cut a mark wider than a digit (and not as low as a dash) where digits may meet, for
     the search to group back:
     near the columns of least ink about every ``DIGIT_ASPECT`` line heights, and near each
