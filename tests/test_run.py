@@ -1,6 +1,7 @@
 """End to end: `kedro run -e smoke` in a copy of the project, through a real KedroSession,
 with kedro-mlflow logging to a temporary sqlite MLflow store."""
 
+import json
 import os
 import subprocess
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from mlflow import MlflowClient
 
 from digit_pipeline.parameters import ParameterError
@@ -20,6 +22,7 @@ from .conftest import (
     kedro_run,
     tracking_uri,
 )
+from .support import PROJECT_ROOT
 
 
 def _champion(client: MlflowClient) -> str | None:
@@ -51,6 +54,29 @@ def test_smoke_run_tags_what_it_trained_on(smoke_project):
     assert run.data.tags["training.precision"] in ("float32", "mixed_bfloat16")
     assert run.data.tags["training.device"] == "CPU" and run.data.tags["training.cpu"]
     assert {"epoch_seconds", "first_step_seconds"} <= set(run.data.metrics)
+
+
+def test_smoke_run_is_named_after_what_it_ran(smoke_project):
+    assert smoke_project[1].info.run_name == "default · smoke · seed 42"
+
+
+def test_smoke_run_logs_the_data_it_read_as_its_inputs(smoke_project):
+    _, run = smoke_project
+    inputs = {
+        item.dataset.name: (item.dataset, {tag.key: tag.value for tag in item.tags})
+        for item in run.inputs.dataset_inputs
+    }
+    assert set(inputs) == {"mnist-train", "mnist-validation", "mnist-test"}  # no own digits
+    records = {name: json.loads(d.profile)["features_shape"][0] for name, (d, _) in inputs.items()}
+    assert records == {"mnist-train": 1800, "mnist-validation": 200, "mnist-test": 10_000}
+    contexts = {name: tags["mlflow.data.context"] for name, (_, tags) in inputs.items()}
+    assert contexts == {"mnist-train": "training", "mnist-validation": "validation",
+                        "mnist-test": "test"}  # fmt: skip
+    test_set, tags = inputs["mnist-test"]
+    assert json.loads(test_set.source)["uri"].endswith("t10k-images-idx3-ubyte.gz")
+    pinned = yaml.safe_load((PROJECT_ROOT / "conf" / "base" / "catalog.yml").read_text())
+    assert tags["source.t10k-labels-idx1-ubyte.gz"] == pinned["test_labels_raw"]["sha256"]
+    assert len({d.digest for d, _ in inputs.values()}) == 3
 
 
 def test_smoke_run_logs_its_tables_and_figures(smoke_project):

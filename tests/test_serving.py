@@ -10,7 +10,9 @@ from pathlib import Path
 
 import mlflow
 import numpy as np
+import pandas as pd
 import pytest
+from mlflow.exceptions import MlflowException
 
 from digit_pipeline.generators.phone import phone_photo
 from digit_pipeline.generators.photos import DigitPool, make_image
@@ -162,6 +164,55 @@ def test_pyfunc_reads_pixels_and_images_alike(champion, mnist_test):
         [d["digit"] == p["digit"] for d, p in zip(drawn_predictions, predictions, strict=False)]
     )
     assert agreement > 0.8
+
+
+# --- the typed contract --------------------------------------------------------
+
+
+def test_the_model_shows_its_typed_contract_and_an_example(champion, tmp_path):
+    model, _ = champion
+    (request,) = model.metadata.get_input_schema().to_dict()
+    assert request["type"] == "object"
+    assert request["properties"] == {
+        "image": {"type": "binary", "required": False},
+        "pixels": {"type": "array", "items": {"type": "array", "items": {"type": "double"}},
+                   "required": False},
+    }  # fmt: skip
+    (answer,) = model.metadata.get_output_schema().to_dict()
+    assert {"digit", "confidence", "digits", "boxes", "lines", "page"} <= set(answer["properties"])
+    # The input example, a drawn digit, is what MLflow's own tools try the model with.
+    serving_example = Path(mlflow.artifacts.download_artifacts(CHAMPION)) / (
+        "serving_input_example.json"
+    )
+    answer = tmp_path / "answer.json"
+    mlflow.models.predict(
+        CHAMPION, input_path=serving_example, output_path=answer, env_manager="local"
+    )
+    (prediction,) = json.loads(answer.read_text())["predictions"]
+    assert 0 <= prediction["digit"] <= 9 and len(prediction["digits"]) == 1
+
+
+def test_mlflow_itself_refuses_what_does_not_match_the_schema(champion):
+    model, _ = champion
+    python_model = model.unwrap_python_model()
+    flat = {"pixels": [0.0] * 784}  # a list of numbers where the schema has a list of lists
+    with pytest.raises(MlflowException, match="Failed to validate data against type hint"):
+        type(python_model).predict.__wrapped__(python_model, None, [flat])  # MLflow's checks
+    with pytest.raises(InvalidInput) as error:
+        model.predict([{"pixels": PIXELS}, flat])  # answered by the reader's short message
+    assert error.value.message == "inputs[1]: pixels must be 28 rows of 28 numbers"
+
+
+def test_an_image_comes_as_base64_or_as_raw_bytes(champion, mnist_test):
+    """Raw bytes as Spark's binaryFile gives them (a DataFrame column, as spark_udf hands
+    it over), base64 as JSON carries them, in lines as MLflow writes binary values."""
+    model, _ = champion
+    png = encode(drawn(mnist_test[0][3]))
+    as_bytes = model.predict([{"image": png}])
+    as_base64 = model.predict([{"image": base64.b64encode(png).decode()}])
+    in_lines = model.predict([{"image": base64.encodebytes(png).decode()}])
+    as_column = model.predict(pd.DataFrame({"image": [png, png]}))
+    assert as_bytes == as_base64 == in_lines == as_column[:1] == as_column[1:]
 
 
 class CountingRecognizer(Recognizer):
@@ -331,6 +382,16 @@ def test_served_model_rejects_bad_input_with_400_and_keeps_answering(server):
         assert status == 400, body
     status, body = post(server, {"inputs": [{"pixels": PIXELS}]})
     assert status == 200 and len(body["predictions"]) == 1
+
+
+def test_served_model_answers_its_example_and_refuses_another_shape_with_400(server):
+    example = Path(mlflow.artifacts.download_artifacts(CHAMPION)) / "serving_input_example.json"
+    status, body = post(server, example.read_bytes())
+    assert status == 200 and len(body["predictions"]) == 1
+    huge_flat = {"pixels": [0.0] * 784, "note": "x" * 100_000}  # fails MLflow's own checks
+    status, body = post(server, {"inputs": [{"pixels": PIXELS}, huge_flat]})
+    assert status == 400 and body["message"].startswith("inputs[1]: unknown field(s) ['note']")
+    assert len(body["message"]) < 200
 
 
 def test_one_small_request_of_many_crops_does_not_kill_the_server(server):

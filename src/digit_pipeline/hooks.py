@@ -1,11 +1,17 @@
-"""Kedro hooks of the project."""
+"""Kedro hooks of the project: what a run records in MLflow beyond its nodes' outputs."""
 
 import logging
+import re
 import time
+import warnings
+from pathlib import Path
+from typing import Any
 
 import mlflow
+import numpy as np
 from kedro.framework.hooks import hook_impl
-from kedro.pipeline import Node
+from kedro.io import DataCatalog
+from kedro.pipeline import Node, Pipeline
 
 logger = logging.getLogger(__name__)
 
@@ -27,3 +33,116 @@ class NodeTimingHook:
         logger.info("%s took %.1f s", node.name, seconds)
         if mlflow.active_run():
             mlflow.log_metric(f"node_seconds.{node.name}", seconds)
+
+
+class RunNameHook:
+    """Names the MLflow run that kedro-mlflow opened after what it runs (``run_name``),
+    so that a list of runs in the MLflow UI can be told apart."""
+
+    @hook_impl
+    def before_pipeline_run(
+        self, run_params: dict[str, Any], pipeline: Pipeline, catalog: DataCatalog
+    ) -> None:
+        if not mlflow.active_run():
+            return
+        seed = None
+        if "params:train" in pipeline.inputs():
+            seed = catalog.load("params:train").get("seed")
+        name = run_name(
+            run_params.get("pipeline_names"),
+            run_params.get("env"),
+            run_params.get("runtime_params") or {},
+            seed,
+        )
+        mlflow.set_tag("mlflow.runName", name)
+
+
+def run_name(
+    pipelines: list[str] | None,
+    env: str | None,
+    runtime_params: dict[str, Any],
+    seed: int | None = None,
+) -> str:
+    """``default · seed 42``, ``default · smoke · train.epochs=2``, ``predict``: the
+    pipelines, the environment unless it is ``local``, the seed of a run that trains
+    (unless a parameter given sets it) and the parameters given on the command line.
+
+    >>> run_name(["__default__"], "local", {"train": {"dropout": 0.3}}, seed=42)
+    'default · seed 42 · train.dropout=0.3'
+    """
+    given = dict(_flattened(runtime_params))
+    parts = [" + ".join(name.strip("_") for name in pipelines or ["__default__"])]
+    if env and env != "local":
+        parts.append(env)
+    if seed is not None and not any(key.endswith("seed") for key in given):
+        parts.append(f"seed {seed}")
+    parts += [f"{key}={value}" for key, value in sorted(given.items())]
+    return " · ".join(parts)
+
+
+def _flattened(params: dict[str, Any], prefix: str = ""):
+    """``("train.dropout", 0.3)`` for ``{"train": {"dropout": 0.3}}`` (Kedro nests the
+    runtime parameters given as ``train.dropout=0.3``)."""
+    for key, value in params.items():
+        if isinstance(value, dict):
+            yield from _flattened(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", value
+
+
+# The splits that a run trains, validates and is tested on, as the catalog names them.
+SPLIT = re.compile(r"X_(?P<split>train|val|test|own_train|own_test)")
+SPLIT_INPUTS = {
+    "train": ("mnist-train", "training"),
+    "val": ("mnist-validation", "validation"),
+    "test": ("mnist-test", "test"),
+    "own_train": ("own-digits-train", "training"),
+    "own_test": ("own-digits-held-out", "own"),
+}
+
+
+class DatasetLineageHook:
+    """Logs every data split a run's nodes read (``X_train``, ``X_val``, ``X_test``,
+    ``X_own_train``, ``X_own_test``) as an input of its MLflow run
+    (``mlflow.log_input``): its name, its records and digest, the context it was used
+    in, and the files it was made from with their SHA-256 (the raw files upstream in
+    the run's pipeline, else the split's own file)."""
+
+    def __init__(self) -> None:
+        self._catalog: DataCatalog | None = None
+        self._pipeline: Pipeline | None = None
+        self._logged: set[str] = set()
+
+    @hook_impl
+    def before_pipeline_run(self, pipeline: Pipeline, catalog: DataCatalog) -> None:
+        self._catalog, self._pipeline, self._logged = catalog, pipeline, set()
+
+    @hook_impl
+    def after_dataset_loaded(self, dataset_name: str, data: Any) -> None:
+        match = SPLIT.fullmatch(dataset_name)
+        if not (match and mlflow.active_run()) or dataset_name in self._logged:
+            return
+        self._logged.add(dataset_name)
+        if not isinstance(data, np.ndarray) or not len(data):
+            return  # no own digits kept yet
+        name, context = SPLIT_INPUTS[match["split"]]
+        files = self._source_files(dataset_name)
+        with warnings.catch_warnings():  # MLflow registers its local-file source twice
+            warnings.simplefilter("ignore", UserWarning)
+            dataset = mlflow.data.from_numpy(data, source=files[0][0], name=name)
+        tags = {f"source.{Path(path).name}": sha256 or "" for path, sha256 in files}
+        mlflow.log_input(dataset, context=context, tags=tags)
+
+    def _source_files(self, dataset_name: str) -> list[tuple[str, str | None]]:
+        """(path, pinned SHA-256 or None) of the files the split was made from."""
+        names = [dataset_name]
+        if dataset_name in self._pipeline.all_outputs():
+            upstream = self._pipeline.to_outputs(dataset_name).inputs()
+            names = sorted(name for name in upstream if not name.startswith("params:"))
+        files = []
+        for name in names:
+            description = self._catalog.get(name)._describe()
+            path = description.get("filepath") or description.get("path")
+            if path:
+                files.append((str(path), description.get("sha256")))
+        return files or [(dataset_name, None)]

@@ -2,11 +2,11 @@
 
 from omegaconf.resolvers import oc
 
-from digit_pipeline.hooks import NodeTimingHook
+from digit_pipeline.hooks import DatasetLineageHook, NodeTimingHook, RunNameHook
 
-# Each node's wall time, logged to MLflow. kedro-mlflow registers its own hook through
-# its entry point.
-HOOKS = (NodeTimingHook(),)
+# Each node's wall time, the run's name and the data splits it read, recorded in the
+# MLflow run that kedro-mlflow's hook (registered through its entry point) opens first.
+HOOKS = (NodeTimingHook(), RunNameHook(), DatasetLineageHook())
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

@@ -1,6 +1,6 @@
 """What the reader reads: image files and 28x28 pixel arrays, the served contract's
-items (``{"image": base64}``, ``{"pixels": 28x28}``), and their preparation within a
-request's limits."""
+items (``{"image": base64 or bytes}``, ``{"pixels": 28x28}``), and their preparation
+within a request's limits."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from digit_pipeline.reading.limits import (
     MAX_REQUEST_PIXELS,
 )
 
-# base64 grows data by 4/3; larger strings are refused before they are decoded.
+# base64 grows data by 4/3; longer strings are refused before they are decoded.
 _MAX_BASE64_CHARS = (MAX_IMAGE_BYTES + 2) // 3 * 4
 
 
@@ -52,7 +52,7 @@ Item = ImageFile | Pixels
 
 
 def parse_request(model_input: Any) -> list[Item]:
-    """The items of a served request: a list of ``{"image": base64}`` and
+    """The items of a served request: a list of ``{"image": base64 or bytes}`` and
     ``{"pixels": 28x28}`` objects.
 
     Raises:
@@ -73,8 +73,8 @@ def parse_item(item: Any, index: int = 0) -> Item:
     """One item of a served request.
 
     Raises:
-        InvalidInput: Not ``{"image": base64}`` or ``{"pixels": 28x28}``, or its content
-            is invalid; ``item`` is ``index``.
+        InvalidInput: Not ``{"image": base64 or bytes}`` or ``{"pixels": 28x28}``, or
+            its content is invalid; ``item`` is ``index``.
     """
     if not isinstance(item, dict):
         raise InvalidInput(
@@ -88,7 +88,7 @@ def parse_item(item: Any, index: int = 0) -> Item:
         raise InvalidInput(f'give exactly one of "image" or "pixels", got {len(fields)}', index)
     try:
         if "image" in item:
-            return ImageFile(_decode_base64(item["image"]))
+            return ImageFile(image_bytes(item["image"]))
         return Pixels(pixels_array(item["pixels"]))
     except ValueError as error:
         raise InvalidInput(str(error), index) from error
@@ -159,14 +159,40 @@ def prepare_items(items: Sequence[Item]) -> list[PreparedImage]:
     return prepared
 
 
-def _decode_base64(text: Any) -> bytes:
+def image_bytes(image: Any) -> bytes:
+    """An item's image: its bytes as they are, or decoded from base64 (``decode_base64``).
+
+    Raises:
+        ValueError: Neither, or larger than ``MAX_IMAGE_BYTES``.
+    """
+    if isinstance(image, bytes | bytearray | memoryview):
+        if len(image) > MAX_IMAGE_BYTES:
+            raise ValueError(f"the image is larger than the limit of {MAX_IMAGE_BYTES} bytes")
+        return bytes(image)
+    return decode_base64(image)
+
+
+def decode_base64(text: Any) -> bytes:
+    """An image's bytes from base64: plain, in lines of 76 (as MLflow writes binary
+    values), or a data URL as browsers make them.
+
+    Raises:
+        ValueError: Not a string of base64, or larger than ``MAX_IMAGE_BYTES`` once decoded.
+    """
     if not isinstance(text, str):
         raise ValueError(f"image must be a base64 string, got {type(text).__name__}")
-    if text.startswith("data:") and "," in text:  # a data URL, as browsers make them
+    if text.startswith("data:") and "," in text:
         text = text.split(",", 1)[1]
+    too_large = ValueError(f"the image is larger than the limit of {MAX_IMAGE_BYTES} bytes")
+    if len(text) > _MAX_BASE64_CHARS * 77 // 76:  # with a line break per 76 characters
+        raise too_large
+    text = text.replace("\n", "")
     if len(text) > _MAX_BASE64_CHARS:
-        raise ValueError(f"the image is larger than the limit of {MAX_IMAGE_BYTES} bytes")
+        raise too_large
     try:
-        return base64.b64decode(text, validate=True)
+        data = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as error:
         raise ValueError("image is not valid base64") from error
+    if len(data) > MAX_IMAGE_BYTES:
+        raise too_large
+    return data

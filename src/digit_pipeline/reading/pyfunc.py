@@ -5,12 +5,15 @@ Request (``POST /invocations`` on ``mlflow models serve``)::
     {"inputs": [{"image": "<base64 of an image file>"}, {"pixels": [[...28...], ...28 rows]}]}
 
 Answer: ``{"predictions": [{"digit", "confidence", "probabilities", "digits", "boxes",
-"lines"}, ...]}``, one per item, in order (``Reading.export``). An invalid item fails the
-request with HTTP 400 and a short message naming the item; a busy reader answers 503.
+"quads", "lines", "page"}, ...]}``, one per item, in order (``Reading.export``). Both are
+typed (``contract.DigitRequest``, ``contract.DigitReading``): MLflow shows the schema and
+refuses what does not match it. An invalid item fails the request with HTTP 400 and a
+short message naming the item; a busy reader answers 503.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
 import sys
 from pathlib import Path
@@ -19,9 +22,13 @@ from typing import Any
 import keras
 import mlflow
 import numpy as np
+from mlflow.exceptions import MlflowException
 
 import digit_pipeline
+from digit_pipeline.reading.contract import DigitReading, DigitRequest
+from digit_pipeline.reading.errors import InvalidInput, ReadingError
 from digit_pipeline.reading.images import IMAGE_SIZE
+from digit_pipeline.reading.items import parse_request
 from digit_pipeline.reading.predictor import Reader
 from digit_pipeline.reading.recognizer import Recognizer
 
@@ -41,10 +48,46 @@ class DigitClassifier(mlflow.pyfunc.PythonModel):
         # collector's full passes, which took ~0.5 s of every other request of 1,000 items.
         gc.freeze()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # MLflow loads the model to read the input example before it pickles the class:
+        # the reader loaded stays out of the pickle.
+        return {key: value for key, value in self.__dict__.items() if key != "reader"}
+
     def predict(
-        self, context, model_input: list[Any], params: dict[str, Any] | None = None
-    ) -> list[dict[str, Any]]:
-        return [reading.export() for reading in self.reader.read_request(model_input)]
+        self, context, model_input: list[DigitRequest], params: dict[str, Any] | None = None
+    ) -> list[DigitReading]:
+        """One reading per item, as ``DigitReading``'s fields in a dict (what JSON and the
+        GUI take)."""
+        items = [item.as_item() for item in model_input]
+        return [reading.export() for reading in self.reader.read_request(items)]
+
+
+def _answered_by_the_reader(predict):
+    """``predict`` with MLflow's refusals of a request that does not match its type hints
+    answered by the reader's own short message naming the item (``parse_request``).
+
+    MLflow checks the request against the type hints before ``predict`` sees it, and its
+    error carries the whole request, which the scoring server adds once more: a 10 MB
+    image would come back in the answer.
+    """
+
+    @functools.wraps(predict)
+    def answered(self, context, model_input, params=None):
+        try:
+            return predict(self, context, model_input, params)
+        except ReadingError:
+            raise
+        except MlflowException as error:
+            if error.get_http_status_code() != 400:
+                raise
+            parse_request(model_input)  # raises InvalidInput for the item at fault
+            raise InvalidInput("the request does not match the model's input schema") from None
+
+    return answered
+
+
+# After the class is made: MLflow wraps ``predict`` with its checks when it is defined.
+DigitClassifier.predict = _answered_by_the_reader(DigitClassifier.predict)
 
 
 def _forget_other_copies() -> None:

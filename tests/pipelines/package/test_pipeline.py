@@ -17,6 +17,7 @@ from digit_pipeline.parameters import PackageParameters
 from digit_pipeline.pipelines.package.nodes import (
     decide_promotion,
     log_and_register_model,
+    logged_model_id,
     promote_if_better,
 )
 
@@ -71,14 +72,27 @@ def tiny_model():
     return tiny_cnn()
 
 
-def _run_package(
-    model, test_accuracy: float, params=PARAMS, temperature: float = 1.0
-) -> tuple[dict, dict, str]:
-    """What `kedro run` does: an active run holding the test accuracy, then both nodes."""
+NO_OWN_DIGITS = {"own_count": 0.0, "own_train_count": 0.0}
+EXAMPLES = np.zeros((1, 28, 28, 1), np.float32)
+
+
+def _metrics(test_accuracy: float) -> dict[str, float]:
+    return {"test_accuracy": test_accuracy, "test_errors": round((1 - test_accuracy) * 10_000)}
+
+
+def _register(model, test_accuracy: float, temperature: float = 1.0, own=NO_OWN_DIGITS):
+    """The first package node, as `kedro run` calls it in its active run."""
+    return log_and_register_model(
+        model, {"temperature": temperature}, _metrics(test_accuracy), own,
+        example_images=EXAMPLES, params=PARAMS, epochs=1,
+    )  # fmt: skip
+
+
+def _run_package(model, test_accuracy: float, temperature: float = 1.0) -> tuple[dict, dict, str]:
+    """What `kedro run` does: an active run, then both package nodes."""
     with mlflow.start_run() as run:
-        mlflow.log_metric("test_accuracy", test_accuracy)
-        version = log_and_register_model(model, {"temperature": temperature}, params)
-        decision = promote_if_better(version, {"test_accuracy": test_accuracy}, params)
+        version = _register(model, test_accuracy, temperature)
+        decision = promote_if_better(version, _metrics(test_accuracy), PARAMS)
     return version, decision, run.info.run_id
 
 
@@ -109,6 +123,35 @@ def test_champion_moves_only_to_better_models(mlflow_store, tiny_model):
     assert _champion_version(client) == better["version"] == 3
 
 
+def test_the_test_metrics_are_on_the_logged_model_and_the_gate_reads_them(mlflow_store, tiny_model):
+    client = MlflowClient()
+    first, _, run_id = _run_package(tiny_model, 0.990)
+    version = client.get_model_version(NAME, "1")
+    assert logged_model_id(version) == first["model_id"]
+    assert version.source == f"models:/{first['model_id']}"  # model_id itself is empty here
+    (logged,) = mlflow.search_logged_models(
+        filter_string="metrics.test_accuracy > 0.98", output_format="list"
+    )
+    assert logged.model_id == first["model_id"]
+    assert {m.key: m.value for m in logged.metrics} == {**_metrics(0.990), **NO_OWN_DIGITS}
+    # The run's metric and the version's tag say otherwise now: the gate reads the model's.
+    client.log_metric(run_id, "test_accuracy", 0.5)
+    client.delete_model_version_tag(NAME, "1", "test_accuracy")
+    _, decision, _ = _run_package(tiny_model, 0.985)
+    assert decision["previous_champion_test_accuracy"] == 0.990 and not decision["promoted"]
+
+
+def test_each_version_describes_what_trained_it_and_the_decision(mlflow_store, tiny_model):
+    client = MlflowClient()
+    _, _, run_id = _run_package(tiny_model, 0.990)
+    _run_package(tiny_model, 0.985)
+    first, second = (client.get_model_version(NAME, v).description for v in ("1", "2"))
+    assert run_id in first and "Test accuracy **0.9900** (100 mistakes)" in first
+    assert "**Became @champion** (there was none before)" in first
+    assert "**Did not become @champion** (the champion was version 1)" in second
+    assert "does not beat the champion's 0.9900" in second
+
+
 def test_the_champion_is_measured_on_the_same_own_digits(mlflow_store, tiny_model, mnist_test):
     client = MlflowClient()
     _run_package(tiny_model, 0.990)
@@ -116,14 +159,15 @@ def test_the_champion_is_measured_on_the_same_own_digits(mlflow_store, tiny_mode
     X_own, y_own = images[:50, :, :, np.newaxis] / 255.0, labels[:50]
     champion_reads = np.argmax(tiny_model(X_own, training=False), axis=1) == y_own
     with mlflow.start_run():
-        version = log_and_register_model(tiny_model, {"temperature": 1.0}, PARAMS)
+        version = _register(tiny_model, 0.9895)
         decision = promote_if_better(
-            version, {"test_accuracy": 0.9895}, PARAMS,
+            version, _metrics(0.9895), PARAMS,
             own_metrics={"own_count": 50.0, "own_accuracy": 1.0}, X_own=X_own, y_own=y_own,
         )  # fmt: skip
     assert decision["previous_champion_own_accuracy"] == pytest.approx(champion_reads.mean())
     assert decision["promoted"] and _champion_version(client) == 2  # within 0.1 point
     assert client.get_model_version(NAME, "2").tags["own_accuracy"] == "1.0000"
+    assert "own digits **1.0000** on 50 held out" in client.get_model_version(NAME, "2").description
 
 
 def test_first_model_below_the_floor_is_registered_but_not_champion(mlflow_store, tiny_model):
@@ -198,4 +242,4 @@ def test_the_model_ships_the_reader_alone_and_reads_in_a_new_process(
 
 def test_log_and_register_needs_an_active_run(mlflow_store, tiny_model):
     with pytest.raises(RuntimeError, match="no active MLflow run"):
-        log_and_register_model(tiny_model, {"temperature": 1.0}, PARAMS)
+        _register(tiny_model, 0.99)

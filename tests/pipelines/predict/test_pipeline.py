@@ -76,7 +76,7 @@ def test_predict_pipeline_writes_a_csv_and_logs_it(project_with_a_champion, imag
     # The batch prediction is an MLflow run of its own, holding the CSV.
     client = MlflowClient(tracking_uri(project))
     experiment = client.get_experiment_by_name(EXPERIMENT).experiment_id
-    (run,) = client.search_runs([experiment], "attributes.run_name = 'predict'")
+    (run,) = client.search_runs([experiment], "attributes.run_name LIKE 'predict%'")
     assert run.info.status == "FINISHED"
     assert [a.path for a in client.list_artifacts(run.info.run_id, "predictions")] == [
         "predictions/predictions.csv"

@@ -5,6 +5,7 @@ These nodes talk to MLflow (the active run that kedro-mlflow opened, and the reg
 the decision itself is the pure function ``decide_promotion``.
 """
 
+import io
 import logging
 import shutil
 import tempfile
@@ -16,6 +17,7 @@ import keras
 import mlflow
 import numpy as np
 from mlflow import MlflowClient
+from PIL import Image
 
 import digit_pipeline
 from digit_pipeline.parameters import PackageParameters
@@ -29,6 +31,7 @@ SERVING_PACKAGES = (
     "tensorflow",
     "keras",
     "numpy",
+    "pydantic",
     "pillow",
     "scipy",
     "opencv-python-headless",
@@ -41,19 +44,35 @@ SERVED_CODE = ("__init__.py", "reading")
 
 
 def log_and_register_model(
-    model: keras.Model, calibration: dict[str, float], params: PackageParameters
+    model: keras.Model,
+    calibration: dict[str, float],
+    test_metrics: dict[str, float],
+    own_metrics: dict[str, float],
+    *,
+    example_images: np.ndarray,
+    params: PackageParameters,
+    epochs: int = 0,
 ) -> dict[str, Any]:
     """Log the model to the active MLflow run, as a pyfunc that reads image files and
-    28x28 pixel arrays (``digit_pipeline.serving``), and register it as a new version.
+    28x28 pixel arrays (``digit_pipeline.reading.pyfunc``), with an input example, and
+    its test metrics on it (the model's page and ``mlflow.search_logged_models`` show
+    them); register it as a new version.
 
     Args:
         model: The trained Keras model.
         calibration: The calibrate pipeline's, with the ``temperature`` that the served
             model applies to its probabilities.
+        test_metrics, own_metrics: The evaluate pipeline's.
+        example_images: (N, 28, 28, 1) in [0, 1]: the first, drawn as a small image, is
+            the model's input example.
         params: ``registered_model_name``.
+        epochs: How long it trained: the model is the run's output at that step. MLflow
+            puts every metric of the run at the model's step on the model too; the
+            per-epoch history and the nodes' times stop before it.
 
     Returns:
-        ``name``, ``version``, ``run_id`` and ``model_uri`` of the new model version.
+        ``name``, ``version``, ``run_id``, ``model_uri`` and ``model_id`` (the LoggedModel)
+        of the new model version.
     """
     run = mlflow.active_run()
     if run is None:
@@ -67,17 +86,30 @@ def log_and_register_model(
             artifacts={"keras_model": str(keras_path)},
             code_paths=[str(served_code(Path(folder)))],
             model_config={"temperature": calibration["temperature"]},
+            input_example=[{"image": example_image(example_images[0])}],
             pip_requirements=[f"{package}=={version(package)}" for package in SERVING_PACKAGES],
             registered_model_name=params.registered_model_name,
+            step=epochs,
         )
+    mlflow.log_metrics({**test_metrics, **own_metrics}, model_id=info.model_id)
     registered = {
         "name": params.registered_model_name,
         "version": int(info.registered_model_version),
         "run_id": run.info.run_id,
         "model_uri": info.model_uri,
+        "model_id": info.model_id,
     }
     logger.info("Registered %s version %s", registered["name"], registered["version"])
     return registered
+
+
+def example_image(digit: np.ndarray) -> bytes:
+    """A PNG of the digit as a person writes it: dark ink on white, twice MNIST's size."""
+    ink = np.squeeze(digit, axis=-1) if digit.ndim == 3 else digit
+    paper = Image.fromarray(np.uint8(np.round(255 * (1 - np.clip(ink, 0, 1)))))
+    file = io.BytesIO()
+    paper.resize((2 * paper.width, 2 * paper.height), Image.Resampling.BILINEAR).save(file, "PNG")
+    return file.getvalue()
 
 
 def served_code(folder: Path) -> Path:
@@ -169,7 +201,8 @@ def promote_if_better(
     y_own: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Point the champion alias at the new version if ``decide_promotion`` says so, and
-    record the decision as tags on the run and on the model version.
+    record the decision as tags on the run and on the model version, and in the
+    version's description (``version_description``).
 
     Args:
         model_version: What ``log_and_register_model`` returned.
@@ -228,10 +261,61 @@ def promote_if_better(
         client.set_model_version_tag(
             name, str(model_version["version"]), "own_accuracy", f"{candidate_own:.4f}"
         )
+    run = client.get_run(model_version["run_id"])
+    client.update_model_version(
+        name,
+        str(model_version["version"]),
+        description=version_description(
+            run.info.run_name,
+            run.info.run_id,
+            test_metrics,
+            own_metrics or {},
+            decision=decision,
+            alias=alias,
+        ),  # fmt: skip
+    )
     logger.info(
         "%s version %s %s as %s: %s", name, model_version["version"], verdict, alias, reason
     )
     return decision
+
+
+def version_description(
+    run_name: str,
+    run_id: str,
+    test_metrics: dict[str, float],
+    own_metrics: dict[str, float],
+    *,
+    decision: dict[str, Any],
+    alias: str,
+) -> str:
+    """A registered version's description (Markdown, shown on its page in the MLflow UI):
+    the run that trained it, its accuracy on the test digits and on the held-out own
+    digits, and the champion decision with its reason."""
+    own_train = int(own_metrics.get("own_train_count", 0))
+    trained = f"Trained by run **{run_name}** (`{run_id}`)" + (
+        f", with {own_train} of your own digits." if own_train else " on MNIST's training digits."
+    )
+    tested = (
+        f"Test accuracy **{test_metrics['test_accuracy']:.4f}** "
+        f"({int(test_metrics['test_errors'])} mistakes)"
+    )
+    if "own_accuracy" in own_metrics:
+        tested += (
+            f"; own digits **{own_metrics['own_accuracy']:.4f}** "
+            f"on {int(own_metrics['own_count'])} held out."
+        )
+    else:
+        tested += "; no own digits held out."
+    verdict = "became" if decision["promoted"] else "did not become"
+    if decision["previous_champion_version"] is None:
+        previous = "there was none before"
+    else:
+        previous = f"the champion was version {decision['previous_champion_version']}"
+    return (
+        f"{trained}\n\n{tested}\n\n"
+        f"**{verdict.capitalize()} @{alias}** ({previous}): {decision['reason']}."
+    )
 
 
 def _own_accuracy(model_uri: str, X_own: np.ndarray, y_own: np.ndarray) -> float:
@@ -241,10 +325,27 @@ def _own_accuracy(model_uri: str, X_own: np.ndarray, y_own: np.ndarray) -> float
 
 
 def _test_accuracy(client: MlflowClient, model_version) -> float:
-    """A registered version's test accuracy: its run's metric, else its tag, else NaN."""
-    metrics = client.get_run(model_version.run_id).data.metrics if model_version.run_id else {}
+    """A registered version's test accuracy: its LoggedModel's metric, else its run's
+    (versions logged before the metrics were on the model), else its tag, else NaN."""
+    model_id = logged_model_id(model_version)
+    metrics = (
+        {m.key: m.value for m in client.get_logged_model(model_id).metrics or []}
+        if model_id
+        else {}
+    )
+    if "test_accuracy" not in metrics and model_version.run_id:
+        metrics = client.get_run(model_version.run_id).data.metrics
     value = metrics.get("test_accuracy", model_version.tags.get("test_accuracy"))
     return float(value) if value is not None else float("nan")
+
+
+def logged_model_id(model_version) -> str | None:
+    """The LoggedModel behind a registered version. MLflow's SQL store leaves
+    ``ModelVersion.model_id`` empty; the version's ``source`` is ``models:/<model id>``."""
+    if getattr(model_version, "model_id", None):
+        return model_version.model_id
+    source = model_version.source or ""
+    return source.removeprefix("models:/") if source.startswith("models:/m-") else None
 
 
 def _current_champion(client: MlflowClient, name: str, alias: str):

@@ -14,7 +14,15 @@ def create_pipeline(**kwargs) -> Pipeline:
             PackageParameters.validation_node(),
             Node(
                 func=log_and_register_model,
-                inputs=["trained_model", "calibration", "package_parameters"],
+                inputs={
+                    "model": "trained_model",
+                    "calibration": "calibration",
+                    "test_metrics": "test_metrics",
+                    "own_metrics": "own_metrics",
+                    "example_images": "X_val",
+                    "params": "package_parameters",
+                    "epochs": "params:train.epochs",
+                },
                 outputs="model_version",
                 name="log_and_register_model_node",
             ),

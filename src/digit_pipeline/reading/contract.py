@@ -1,0 +1,77 @@
+"""The served model's contract as pydantic models: MLflow logs them as the model's
+signature (the schema in its UI), checks every request against them before the reader
+sees it, and gives ``spark_udf`` their structs.
+
+What a schema cannot say (base64 that decodes, an image that opens, 28x28 values in
+0-255, the request's limits) the reader checks itself (``items.parse_request``), and both
+answer a bad item with the reader's short message (``pyfunc.DigitClassifier``).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from digit_pipeline.reading.items import decode_base64
+
+
+class DigitRequest(BaseModel):
+    """One item of a request: an image file, or a digit already in MNIST's framing.
+
+    Attributes:
+        image: An image file (PNG, JPEG, BMP, GIF or WebP): base64 in JSON (a data URL
+            too), raw bytes elsewhere (Spark's ``binaryFile`` content).
+        pixels: 28 rows of 28 numbers in 0-255, bright ink on a dark background.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    image: bytes | None = None
+    pixels: list[list[float]] | None = None
+
+    @field_validator("image", mode="before")
+    @classmethod
+    def _image_bytes(cls, value: object) -> object:
+        if isinstance(value, str):  # how JSON carries MLflow's binary type
+            return decode_base64(value)
+        return bytes(value) if isinstance(value, bytearray | memoryview) else value
+
+    @model_validator(mode="after")
+    def _image_or_pixels(self) -> DigitRequest:
+        if (self.image is None) == (self.pixels is None):
+            raise ValueError('give exactly one of "image" or "pixels"')
+        return self
+
+    def as_item(self) -> dict[str, bytes | list[list[float]]]:
+        """The item as the reader parses it (``items.parse_item``)."""
+        return {"image": self.image} if self.image is not None else {"pixels": self.pixels}
+
+
+class LineReading(BaseModel):
+    """One line of writing, its digits left to right."""
+
+    digits: str
+    boxes: list[list[int]]
+    quads: list[list[list[float]]]
+    confidences: list[float]
+
+
+class DigitReading(BaseModel):
+    """What the reader answers for one item (``results.Reading.export``).
+
+    Attributes:
+        digit, confidence, probabilities: All the item's ink read as one digit.
+        digits: Every digit found, in reading order, lines separated by a newline.
+        boxes: Each digit's (x, y, width, height) in the image's pixels.
+        quads: Each digit's four corners (x, y), clockwise from the top-left.
+        lines: The lines of writing, top to bottom.
+        page: The sheet's four corners in a photo of one, else null.
+    """
+
+    digit: int
+    confidence: float
+    probabilities: list[float]
+    digits: str
+    boxes: list[list[int]]
+    quads: list[list[list[float]]]
+    lines: list[LineReading]
+    page: list[list[float]] | None = None
