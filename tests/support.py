@@ -72,14 +72,18 @@ def running_server(
     ready_path: str,
     env: dict[str, str] | None = None,
     timeout: float = 180.0,
+    cwd: Path | None = None,
 ) -> Iterator[None]:
-    """Run a server command until the block ends; enter once GET ready_path answers 200.
+    """Run a server command (in ``cwd``) until the block ends; enter once GET ready_path
+    answers 200.
     The venv's bin/ comes first on PATH (`mlflow models serve` execs uvicorn from there)."""
     environment = {**os.environ, **(env or {})}
     environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{environment.get('PATH', '')}"
     # The server's output goes to a file, not a pipe: a full pipe would block the server.
     with tempfile.TemporaryFile() as log:
-        server = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            command, env=environment, stdout=log, stderr=subprocess.STDOUT, cwd=cwd
+        )
         try:
             wait_for_http(port, ready_path, server, timeout, log)
             yield

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import mlflow
 import numpy as np
+import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
@@ -84,7 +85,7 @@ def _register(model, test_accuracy: float, temperature: float = 1.0, own=NO_OWN_
     """The first package node, as `kedro run` calls it in its active run."""
     return log_and_register_model(
         model, {"temperature": temperature}, _metrics(test_accuracy), own,
-        example_images=EXAMPLES, params=PARAMS, epochs=1,
+        example_images=EXAMPLES, params=PARAMS, training_history=pd.DataFrame({"loss": [0.1]}),
     )  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import keras
 import mlflow
 import numpy as np
+import pandas as pd
 from mlflow import MlflowClient
 from PIL import Image
 
@@ -51,7 +52,7 @@ def log_and_register_model(
     *,
     example_images: np.ndarray,
     params: PackageParameters,
-    epochs: int = 0,
+    training_history: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Log the model to the active MLflow run, as a pyfunc that reads image files and
     28x28 pixel arrays (``digit_pipeline.reading.pyfunc``), with an input example, and
@@ -66,9 +67,10 @@ def log_and_register_model(
         example_images: (N, 28, 28, 1) in [0, 1]: the first, drawn as a small image, is
             the model's input example.
         params: ``registered_model_name``.
-        epochs: How long it trained: the model is the run's output at that step. MLflow
-            puts every metric of the run at the model's step on the model too; the
-            per-epoch history and the nodes' times stop before it.
+        training_history: One row per epoch trained: the model is the run's output at
+            the step after the last. MLflow puts every metric of the run logged at the
+            model's step on the model too; the per-epoch ones and the nodes' times are at
+            step 0 onwards, before it.
 
     Returns:
         ``name``, ``version``, ``run_id``, ``model_uri`` and ``model_id`` (the LoggedModel)
@@ -89,9 +91,12 @@ def log_and_register_model(
             input_example=[{"image": example_image(example_images[0])}],
             pip_requirements=[f"{package}=={version(package)}" for package in SERVING_PACKAGES],
             registered_model_name=params.registered_model_name,
-            step=epochs,
+            step=0 if training_history is None else len(training_history),
         )
-    mlflow.log_metrics({**test_metrics, **own_metrics}, model_id=info.model_id)
+    # On the model, each with the data split that it measures (logged by DatasetLineageHook).
+    inputs = run_inputs(run.info.run_id)
+    mlflow.log_metrics(test_metrics, model_id=info.model_id, dataset=inputs.get("test"))
+    mlflow.log_metrics(own_metrics, model_id=info.model_id, dataset=inputs.get("own"))
     registered = {
         "name": params.registered_model_name,
         "version": int(info.registered_model_version),
@@ -101,6 +106,16 @@ def log_and_register_model(
     }
     logger.info("Registered %s version %s", registered["name"], registered["version"])
     return registered
+
+
+def run_inputs(run_id: str) -> dict[str, Any]:
+    """The datasets a run logged as inputs, by their context (``training``, ``test``...)."""
+    return {
+        tag.value: item.dataset
+        for item in MlflowClient().get_run(run_id).inputs.dataset_inputs
+        for tag in item.tags
+        if tag.key == "mlflow.data.context"
+    }
 
 
 def example_image(digit: np.ndarray) -> bytes:
@@ -262,18 +277,15 @@ def promote_if_better(
             name, str(model_version["version"]), "own_accuracy", f"{candidate_own:.4f}"
         )
     run = client.get_run(model_version["run_id"])
-    client.update_model_version(
-        name,
-        str(model_version["version"]),
-        description=version_description(
-            run.info.run_name,
-            run.info.run_id,
-            test_metrics,
-            own_metrics or {},
-            decision=decision,
-            alias=alias,
-        ),  # fmt: skip
-    )
+    description = version_description(
+        run.info.run_name, run.info.run_id, test_metrics, own_metrics or {},
+        decision=decision, alias=alias,
+    )  # fmt: skip
+    client.update_model_version(name, str(model_version["version"]), description=description)
+    if model_version.get("model_id"):  # the logged model's page shows it too
+        client.set_logged_model_tags(
+            model_version["model_id"], {"mlflow.note.content": description}
+        )
     logger.info(
         "%s version %s %s as %s: %s", name, model_version["version"], verdict, alias, reason
     )

@@ -21,7 +21,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "own_metrics": "own_metrics",
                     "example_images": "X_val",
                     "params": "package_parameters",
-                    "epochs": "params:train.epochs",
+                    "training_history": "training_history",
                 },
                 outputs="model_version",
                 name="log_and_register_model_node",
