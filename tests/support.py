@@ -72,6 +72,7 @@ def running_server(
     ready_path: str,
     env: dict[str, str] | None = None,
     timeout: float = 180.0,
+    *,
     cwd: Path | None = None,
 ) -> Iterator[None]:
     """Run a server command (in ``cwd``) until the block ends; enter once GET ready_path
