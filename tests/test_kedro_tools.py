@@ -41,8 +41,16 @@ def test_kedro_jupyter_lab_starts_with_the_project_kernel(tmp_path):
     port = free_port()
     jupyter_data = tmp_path / "jupyter"  # where Kedro installs its kernel spec
     command = [
-        KEDRO, "jupyter", "lab", "--no-browser", "--ip", "127.0.0.1", "--port", str(port),
-        "--ServerApp.root_dir", str(project),
+        KEDRO,
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ServerApp.root_dir",
+        str(project),
     ] + (["--allow-root"] if os.geteuid() == 0 else [])  # fmt: skip  (CI's containers)
     env = {"KEDRO_DISABLE_TELEMETRY": "1", "JUPYTER_DATA_DIR": str(jupyter_data)}
     with running_server(command, port, "/api", env=env, timeout=120, cwd=project):
