@@ -2,7 +2,10 @@
 errors and each worker's memory.
 
     python benchmarks/serve_workers.py [--model-uri models:/<model>@<alias>]
-        [--workers 1 2] [--clients 1 8 32] [--seconds 20]
+        [--workers 1 2] [--clients 1 8 32] [--seconds 20] [--kernels AVX2]
+
+``--kernels`` chooses TensorFlow's CPU kernels in the server as `epoch_speed.py` does
+(``AVX2``: oneDNN capped at AVX2, as on an AVX2 CPU).
 
 Each client sends one drawn digit (a 280x280 PNG, what the GUI sends) per request, on its
 own connection, for --seconds after a warm-up. A client told 503 (the reader is busy: its
@@ -31,6 +34,7 @@ from digit_pipeline.project import champion_uri
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from epoch_speed import kernel_environment  # noqa: E402
 from plain_keras import read_mnist  # noqa: E402
 from serve_benchmark import drawing_png  # noqa: E402
 
@@ -109,9 +113,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--kernels", help="oneDNN, AVX2, AVX512_CORE, ... or Eigen")
     args = parser.parse_args()
+    env = kernel_environment(args.kernels) if args.kernels else None
 
-    print(f"CPU: {describe(detect())}")
+    tags = describe(detect(), "float32")  # the served model computes in float32
+    print(f"CPU: {tags['cpu']}; flags: {tags['cpu_flags']}; kernels: {args.kernels or 'default'}")
     body = drawn_digit_body()
     rows = []
     for workers in args.workers:
@@ -120,7 +127,7 @@ def main() -> None:
             "mlflow", "models", "serve", "-m", args.model_uri, "--env-manager", "local",
             "-h", "127.0.0.1", "-p", str(port), "--workers", str(workers),
         ]  # fmt: skip
-        with running_server(command, port, "/ping", timeout=300):
+        with running_server(command, port, "/ping", env=env, timeout=300):
             load(port, body, max(args.clients), 5.0)  # every worker loads and warms up
             for clients in args.clients:
                 figures = load(port, body, clients, args.seconds)

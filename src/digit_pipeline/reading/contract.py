@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from digit_pipeline.reading.items import decode_base64
+from digit_pipeline.reading.items import image_bytes
 
 
 class DigitRequest(BaseModel):
@@ -30,10 +30,9 @@ class DigitRequest(BaseModel):
 
     @field_validator("image", mode="before")
     @classmethod
-    def _image_bytes(cls, value: object) -> object:
-        if isinstance(value, str):  # how JSON carries MLflow's binary type
-            return decode_base64(value)
-        return bytes(value) if isinstance(value, bytearray | memoryview) else value
+    def _image_bytes(cls, value: object) -> bytes | None:
+        # base64 is how JSON carries MLflow's binary type.
+        return None if value is None else image_bytes(value)
 
     @model_validator(mode="after")
     def _image_or_pixels(self) -> DigitRequest:

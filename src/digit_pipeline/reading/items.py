@@ -160,7 +160,7 @@ def prepare_items(items: Sequence[Item]) -> list[PreparedImage]:
 
 
 def image_bytes(image: Any) -> bytes:
-    """An item's image: its bytes as they are, or decoded from base64 (``decode_base64``).
+    """An item's image: its bytes as they are, or decoded from base64 (``_decode_base64``).
 
     Raises:
         ValueError: Neither, or larger than ``MAX_IMAGE_BYTES``.
@@ -169,10 +169,10 @@ def image_bytes(image: Any) -> bytes:
         if len(image) > MAX_IMAGE_BYTES:
             raise ValueError(f"the image is larger than the limit of {MAX_IMAGE_BYTES} bytes")
         return bytes(image)
-    return decode_base64(image)
+    return _decode_base64(image)
 
 
-def decode_base64(text: Any) -> bytes:
+def _decode_base64(text: Any) -> bytes:
     """An image's bytes from base64: plain, in lines of 76 (as MLflow writes binary
     values), or a data URL as browsers make them.
 
