@@ -17,6 +17,7 @@ from mlflow.exceptions import MlflowException
 from digit_pipeline.generators.phone import phone_photo
 from digit_pipeline.generators.photos import DigitPool, make_image
 from digit_pipeline.reading import items, recognizer
+from digit_pipeline.reading.contract import DigitRequest
 from digit_pipeline.reading.errors import InvalidInput
 from digit_pipeline.reading.items import ImageFile, Pixels, parse_item, parse_request, prepare_items
 from digit_pipeline.reading.limits import MAX_DIGITS_PER_IMAGE, MAX_IMAGE_BYTES
@@ -201,6 +202,22 @@ def test_mlflow_itself_refuses_what_does_not_match_the_schema(champion):
     with pytest.raises(InvalidInput) as error:
         model.predict([{"pixels": PIXELS}, flat])  # answered by the reader's short message
     assert error.value.message == "inputs[1]: pixels must be 28 rows of 28 numbers"
+
+
+def test_an_oversized_request_is_refused_before_mlflow_checks_its_items(champion, monkeypatch):
+    """MLflow would check all 200,000 items against the schema first (seconds)."""
+    checked = []
+    original = DigitRequest.model_validate.__func__
+    monkeypatch.setattr(
+        DigitRequest, "model_validate",
+        classmethod(lambda cls, *args, **kwargs: checked.append(1) or original(cls, *args, **kwargs)),
+    )  # fmt: skip
+    model, _ = champion
+    with pytest.raises(InvalidInput, match="at most 10000 items per request, got 200000"):
+        model.predict([{"pixels": PIXELS}] * 200_000)
+    assert not checked
+    model.predict([{"pixels": PIXELS}] * 2)
+    assert len(checked) == 2  # what is within the limits, MLflow checks
 
 
 def test_an_image_comes_as_base64_or_as_raw_bytes(champion, mnist_test):

@@ -61,12 +61,22 @@ def parse_request(model_input: Any) -> list[Item]:
     """
     if not isinstance(model_input, list):
         raise InvalidInput(f"inputs must be a list of items, got {type(model_input).__name__}")
+    check_request_size(model_input)
+    return [parse_item(item, index) for index, item in enumerate(model_input)]
+
+
+def check_request_size(model_input: list) -> None:
+    """At most ``MAX_ITEMS`` items, of which at most ``MAX_REQUEST_IMAGES`` images: checked
+    before anything looks into the items.
+
+    Raises:
+        InvalidInput: More.
+    """
     if len(model_input) > MAX_ITEMS:
         raise InvalidInput(f"at most {MAX_ITEMS} items per request, got {len(model_input)}")
     images = sum(isinstance(item, dict) and "image" in item for item in model_input)
     if images > MAX_REQUEST_IMAGES:
         raise InvalidInput(f"at most {MAX_REQUEST_IMAGES} images per request, got {images}")
-    return [parse_item(item, index) for index, item in enumerate(model_input)]
 
 
 def parse_item(item: Any, index: int = 0) -> Item:

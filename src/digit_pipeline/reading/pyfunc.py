@@ -28,7 +28,7 @@ import digit_pipeline
 from digit_pipeline.reading.contract import DigitReading, DigitRequest
 from digit_pipeline.reading.errors import InvalidInput, ReadingError
 from digit_pipeline.reading.images import IMAGE_SIZE
-from digit_pipeline.reading.items import parse_request
+from digit_pipeline.reading.items import check_request_size, parse_request
 from digit_pipeline.reading.predictor import Reader
 from digit_pipeline.reading.recognizer import Recognizer
 
@@ -63,16 +63,19 @@ class DigitClassifier(mlflow.pyfunc.PythonModel):
 
 
 def _answered_by_the_reader(predict):
-    """``predict`` with MLflow's refusals of a request that does not match its type hints
-    answered by the reader's own short message naming the item (``parse_request``).
+    """``predict`` with the request's size checked first, and MLflow's refusals of a
+    request that does not match its type hints answered by the reader's own short message
+    naming the item (``parse_request``).
 
-    MLflow checks the request against the type hints before ``predict`` sees it, and its
-    error carries the whole request, which the scoring server adds once more: a 10 MB
-    image would come back in the answer.
+    MLflow checks every item against the type hints before ``predict`` sees them (200,000
+    empty items would take it seconds), and its error carries the whole request, which the
+    scoring server adds once more: a 10 MB image would come back in the answer.
     """
 
     @functools.wraps(predict)
     def answered(self, context, model_input, params=None):
+        if isinstance(model_input, list):
+            check_request_size(model_input)
         try:
             return predict(self, context, model_input, params)
         except ReadingError:
