@@ -1,7 +1,7 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11 as python3):
 #   make run    create .venv, install the project, run the whole pipeline (`kedro run`)
-#   make test   the same set-up plus the test and dev extras (kedro-viz, JupyterLab), then
-#               the test suite
+#   make test   the same set-up plus the test, dev (kedro-viz, JupyterLab) and server extras,
+#               then the test suite
 #   make lint   ruff check and ruff format --check (CI runs it before the tests)
 PYTHON ?= python3
 VENV := .venv
@@ -14,7 +14,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 # `mlflow models serve` and friends find uvicorn and the rest in the venv.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test install install-test lint clean
+.PHONY: run test install install-test lint clean server
 
 run: install
 	$(BIN)/kedro run
@@ -40,8 +40,14 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,dev,server]"
 	touch $@
+
+# A team's MLflow server on PostgreSQL with logins, on 127.0.0.1:5000 (README, "A team's
+# server"); the first start needs MLFLOW_AUTH_ADMIN_PASSWORD.
+server: install
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[server]"
+	$(BIN)/digit-pipeline server
 
 clean:
 	rm -rf $(VENV) mlflow.db mlruns/[0-9]* mlruns/models data/0[2-8]_*/[!.]*

@@ -9,10 +9,13 @@ digit-pipeline app [--host 127.0.0.1] [--port 8000] [--model-uri ...] [--allowed
 digit-pipeline collect SHEET (--rows 0123456789 [--keep-matching] | --each-line-is 0,1,2,...)
                        [--own-digits DIR]
 digit-pipeline sweep KEY=VALUE1,VALUE2... [KEY=...] [--env ENV]
+digit-pipeline server [--dir .team-server] [--port 5000] [--db-port 5432] [--workers 2]
+digit-pipeline server add-user NAME
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -193,3 +196,46 @@ def sweep(specs: tuple[str, ...], env: str | None) -> None:
     click.echo(results_table(results))
     if any(result.returncode for result in results):
         sys.exit(1)
+
+
+@main.group(invoke_without_command=True)
+@click.option("--dir", "folder", default=".team-server", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="The server's folder: its database, artifacts and users.")  # fmt: skip
+@click.option("--port", default=5000, show_default=True, help="The MLflow server's port.")
+@click.option("--db-port", default=5432, show_default=True, help="PostgreSQL's port.")
+@click.option("--workers", default=2, show_default=True, help="The MLflow server's workers.")
+@click.pass_context
+def server(context, folder: Path, port: int, db_port: int, workers: int) -> None:
+    """A team's MLflow server on PostgreSQL, with logins, on 127.0.0.1.
+
+    \b
+    MLFLOW_AUTH_ADMIN_PASSWORD=... digit-pipeline server      # the first start makes `admin`
+    digit-pipeline server add-user NAME                       # as admin (MLFLOW_TRACKING_*)
+    """
+    from digit_pipeline.team_server import ServerError, TeamServer, serve  # noqa: PLC0415
+
+    context.obj = TeamServer(folder, port, db_port)
+    if context.invoked_subcommand is None:
+        try:
+            sys.exit(serve(context.obj, workers))
+        except ServerError as error:
+            raise click.ClickException(str(error)) from error
+
+
+@server.command("add-user")
+@click.argument("username")
+@click.password_option(help="The new user's password (asked when not given).")
+@click.pass_obj
+def add_user(team_server, username: str, password: str) -> None:
+    """Make a user, logged in as an admin (MLFLOW_TRACKING_USERNAME and _PASSWORD)."""
+    from mlflow.exceptions import MlflowException  # noqa: PLC0415
+
+    from digit_pipeline.team_server import add_user as create_user  # noqa: PLC0415
+
+    uri = os.environ.get("MLFLOW_TRACKING_URI", team_server.url)
+    try:
+        create_user(uri, username, password)
+    except MlflowException as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Made user {username} on {uri}")
