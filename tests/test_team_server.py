@@ -96,7 +96,7 @@ def team_client(server: dict) -> MlflowClient:
     return MlflowClient(server["MLFLOW_TRACKING_URI"])
 
 
-def test_the_server_asks_for_a_login(server):
+def test_the_server_asks_for_a_login(server, tmp_path):
     search = f"{server['MLFLOW_TRACKING_URI']}/api/2.0/mlflow/experiments/search"
     body = {"max_results": 1}
     assert requests.post(search, json=body, timeout=30).status_code == 401
@@ -105,6 +105,12 @@ def test_the_server_asks_for_a_login(server):
     # An MLflow client with a wrong password is told so, in one sentence.
     with pytest.raises(MlflowException, match="401.*You are not authenticated"):
         team_client({**server, "MLFLOW_TRACKING_PASSWORD": "wrong"}).search_experiments()
+    # `kedro run` with a wrong password stops at once, in one line.
+    run = start_smoke_run(copy_project(tmp_path), {**server, "MLFLOW_TRACKING_PASSWORD": "wrong"})
+    output, _ = run.communicate(timeout=300)
+    assert run.returncode == 1
+    assert "refused user 'ada' (HTTP 401): set MLFLOW_TRACKING_USERNAME" in output
+    assert "Traceback" not in output
 
 
 def test_the_pipeline_registers_serves_and_runs_twice_at_once_on_the_server(server, tmp_path):

@@ -1,19 +1,59 @@
 """Kedro hooks of the project: what a run records in MLflow beyond its nodes' outputs."""
 
 import logging
+import os
 import re
 import time
 import warnings
 from pathlib import Path
 from typing import Any
 
+import click
 import mlflow
 import numpy as np
+import requests
+from kedro.framework.context import KedroContext
 from kedro.framework.hooks import hook_impl
 from kedro.io import DataCatalog
 from kedro.pipeline import Node, Pipeline
 
 logger = logging.getLogger(__name__)
+
+
+class TrackingServerError(click.ClickException):
+    """The tracking server refused the login, or does not answer: said in one line
+    (``kedro run`` prints it without a traceback)."""
+
+
+class TrackingLoginHook:
+    """Before anything else (kedro-mlflow's own hook included), a tracking server named by
+    MLFLOW_TRACKING_URI is asked once whether it answers and takes the login of
+    MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD."""
+
+    @hook_impl(tryfirst=True)
+    def after_context_created(self, context: KedroContext) -> None:
+        uri = os.environ.get("MLFLOW_TRACKING_URI", "")
+        if uri.startswith(("http://", "https://")):
+            check_login(uri)
+
+
+def check_login(uri: str) -> None:
+    """Raises:
+    TrackingServerError: The server at ``uri`` answers 401 or 403, or not at all."""
+    login = (os.environ.get("MLFLOW_TRACKING_USERNAME"), os.environ.get("MLFLOW_TRACKING_PASSWORD"))
+    try:
+        answer = requests.get(
+            f"{uri.rstrip('/')}/api/2.0/mlflow/experiments/search",
+            params={"max_results": 1}, auth=login if all(login) else None, timeout=30,
+        )  # fmt: skip
+    except requests.RequestException as error:
+        raise TrackingServerError(f"the tracking server {uri} does not answer: {error}") from None
+    if answer.status_code in (401, 403):
+        who = f"user {login[0]!r}" if login[0] else "no login"
+        raise TrackingServerError(
+            f"the tracking server {uri} refused {who} (HTTP {answer.status_code}): set "
+            "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD to your login"
+        )
 
 
 class NodeTimingHook:

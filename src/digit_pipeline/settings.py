@@ -2,11 +2,17 @@
 
 from omegaconf.resolvers import oc
 
-from digit_pipeline.hooks import DatasetLineageHook, NodeTimingHook, RunNameHook
+from digit_pipeline.hooks import (
+    DatasetLineageHook,
+    NodeTimingHook,
+    RunNameHook,
+    TrackingLoginHook,
+)
 
-# Each node's wall time, the run's name and the data splits it read, recorded in the
-# MLflow run that kedro-mlflow's hook (registered through its entry point) opens first.
-HOOKS = (NodeTimingHook(), RunNameHook(), DatasetLineageHook())
+# A team server's login checked first; then each node's wall time, the run's name and the
+# data splits it read, recorded in the MLflow run that kedro-mlflow's hook (registered
+# through its entry point) opens.
+HOOKS = (TrackingLoginHook(), NodeTimingHook(), RunNameHook(), DatasetLineageHook())
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
