@@ -1,7 +1,7 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11 as python3):
 #   make run    create .venv, install the project, run the whole pipeline (`kedro run`)
-#   make test   the same set-up plus the test, dev (kedro-viz, JupyterLab) and server extras,
-#               then the test suite
+#   make test   the same set-up plus the test, dev (kedro-viz, JupyterLab), server and spark
+#               extras, then the test suite
 #   make lint   ruff check and ruff format --check (CI runs it before the tests)
 PYTHON ?= python3
 VENV := .venv
@@ -40,7 +40,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,dev,server]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,dev,server,spark]"
 	touch $@
 
 # A team's MLflow server on PostgreSQL with logins, on 127.0.0.1:5000 (README, "A team's

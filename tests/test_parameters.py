@@ -8,6 +8,7 @@ from digit_pipeline.parameters import (
     PackageParameters,
     ParameterError,
     Parameters,
+    PredictSparkParameters,
     PreprocessParameters,
     RobustnessParameters,
     TrainParameters,
@@ -24,6 +25,7 @@ KINDS = [
     EvaluateParameters,
     RobustnessParameters,
     PackageParameters,
+    PredictSparkParameters,
 ]
 
 

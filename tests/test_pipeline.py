@@ -30,8 +30,10 @@ def test_pipelines_are_registered_in_order():
         "package",
         "__default__",
         "predict",
+        "predict_spark",
     }
-    assert not set(pipelines["predict"].nodes) & set(pipelines["__default__"].nodes)
+    for batch in ("predict", "predict_spark"):
+        assert not set(pipelines[batch].nodes) & set(pipelines["__default__"].nodes)
     names = [node.name for node in pipelines["__default__"].nodes]  # topologically sorted
     assert names.index("validate_train_split_node") < names.index("train_model_node")
     assert names.index("train_model_node") < names.index("compute_test_metrics_node")

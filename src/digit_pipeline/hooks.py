@@ -3,6 +3,7 @@
 import logging
 import os
 import re
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -186,3 +187,37 @@ class DatasetLineageHook:
             if path:
                 files.append((str(path), description.get("sha256")))
         return files or [(dataset_name, None)]
+
+
+class SparkHooks:
+    """The SparkSession of a pipeline that reads or writes a Spark dataset (Kedro's
+    ``spark.SparkDatasetV2``), made from ``conf/<env>/spark.yml`` before it runs (and
+    before a Spark dataset would make a session of its own); other pipelines start no JVM."""
+
+    def __init__(self) -> None:
+        self._spark_conf: dict[str, Any] = {}
+        self._spark_datasets: set[str] = set()
+
+    @hook_impl
+    def after_context_created(self, context: KedroContext) -> None:
+        context.config_loader.config_patterns.setdefault("spark", ["spark*", "spark*/**"])
+        self._spark_conf = dict(context.config_loader["spark"])
+        self._spark_datasets = {
+            name
+            for name, entry in context.config_loader["catalog"].items()
+            if isinstance(entry, dict) and str(entry.get("type", "")).startswith("spark.")
+        }
+
+    @hook_impl
+    def before_pipeline_run(self, pipeline: Pipeline) -> None:
+        if not self._spark_datasets & pipeline.datasets():
+            return
+        from pyspark import SparkConf  # noqa: PLC0415
+        from pyspark.sql import SparkSession  # noqa: PLC0415
+
+        # Python workers run this interpreter (the venv's) unless PYSPARK_PYTHON or
+        # spark.yml's spark.pyspark.python names another.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        conf = SparkConf().setAll((key, str(value)) for key, value in self._spark_conf.items())
+        session = SparkSession.builder.config(conf=conf).getOrCreate()
+        session.sparkContext.setLogLevel("WARN")

@@ -135,3 +135,8 @@ class PackageParameters(Parameters):
     champion_alias: Annotated[str, Field(min_length=1)]
     min_test_accuracy: Annotated[float, Field(ge=0, le=1)]
     mnist_tolerance: Annotated[float, Field(ge=0, lt=1)]
+
+
+class PredictSparkParameters(Parameters):
+    section = "predict_spark"
+    model_uri: Annotated[str, Field(min_length=1)]

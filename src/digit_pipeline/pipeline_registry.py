@@ -1,5 +1,5 @@
 """Project pipelines: one per stage, the training stages together as the default, and
-`predict` for batch prediction with the registered champion."""
+`predict` for batch prediction with the registered champion (`predict_spark` on Spark)."""
 
 from kedro.pipeline import Pipeline
 
@@ -9,6 +9,7 @@ from digit_pipeline.pipelines import (
     ingest,
     package,
     predict,
+    predict_spark,
     preprocess,
     robustness,
     train,
@@ -32,4 +33,5 @@ def register_pipelines() -> dict[str, Pipeline]:
     }
     pipelines["__default__"] = sum(pipelines.values(), Pipeline([]))
     pipelines["predict"] = predict.create_pipeline()
+    pipelines["predict_spark"] = predict_spark.create_pipeline()
     return pipelines

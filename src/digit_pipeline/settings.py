@@ -6,13 +6,20 @@ from digit_pipeline.hooks import (
     DatasetLineageHook,
     NodeTimingHook,
     RunNameHook,
+    SparkHooks,
     TrackingLoginHook,
 )
 
 # A team server's login checked first; then each node's wall time, the run's name and the
 # data splits it read, recorded in the MLflow run that kedro-mlflow's hook (registered
-# through its entry point) opens.
-HOOKS = (TrackingLoginHook(), NodeTimingHook(), RunNameHook(), DatasetLineageHook())
+# through its entry point) opens; a SparkSession for the pipelines that need one.
+HOOKS = (
+    TrackingLoginHook(),
+    NodeTimingHook(),
+    RunNameHook(),
+    DatasetLineageHook(),
+    SparkHooks(),
+)
 
 CONFIG_LOADER_ARGS = {
     "base_env": "base",

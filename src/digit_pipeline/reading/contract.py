@@ -64,13 +64,16 @@ class DigitReading(BaseModel):
         quads: Each digit's four corners (x, y), clockwise from the top-left.
         lines: The lines of writing, top to bottom.
         page: The sheet's four corners in a photo of one, else null.
+        error: Read with ``{"errors": "item"}``: why the item could not be read (then
+            ``digit`` and ``confidence`` are null and the lists empty), or empty; else null.
     """
 
-    digit: int
-    confidence: float
+    digit: int | None = None
+    confidence: float | None = None
     probabilities: list[float]
     digits: str
     boxes: list[list[int]]
     quads: list[list[list[float]]]
     lines: list[LineReading]
     page: list[list[float]] | None = None
+    error: str | None = None

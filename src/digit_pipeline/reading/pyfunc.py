@@ -28,7 +28,7 @@ import digit_pipeline
 from digit_pipeline.reading.contract import DigitReading, DigitRequest
 from digit_pipeline.reading.errors import InvalidInput, ReadingError
 from digit_pipeline.reading.images import IMAGE_SIZE
-from digit_pipeline.reading.items import check_request_size, parse_request
+from digit_pipeline.reading.items import check_request_size, parse_item, parse_request
 from digit_pipeline.reading.predictor import Reader
 from digit_pipeline.reading.recognizer import Recognizer
 
@@ -57,9 +57,37 @@ class DigitClassifier(mlflow.pyfunc.PythonModel):
         self, context, model_input: list[DigitRequest], params: dict[str, Any] | None = None
     ) -> list[DigitReading]:
         """One reading per item, as ``DigitReading``'s fields in a dict (what JSON and the
-        GUI take)."""
+        GUI take). An invalid item fails the request, unless ``params`` has
+        ``{"errors": "item"}`` (batch reading: ``spark_udf``): then each item is read on its
+        own, and one that cannot be read gets its ``error`` instead of a reading (the others
+        an empty one)."""
+        if (params or {}).get("errors") == "item":
+            return self._read_each(model_input)
         items = [item.as_item() for item in model_input]
         return [reading.export() for reading in self.reader.read_request(items)]
+
+    def _read_each(self, model_input: list[DigitRequest]) -> list[dict[str, Any]]:
+        keys = [str(index) for index in range(len(model_input))]
+        images = {k: item.image for k, item in zip(keys, model_input) if item.image is not None}
+        readings, errors = self.reader.read_each(images)
+        pixels = {}
+        for index, (key, item) in enumerate(zip(keys, model_input)):
+            if item.pixels is not None:
+                try:
+                    pixels[key] = parse_item(item.as_item(), index)
+                except InvalidInput as error:
+                    errors[key] = error.reason
+        readings.update(zip(pixels, self.reader.read(list(pixels.values())), strict=True))
+        return [
+            {**readings[key].export(), "error": ""} if key in readings else _failed(errors[key])
+            for key in keys
+        ]
+
+
+def _failed(reason: str) -> dict[str, Any]:
+    """An item that could not be read, in ``DigitReading``'s shape."""
+    return {"digit": None, "confidence": None, "probabilities": [], "digits": "", "boxes": [],
+            "quads": [], "lines": [], "page": None, "error": reason}  # fmt: skip
 
 
 def _answered_by_the_reader(predict):

@@ -88,7 +88,9 @@ def log_and_register_model(
             artifacts={"keras_model": str(keras_path)},
             code_paths=[str(served_code(Path(folder)))],
             model_config={"temperature": calibration["temperature"]},
-            input_example=[{"image": example_image(example_images[0])}],
+            # With its inference parameter (the params schema): {"errors": "item"} reads
+            # each item on its own, as a batch wants it.
+            input_example=([{"image": example_image(example_images[0])}], {"errors": "request"}),
             pip_requirements=[f"{package}=={version(package)}" for package in SERVING_PACKAGES],
             registered_model_name=params.registered_model_name,
             step=0 if training_history is None else len(training_history),

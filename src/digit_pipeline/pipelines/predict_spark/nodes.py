@@ -1,0 +1,48 @@
+"""Nodes of the predict_spark pipeline: the champion applied to a Spark DataFrame of image
+files with ``mlflow.pyfunc.spark_udf``: the served contract and the reader, on executors.
+PySpark (the ``spark`` extra) is imported when the node runs, not with the project."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mlflow
+
+from digit_pipeline.parameters import PredictSparkParameters
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+# The fields of the model's answer (``contract.DigitReading``) that the table keeps, in
+# types that survive spark_udf's conversion of a batch mixing readings and errors (it casts
+# a column with a null to int64 and fails; to str, and a null becomes "None"): the digit
+# as a double (NaN for none), the error empty for none; the node puts the nulls back.
+READING = "digit DOUBLE, confidence DOUBLE, digits STRING, error STRING"
+
+
+def read_images_with_spark(images: DataFrame, params: PredictSparkParameters) -> DataFrame:
+    """The champion's reading of each file of Spark's ``binaryFile`` source.
+
+    Each Arrow batch (``spark.sql.execution.arrow.maxRecordsPerBatch`` in conf/base/spark.yml)
+    is one request of ``{"image": bytes}`` items, read with ``{"errors": "item"}``: a file
+    that cannot be read gets its error in its row and the job goes on.
+
+    Returns:
+        ``path, digit, confidence, digits, error`` per file.
+    """
+    from pyspark.sql import functions as F  # noqa: PLC0415
+    from pyspark.sql.types import StructType  # noqa: PLC0415
+
+    read = mlflow.pyfunc.spark_udf(
+        images.sparkSession, params.model_uri, result_type=StructType.fromDDL(READING),
+        env_manager="local", params={"errors": "item"},
+    )  # fmt: skip
+    reading = read(F.struct(F.col("content").alias("image"))).alias("reading")
+    read_files = images.select("path", reading)
+    return read_files.select(
+        "path",
+        F.when(~F.isnan("reading.digit"), F.col("reading.digit").cast("int")).alias("digit"),
+        F.when(~F.isnan("reading.confidence"), F.col("reading.confidence")).alias("confidence"),
+        F.col("reading.digits").alias("digits"),
+        F.when(F.col("reading.error") != "", F.col("reading.error")).alias("error"),
+    )
