@@ -411,6 +411,17 @@ def test_served_model_answers_its_example_and_refuses_another_shape_with_400(ser
     assert len(body["message"]) < 200
 
 
+def test_with_errors_item_a_bad_file_gets_its_error_and_the_rest_is_read(server):
+    text = base64.b64encode(b"just some text").decode()
+    body = {"inputs": [{"pixels": PIXELS}, {"image": text}], "params": {"errors": "item"}}
+    status, answer = post(server, body)
+    assert status == 200
+    read, failed = answer["predictions"]
+    assert read["error"] == "" and read["boxes"] == [[0, 0, 28, 28]]
+    assert failed["error"].startswith("not an image") and failed["digit"] is None
+    assert post(server, {"inputs": body["inputs"]})[0] == 400  # by default, the request fails
+
+
 def test_one_small_request_of_many_crops_does_not_kill_the_server(server):
     """150 copies of a 136-byte PNG of a thin bar once made 48,150 digits for one model
     call, and TensorFlow aborted the server."""

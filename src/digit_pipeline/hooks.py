@@ -1,5 +1,7 @@
 """Kedro hooks of the project: what a run records in MLflow beyond its nodes' outputs."""
 
+from __future__ import annotations
+
 import logging
 import os
 import re
@@ -7,16 +9,18 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import mlflow
 import numpy as np
 import requests
-from kedro.framework.context import KedroContext
 from kedro.framework.hooks import hook_impl
-from kedro.io import DataCatalog
-from kedro.pipeline import Node, Pipeline
+
+if TYPE_CHECKING:  # kedro.framework.context would set up Kedro's logging on import
+    from kedro.framework.context import KedroContext
+    from kedro.io import DataCatalog
+    from kedro.pipeline import Node, Pipeline
 
 logger = logging.getLogger(__name__)
 
