@@ -56,9 +56,13 @@ def in_process(folder: Path, model_uri: str) -> float:
 
 
 def on_spark(spark, folder: Path, model_uri: str) -> float:
+    from pyspark.sql import functions as F  # noqa: PLC0415
+
     images = spark.read.format("binaryFile").load(str(folder))
     start = time.perf_counter()
-    rows = read_images_with_spark(images, PredictSparkParameters(model_uri=model_uri)).count()
+    # Counting a column of the reading: a bare count() lets Spark skip the model altogether.
+    readings = read_images_with_spark(images, PredictSparkParameters(model_uri=model_uri))
+    rows = readings.agg(F.count("digits")).first()[0]
     seconds = time.perf_counter() - start
     return rows / seconds
 
