@@ -3,11 +3,11 @@ runs) against Spark on local[N] (the `predict_spark` pipeline's node), on the sa
 generated photos of MNIST training digits, at each size given.
 
     python benchmarks/spark_batch.py [--model-uri models:/<model>@<alias>] [--sizes 1000 10000]
-        [--master local[2]]
+        [--masters local[1] local[2]]
 
 Both read the files from disk and keep every reading; Spark's figure includes its job
 (listing, Arrow batches of 64 files, the model loaded once per Python worker) but not the
-SparkSession's start, printed apart.
+SparkSession's start, printed apart and counted in the size from which Spark pays off.
 """
 
 from __future__ import annotations
@@ -67,42 +67,80 @@ def on_spark(spark, folder: Path, model_uri: str) -> float:
     return rows / seconds
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model-uri", default=champion_uri())
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
-    parser.add_argument("--master", default="local[2]")
-    args = parser.parse_args()
-
-    tags = describe(detect(), "float32")
-    print(f"CPU: {tags['cpu']}; flags: {tags['cpu_flags']}; {os.cpu_count()} cores")
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+def spark_session(master: str):
     from pyspark.sql import SparkSession  # noqa: PLC0415
 
-    start = time.perf_counter()
     spark = (
-        SparkSession.builder.master(args.master)
+        SparkSession.builder.master(master)
         .config("spark.ui.enabled", "false")
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", "64")
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
-    print(f"SparkSession on {args.master}: {time.perf_counter() - start:.1f} s to start")
-    rows = []
+    return spark
+
+
+def print_break_even(
+    rates: dict[int, dict[str, float]], cold_start: float, masters: list[str]
+) -> None:
+    """Spark's seconds as fixed + per-image cost, from the smallest and largest sizes, and
+    the size from which it, the first session's start (the JVM's) included, is done sooner
+    than the in-process reader at its rate of the largest size (its model loaded before)."""
+    small, large = min(rates), max(rates)
+    if small == large:
+        return
+
+    def fixed_and_per_image(side: str) -> tuple[float, float]:
+        per_image = (large / rates[large][side] - small / rates[small][side]) / (large - small)
+        return small / rates[small][side] - per_image * small, per_image
+
+    local_per_image = 1 / rates[large]["in process"]
+    for master in masters:
+        fixed, per_image = fixed_and_per_image(master)
+        print(f"{master}: {fixed + cold_start:.1f} s fixed (a cold session's start included), "
+              f"{per_image * 1000:.1f} ms per image (in process {local_per_image * 1000:.1f} ms)")  # fmt: skip
+        if per_image < local_per_image:
+            size = (fixed + cold_start) / (local_per_image - per_image)
+            print(f"{master} pays off from about {max(size, 0):,.0f} images")
+        else:
+            print(f"{master} does not pay off on this machine")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model-uri", default=champion_uri())
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
+    parser.add_argument("--masters", nargs="+", default=["local[1]", "local[2]"])
+    args = parser.parse_args()
+
+    tags = describe(detect(), "float32")
+    print(f"CPU: {tags['cpu']}; flags: {tags['cpu_flags']}; {os.cpu_count()} cores")
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    with tempfile.TemporaryDirectory() as work:
+        folders = {size: Path(work) / str(size) for size in args.sizes}
+        rates: dict[int, dict[str, float]] = {}
+        for size, folder in folders.items():
+            folder.mkdir()
+            write_photos(folder, size)
+            rates[size] = {"in process": in_process(folder, args.model_uri)}
+            print(f"{size} images in process: {rates[size]['in process']:.1f}/s")
+        starts = {}
+        for master in args.masters:
+            start = time.perf_counter()
+            spark = spark_session(master)
+            starts[master] = time.perf_counter() - start
+            print(f"SparkSession on {master}: {starts[master]:.1f} s to start")
+            for size, folder in folders.items():
+                rates[size][master] = on_spark(spark, folder, args.model_uri)
+                print(f"{size} images on {master}: {rates[size][master]:.1f}/s")
+            spark.stop()
+    columns = ["in process", *args.masters]
+    print("\n| images | " + " | ".join(f"{c}, images/s" for c in columns) + " |")
+    print("|---:|" + "---:|" * len(columns))
     for size in args.sizes:
-        with tempfile.TemporaryDirectory() as folder:
-            write_photos(Path(folder), size)
-            local = in_process(Path(folder), args.model_uri)
-            spark_rate = on_spark(spark, Path(folder), args.model_uri)
-            rows.append((size, local, spark_rate))
-            print(
-                f"{size} images: in process {local:.1f}/s, Spark {args.master} {spark_rate:.1f}/s"
-            )
-    print("\n| images | in process, images/s | Spark " + args.master + ", images/s |")
-    print("|---:|---:|---:|")
-    for size, local, spark_rate in rows:
-        print(f"| {size:,} | {local:.1f} | {spark_rate:.1f} |")
-    spark.stop()
+        print(f"| {size:,} | " + " | ".join(f"{rates[size][c]:.1f}" for c in columns) + " |")
+    print("\nSparkSession start: " + ", ".join(f"{m} {s:.1f} s" for m, s in starts.items()))
+    print_break_even(rates, next(iter(starts.values())), args.masters)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,13 @@ from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.conftest import copy_project  # noqa: E402
-from tests.support import CHROMIUM, CHROMIUM_ARGS, free_port, running_server  # noqa: E402
+from tests.support import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    copy_project,
+    free_port,
+    running_server,
+)
 
 MODEL_NAME = "digit-classifier"
 

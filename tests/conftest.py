@@ -2,7 +2,6 @@
 temporary directories, and copies of the project to run Kedro sessions in."""
 
 import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,13 +17,18 @@ from mlflow.entities import Run
 from digit_pipeline.idx import parse_idx
 from digit_pipeline.project import champion_uri, experiment_name, registered_model
 
-from .support import CHROMIUM, CHROMIUM_ARGS, PROJECT_ROOT, mlflow_models_serve
+from .support import (  # noqa: F401  (copy_project: the tests import it from here)
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MNIST_DIR,
+    PROJECT_ROOT,
+    copy_project,
+    mlflow_models_serve,
+)
 
 MODEL_NAME, CHAMPION_ALIAS = registered_model(PROJECT_ROOT)
 CHAMPION = champion_uri(PROJECT_ROOT)  # models:/<registered model>@<champion alias>
 EXPERIMENT = experiment_name(PROJECT_ROOT)
-
-MNIST_DIR = PROJECT_ROOT / "data" / "01_raw" / "mnist"
 
 # No telemetry from Kedro or MLflow, whatever the caller's environment says.
 os.environ.update(KEDRO_DISABLE_TELEMETRY="1", DO_NOT_TRACK="1", MLFLOW_DISABLE_TELEMETRY="true")
@@ -67,26 +71,6 @@ def mlflow_store(tmp_path, monkeypatch) -> str:
     yield uri
     if mlflow.active_run():
         mlflow.end_run()
-
-
-def copy_project(destination: Path) -> Path:
-    """A runnable copy of the project: its configuration, notebooks and raw data.
-
-    The code is the installed package (``src/`` stays empty); outputs land in the copy.
-    """
-    (destination / "src").mkdir()
-    for name in ("pyproject.toml", ".telemetry"):
-        shutil.copy2(PROJECT_ROOT / name, destination / name)
-    shutil.copytree(
-        PROJECT_ROOT / "conf", destination / "conf", ignore=shutil.ignore_patterns("local")
-    )
-    (destination / "conf" / "local").mkdir()
-    shutil.copytree(PROJECT_ROOT / "notebooks", destination / "notebooks")
-    shutil.copytree(MNIST_DIR, destination / "data" / "01_raw" / "mnist")
-    for layer in (PROJECT_ROOT / "data").glob("0[2-8]_*"):
-        (destination / "data" / layer.name).mkdir()
-    (destination / "mlruns").mkdir()
-    return destination
 
 
 def tracking_uri(project: Path) -> str:

@@ -7,6 +7,7 @@ import http.client
 import io
 import os
 import select
+import shutil
 import socket
 import struct
 import subprocess
@@ -31,6 +32,11 @@ from digit_pipeline.parameters import Parameters, TrainParameters
 from digit_pipeline.project import load_conf
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+MNIST_DIR = PROJECT_ROOT / "data" / "01_raw" / "mnist"
+BIN = Path(sys.executable).parent
+# The team server's admin and one user, made by `team_server`.
+ADMIN = ("admin", "an-admin-password-for-tests")
+ADA = ("ada", "ada-password-for-tests")
 P = TypeVar("P", bound=Parameters)
 
 
@@ -265,3 +271,50 @@ def send_chunked_until_answered(
                 break
             sent += len(chunk)
         return sock.recv(4096), sent
+
+
+def copy_project(destination: Path) -> Path:
+    """A runnable copy of the project: its configuration, notebooks and raw data.
+
+    The code is the installed package (``src/`` stays empty); outputs land in the copy.
+    """
+    (destination / "src").mkdir()
+    for name in ("pyproject.toml", ".telemetry"):
+        shutil.copy2(PROJECT_ROOT / name, destination / name)
+    shutil.copytree(
+        PROJECT_ROOT / "conf", destination / "conf", ignore=shutil.ignore_patterns("local")
+    )
+    (destination / "conf" / "local").mkdir()
+    shutil.copytree(PROJECT_ROOT / "notebooks", destination / "notebooks")
+    shutil.copytree(MNIST_DIR, destination / "data" / "01_raw" / "mnist")
+    for layer in (PROJECT_ROOT / "data").glob("0[2-8]_*"):
+        (destination / "data" / layer.name).mkdir()
+    (destination / "mlruns").mkdir()
+    return destination
+
+
+@contextmanager
+def team_server(
+    folder: Path | None = None, *, new_user: bool = True, workers: int = 2
+) -> Iterator[dict]:
+    """`digit-pipeline server` in ``folder`` (a new one under /tmp, which PostgreSQL's own
+    user can reach, by default), with the user ada made by the admin. Yields the clients'
+    environment and the server's folder."""
+    folder = folder or Path(tempfile.mkdtemp(prefix="team-server-", dir="/tmp"))
+    port, database_port = free_port(), free_port()
+    command = [str(BIN / "digit-pipeline"), "server", "--dir", str(folder), "--port", str(port),
+               "--db-port", str(database_port), "--workers", str(workers)]  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    env = {"MLFLOW_AUTH_ADMIN_PASSWORD": ADMIN[1]}
+    with running_server(command, port, "/health", env=env, timeout=180):
+        if new_user:
+            admin = {"MLFLOW_TRACKING_URI": url, "MLFLOW_TRACKING_USERNAME": ADMIN[0],
+                     "MLFLOW_TRACKING_PASSWORD": ADMIN[1]}  # fmt: skip
+            made = subprocess.run(
+                [str(BIN / "digit-pipeline"), "server", "add-user", ADA[0], "--password", ADA[1]],
+                env={**os.environ, **admin}, capture_output=True, text=True, timeout=120,
+                check=False,
+            )  # fmt: skip
+            assert made.returncode == 0, made.stderr[-2000:]
+        yield {"MLFLOW_TRACKING_URI": url, "MLFLOW_TRACKING_USERNAME": ADA[0],
+               "MLFLOW_TRACKING_PASSWORD": ADA[1], "folder": str(folder)}  # fmt: skip

@@ -22,6 +22,7 @@ from digit_pipeline.reading.errors import InvalidInput
 from digit_pipeline.reading.items import ImageFile, Pixels, parse_item, parse_request, prepare_items
 from digit_pipeline.reading.limits import MAX_DIGITS_PER_IMAGE, MAX_IMAGE_BYTES
 from digit_pipeline.reading.predictor import Reader
+from digit_pipeline.reading.pyfunc import reader_of
 from digit_pipeline.reading.recognizer import Recognizer
 
 from .conftest import CHAMPION, tracking_uri
@@ -165,6 +166,15 @@ def test_pyfunc_reads_pixels_and_images_alike(champion, mnist_test):
         [d["digit"] == p["digit"] for d, p in zip(drawn_predictions, predictions, strict=False)]
     )
     assert agreement > 0.8
+
+
+def test_loading_the_same_files_again_reuses_their_reader(champion, tmp_path):
+    # As a local Spark job's spark_udf does, once per partition: the CNN is loaded once.
+    path = mlflow.artifacts.download_artifacts(CHAMPION, dst_path=str(tmp_path))
+    first, again = mlflow.pyfunc.load_model(path), mlflow.pyfunc.load_model(path)
+    assert reader_of(first) is reader_of(again)
+    assert reader_of(first) is not reader_of(champion[0])  # other files, another reader
+    assert again.predict([{"pixels": [[0.0] * 28] * 28}])[0]["digits"]
 
 
 # --- the typed contract --------------------------------------------------------

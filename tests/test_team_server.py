@@ -7,11 +7,8 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,11 +19,8 @@ from mlflow.exceptions import MlflowException
 from digit_pipeline.team_server import POSTGRES_BIN
 
 from .conftest import CHAMPION, CHAMPION_ALIAS, EXPERIMENT, MODEL_NAME, copy_project
-from .support import free_port, mlflow_models_serve, running_server
+from .support import ADA, BIN, mlflow_models_serve, team_server
 
-BIN = Path(sys.executable).parent
-ADMIN = ("admin", "an-admin-password-for-tests")
-ADA = ("ada", "ada-password-for-tests")
 PIXELS = [[0.0] * 28] * 28
 
 pytestmark = pytest.mark.slow
@@ -38,31 +32,6 @@ def _postgres_installed():
         if os.environ.get("CI"):
             pytest.fail(f"no PostgreSQL at {POSTGRES_BIN}: .ci/run installs Debian's postgresql")
         pytest.skip("no PostgreSQL (apt-get install postgresql)")
-
-
-@contextmanager
-def team_server(folder: Path | None = None, *, new_user: bool = True) -> Iterator[dict]:
-    """`digit-pipeline server` in ``folder`` (a new one under /tmp, which PostgreSQL's own
-    user can reach, by default), with the user ada made by the admin. Yields the clients'
-    environment and the server's folder."""
-    folder = folder or Path(tempfile.mkdtemp(prefix="team-server-", dir="/tmp"))
-    port, database_port = free_port(), free_port()
-    command = [str(BIN / "digit-pipeline"), "server", "--dir", str(folder),
-               "--port", str(port), "--db-port", str(database_port)]  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    env = {"MLFLOW_AUTH_ADMIN_PASSWORD": ADMIN[1]}
-    with running_server(command, port, "/health", env=env, timeout=180):
-        if new_user:
-            admin = {"MLFLOW_TRACKING_URI": url, "MLFLOW_TRACKING_USERNAME": ADMIN[0],
-                     "MLFLOW_TRACKING_PASSWORD": ADMIN[1]}  # fmt: skip
-            made = subprocess.run(
-                [str(BIN / "digit-pipeline"), "server", "add-user", ADA[0], "--password", ADA[1]],
-                env={**os.environ, **admin}, capture_output=True, text=True, timeout=120,
-                check=False,
-            )  # fmt: skip
-            assert made.returncode == 0, made.stderr[-2000:]
-        yield {"MLFLOW_TRACKING_URI": url, "MLFLOW_TRACKING_USERNAME": ADA[0],
-               "MLFLOW_TRACKING_PASSWORD": ADA[1], "folder": str(folder)}  # fmt: skip
 
 
 @pytest.fixture(scope="module")

@@ -38,15 +38,10 @@ class DigitClassifier(mlflow.pyfunc.PythonModel):
     ``Reader``, its probabilities scaled with the ``temperature`` of the model's config."""
 
     def load_context(self, context) -> None:
-        model = keras.saving.load_model(context.artifacts["keras_model"], compile=False)
-        config = context.model_config or {}
-        recognizer = Recognizer(model, temperature=float(config.get("temperature", 1.0)))
-        recognizer.probabilities([np.zeros((IMAGE_SIZE, IMAGE_SIZE), dtype=np.float32)])  # warm up
-        self.reader = Reader(recognizer)
+        keras_model = Path(context.artifacts["keras_model"]).resolve()
+        temperature = float((context.model_config or {}).get("temperature", 1.0))
+        self.reader = _reader_of_files(keras_model, keras_model.stat().st_mtime_ns, temperature)
         _forget_other_copies()
-        # TensorFlow's and MLflow's ~700,000 objects live as long as the server: out of the
-        # collector's full passes, which took ~0.5 s of every other request of 1,000 items.
-        gc.freeze()
 
     def __getstate__(self) -> dict[str, Any]:
         # MLflow loads the model to read the input example before it pickles the class:
@@ -119,6 +114,21 @@ def _answered_by_the_reader(predict):
 
 # After the class is made: MLflow wraps ``predict`` with its checks when it is defined.
 DigitClassifier.predict = _answered_by_the_reader(DigitClassifier.predict)
+
+
+@functools.lru_cache(maxsize=1)
+def _reader_of_files(keras_model: Path, modified_ns: int, temperature: float) -> Reader:
+    """The reader of a saved CNN, kept for the next load of the same files in this process:
+    a local Spark job's ``spark_udf`` loads the model again for every partition (MLflow
+    keeps loaded models per worker only on a cluster). A new reader each time would hold
+    a new CNN that the frozen collector (below) never frees."""
+    model = keras.saving.load_model(keras_model, compile=False)
+    recognizer = Recognizer(model, temperature=temperature)
+    recognizer.probabilities([np.zeros((IMAGE_SIZE, IMAGE_SIZE), dtype=np.float32)])  # warm up
+    # TensorFlow's and MLflow's ~700,000 objects live as long as the server: out of the
+    # collector's full passes, which took ~0.5 s of every other request of 1,000 items.
+    gc.freeze()
+    return Reader(recognizer)
 
 
 def _forget_other_copies() -> None:
