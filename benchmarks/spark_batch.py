@@ -5,16 +5,16 @@ generated photos of MNIST training digits, at each size given.
     python benchmarks/spark_batch.py [--model-uri models:/<model>@<alias>] [--sizes 1000 10000]
         [--masters local[1] local[2]]
 
-Both read the files from disk and keep every reading; Spark's figure includes its job
-(listing, Arrow batches of 64 files, the model loaded once per Python worker) but not the
-SparkSession's start, printed apart and counted in the size from which Spark pays off.
+Both read the files from disk and keep every reading. Spark's session is the pipeline's
+(`conf/base/spark.yml`, the master apart); its figure includes its job (listing, Arrow
+batches of 64 files, the model loaded once per Python worker) but not the session's start,
+printed apart and counted in the size from which Spark pays off.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,10 +24,11 @@ from rich.progress import track
 
 from digit_pipeline.generators.photos import DigitPool, make_image
 from digit_pipeline.hardware import describe, detect
+from digit_pipeline.hooks import spark_session
 from digit_pipeline.idx import IDXDataset
 from digit_pipeline.parameters import PredictSparkParameters
 from digit_pipeline.pipelines.predict_spark.nodes import read_images_with_spark
-from digit_pipeline.project import champion_uri
+from digit_pipeline.project import champion_uri, load_conf
 from digit_pipeline.reading.pyfunc import load_reader
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,19 +68,6 @@ def on_spark(spark, folder: Path, model_uri: str) -> float:
     return rows / seconds
 
 
-def spark_session(master: str):
-    from pyspark.sql import SparkSession  # noqa: PLC0415
-
-    spark = (
-        SparkSession.builder.master(master)
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.execution.arrow.maxRecordsPerBatch", "64")
-        .getOrCreate()
-    )
-    spark.sparkContext.setLogLevel("ERROR")
-    return spark
-
-
 def print_break_even(
     rates: dict[int, dict[str, float]], cold_start: float, masters: list[str]
 ) -> None:
@@ -115,7 +103,6 @@ def main() -> None:
 
     tags = describe(detect(), "float32")
     print(f"CPU: {tags['cpu']}; flags: {tags['cpu_flags']}; {os.cpu_count()} cores")
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     with tempfile.TemporaryDirectory() as work:
         folders = {size: Path(work) / str(size) for size in args.sizes}
         rates: dict[int, dict[str, float]] = {}
@@ -127,7 +114,7 @@ def main() -> None:
         starts = {}
         for master in args.masters:
             start = time.perf_counter()
-            spark = spark_session(master)
+            spark = spark_session({**load_conf("spark"), "spark.master": master})
             starts[master] = time.perf_counter() - start
             print(f"SparkSession on {master}: {starts[master]:.1f} s to start")
             for size, folder in folders.items():

@@ -26,14 +26,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from digit_pipeline.hardware import describe, detect  # noqa: E402
-from tests.support import BIN, copy_project, team_server  # noqa: E402  (the tests' helpers)
+from digit_pipeline.sweep import kedro_command  # noqa: E402
+from tests.support import copy_project, team_server  # noqa: E402  (the tests' helpers)
 
 
 def timed_smoke_run(project: Path, environment: dict[str, str]) -> float:
     start = time.perf_counter()
     done = subprocess.run(
-        [str(BIN / "kedro"), "run", "-e", "smoke"], cwd=project, capture_output=True,
-        text=True, check=False,
+        kedro_command({}, env="smoke"), cwd=project, capture_output=True, text=True,
+        check=False,
         env={**os.environ, **environment, "KEDRO_DISABLE_TELEMETRY": "1"},
     )  # fmt: skip
     seconds = time.perf_counter() - start
@@ -52,7 +53,8 @@ def main() -> None:
     print(f"CPU: {tags['cpu']}; flags: {tags['cpu_flags']}; {os.cpu_count()} cores")
     work = Path(tempfile.mkdtemp(prefix="team-server-benchmark-", dir="/tmp"))
     try:
-        (work / "local").mkdir(), (work / "team").mkdir()
+        for name in ("local", "team"):
+            (work / name).mkdir()
         local, team = copy_project(work / "local"), copy_project(work / "team")
         local_store = {"MLFLOW_TRACKING_URI": f"sqlite:///{local / 'mlflow.db'}"}
         start = time.perf_counter()

@@ -17,7 +17,7 @@ from mlflow.entities import Run
 from digit_pipeline.idx import parse_idx
 from digit_pipeline.project import champion_uri, experiment_name, registered_model
 
-from .support import (  # noqa: F401  (copy_project: the tests import it from here)
+from .support import (
     CHROMIUM,
     CHROMIUM_ARGS,
     MNIST_DIR,

@@ -9,8 +9,7 @@ from pathlib import Path
 
 from digit_pipeline.pipeline_registry import register_pipelines
 
-from .conftest import copy_project
-from .support import free_port, running_server
+from .support import copy_project, free_port, running_server
 
 KEDRO = str(Path(sys.executable).parent / "kedro")
 

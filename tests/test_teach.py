@@ -17,8 +17,8 @@ from digit_pipeline.generators.photos import DigitPool, pattern_sheet
 from digit_pipeline.generators.writer import write_in_hand
 from digit_pipeline.own_digits import OwnDigits, split_own_digits
 
-from .conftest import MODEL_NAME, copy_project, kedro_run, tracking_uri
-from .support import digit_pipeline_app
+from .conftest import MODEL_NAME, kedro_run, tracking_uri
+from .support import copy_project, digit_pipeline_app
 
 COMMAND = str(Path(sys.executable).parent / "digit-pipeline")
 

@@ -18,8 +18,8 @@ from mlflow.exceptions import MlflowException
 
 from digit_pipeline.team_server import POSTGRES_BIN
 
-from .conftest import CHAMPION, CHAMPION_ALIAS, EXPERIMENT, MODEL_NAME, copy_project
-from .support import ADA, BIN, mlflow_models_serve, team_server
+from .conftest import CHAMPION, CHAMPION_ALIAS, EXPERIMENT, MODEL_NAME
+from .support import ADA, BIN, copy_project, mlflow_models_serve, team_server
 
 PIXELS = [[0.0] * 28] * 28
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # kedro.framework.context would set up Kedro's logging on imp
     from kedro.framework.context import KedroContext
     from kedro.io import DataCatalog
     from kedro.pipeline import Node, Pipeline
+    from pyspark.sql import SparkSession
 
 logger = logging.getLogger(__name__)
 
@@ -214,14 +215,19 @@ class SparkHooks:
 
     @hook_impl
     def before_pipeline_run(self, pipeline: Pipeline) -> None:
-        if not self._spark_datasets & pipeline.datasets():
-            return
-        from pyspark import SparkConf  # noqa: PLC0415
-        from pyspark.sql import SparkSession  # noqa: PLC0415
+        if self._spark_datasets & pipeline.datasets():
+            spark_session(self._spark_conf)
 
-        # Python workers run this interpreter (the venv's) unless PYSPARK_PYTHON or
-        # spark.yml's spark.pyspark.python names another.
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        conf = SparkConf().setAll((key, str(value)) for key, value in self._spark_conf.items())
-        session = SparkSession.builder.config(conf=conf).getOrCreate()
-        session.sparkContext.setLogLevel("WARN")
+
+def spark_session(spark_conf: dict[str, Any]) -> SparkSession:
+    """The SparkSession of ``spark_conf`` (the keys of ``spark.yml``)."""
+    from pyspark import SparkConf  # noqa: PLC0415
+    from pyspark.sql import SparkSession  # noqa: PLC0415
+
+    # Python workers run this interpreter (the venv's) unless PYSPARK_PYTHON or
+    # spark.yml's spark.pyspark.python names another.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    conf = SparkConf().setAll((key, str(value)) for key, value in spark_conf.items())
+    session = SparkSession.builder.config(conf=conf).getOrCreate()
+    session.sparkContext.setLogLevel("WARN")
+    return session

@@ -26,7 +26,7 @@ def project_root() -> Path:
 
 
 def load_conf(kind: str, env: str | None = None, root: Path | None = None) -> dict[str, Any]:
-    """One kind of the project's conf (``globals``, ``mlflow``, ``parameters``...),
+    """One kind of the project's conf (``globals``, ``mlflow``, ``spark``, ``parameters``...),
     merged over ``env`` as ``kedro run --env`` does, from the project at ``root``
     (default: ``project_root()``)."""
     with warnings.catch_warnings():  # Kedro's own use of a deprecated OmegaConf call
@@ -34,7 +34,7 @@ def load_conf(kind: str, env: str | None = None, root: Path | None = None) -> di
         loader = OmegaConfigLoader(
             conf_source=str((root or project_root()) / "conf"),
             env=env,
-            config_patterns={"mlflow": ["mlflow*", "mlflow*/**"]},
+            config_patterns={"mlflow": ["mlflow*", "mlflow*/**"], "spark": ["spark*", "spark*/**"]},
             **CONFIG_LOADER_ARGS,
         )
         return loader[kind]
