@@ -1,8 +1,10 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11 as python3):
-#   make run    create .venv, install the project, run the whole pipeline (`kedro run`)
-#   make test   the same set-up plus the test, dev (kedro-viz, JupyterLab), server and spark
-#               extras, then the test suite
+#   make run    create .venv, install the project (the core: no extra), run the whole
+#               pipeline (`kedro run`)
+#   make test   the same set-up plus every extra (test, dev, server, spark, benchmarks),
+#               then the test suite
 #   make lint   ruff check and ruff format --check (CI runs it before the tests)
+# VENV=path puts the venv elsewhere (CI's core stage: a fresh one for the core alone).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -23,7 +25,7 @@ test: install-test
 	$(BIN)/pytest
 
 # What CI and the pre-commit hooks check: ruff's lint rules and its formatting.
-LINTED := src tests benchmarks docs
+LINTED := src tests benchmarks docs .ci
 
 lint: install-test
 	$(BIN)/ruff check $(LINTED)
@@ -40,7 +42,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,dev,server,spark]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test,dev,server,spark,benchmarks]"
 	touch $@
 
 # A team's MLflow server on PostgreSQL with logins, on 127.0.0.1:5000 (README, "A team's

@@ -9,6 +9,7 @@ from pathlib import Path
 import keras
 import mlflow
 from mlflow.models import Model
+from plain_keras import read_mnist
 
 from digit_pipeline.parameters import PackageParameters
 from digit_pipeline.project import load_conf
@@ -31,12 +32,17 @@ def with_current_code(model_uri: str, folder: Path) -> dict[str, str]:
     from digit_pipeline.pipelines.package.nodes import log_and_register_model  # noqa: PLC0415
 
     network, temperature = network_of(model_uri)
+    # The input example, as the package pipeline draws it: a training digit in [0, 1].
+    example = read_mnist("train-images-idx3-ubyte")[:1, :, :, None] / 255.0
     store = f"sqlite:///{folder / 'mlflow.db'}"
     mlflow.set_tracking_uri(store)
     experiment = mlflow.create_experiment("current-code", artifact_location=str(folder / "mlruns"))
     with mlflow.start_run(experiment_id=experiment):
         package = PackageParameters.from_conf(load_conf("parameters")["package"])
-        version = log_and_register_model(network, {"temperature": temperature}, package)
+        version = log_and_register_model(
+            network, {"temperature": temperature}, test_metrics={}, own_metrics={},
+            example_images=example, params=package,
+        )  # fmt: skip
     mlflow.MlflowClient().set_registered_model_alias(
         package.registered_model_name, package.champion_alias, str(version["version"])
     )

@@ -141,7 +141,7 @@ def measure(precision: str, config: dict, steps: int) -> dict:
     }
 
 
-def main() -> None:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kernels", help="comma-separated, e.g. oneDNN,AVX2,Eigen (default: all)")
     parser.add_argument("--precisions", default="float32,mixed_bfloat16")
@@ -154,7 +154,11 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=30, help="timed training steps per row")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--row", help=argparse.SUPPRESS)  # a child process: one row
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = argument_parser().parse_args()
 
     if args.row:
         precision, config = json.loads(args.row)

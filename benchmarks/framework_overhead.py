@@ -6,6 +6,7 @@ times.
     python benchmarks/framework_overhead.py --pairs 3       # three pairs and their median
     python benchmarks/framework_overhead.py --one-after-the-other
     python benchmarks/framework_overhead.py --identical 4    # the method's noise floor
+    python benchmarks/framework_overhead.py --env smoke      # both sides on the smoke run's data
 
 This machine's speed drifts by up to 1.8x for minutes at a time (epochs of the same work
 take 24-43 s), more than the framework costs, so by default the two sides take turns:
@@ -46,7 +47,6 @@ from mlflow.entities import Run
 from digit_pipeline.sweep import kedro_command, latest_run_since
 
 ROOT = Path(__file__).resolve().parents[1]
-PLAIN = [sys.executable, str(ROOT / "benchmarks" / "plain_keras.py")]
 CHILD_ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}  # output line by line, as it comes
 # The nodes that do what the plain script does (ingest, split, train, test accuracy); the
 # others (plots, robustness, calibration, registering) are work the script skips.
@@ -142,12 +142,18 @@ def plain_figure(output: str, label: str) -> float:
     return float(line.removeprefix(label).split()[0])
 
 
-def pair_in_turns(turn: float, seed: int) -> tuple[float, float]:
+def plain_command(env: str | None, *arguments: str) -> list[str]:
+    """The plain script, with the parameters of ``env`` over conf/base."""
+    return [sys.executable, str(ROOT / "benchmarks" / "plain_keras.py"),
+            *(["--env", env] if env else []), *arguments]  # fmt: skip
+
+
+def pair_in_turns(turn: float, seed: int, env: str | None) -> tuple[float, float]:
     """One plain script and one `kedro run` in turns; their wall and CPU-time ratios."""
     started = time.time()
     with tempfile.TemporaryDirectory() as folder:
-        plain = Side("plain", PLAIN, Path(folder) / "plain.log")
-        kedro = Side("kedro", kedro_command({}), Path(folder) / "kedro.log")
+        plain = Side("plain", plain_command(env), Path(folder) / "plain.log")
+        kedro = Side("kedro", kedro_command({}, env), Path(folder) / "kedro.log")
         take_turns([plain, kedro], turn, seed)
         plain_output = plain.log.read_text()
     run = kedro_run_since(started)
@@ -160,8 +166,8 @@ def pair_in_turns(turn: float, seed: int) -> tuple[float, float]:
     return ratios
 
 
-def in_turns(turn: float, pairs: int) -> None:
-    ratios = [pair_in_turns(turn, seed) for seed in range(pairs)]
+def in_turns(turn: float, pairs: int, env: str | None) -> None:
+    ratios = [pair_in_turns(turn, seed, env) for seed in range(pairs)]
     if pairs > 1:
         wall, cpu = zip(*ratios, strict=True)
         print(f"\n{pairs} pairs, in turns of {turn:g} s: wall ratios "
@@ -169,13 +175,13 @@ def in_turns(turn: float, pairs: int) -> None:
               f"CPU-seconds ratios median {statistics.median(cpu):.3f}")  # fmt: skip
 
 
-def identical_in_turns(turn: float, count: int, epochs: int) -> None:
+def identical_in_turns(turn: float, count: int, epochs: int, env: str | None) -> None:
     """The noise floor: ``count`` identical plain scripts (``epochs`` epochs) in turns."""
     with tempfile.TemporaryDirectory() as folder:
         sides = [
             Side(
                 f"plain {index + 1}",
-                [*PLAIN, "--epochs", str(epochs)],
+                plain_command(env, "--epochs", str(epochs)),
                 Path(folder) / f"{index}.log",
             )
             for index in range(count)
@@ -202,11 +208,11 @@ def timed(command: list[str], output: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def one_after_the_other() -> None:
+def one_after_the_other(env: str | None) -> None:
     plain_output: list[str] = []
-    plain_seconds = timed(PLAIN, plain_output)
+    plain_seconds = timed(plain_command(env), plain_output)
     started = time.time()
-    kedro_seconds = timed(kedro_command({}), [])
+    kedro_seconds = timed(kedro_command({}, env), [])
     plain_training = plain_figure("".join(plain_output), "training:")
     run = kedro_run_since(started)
     nodes = {
@@ -240,7 +246,7 @@ def one_after_the_other() -> None:
     )
 
 
-def main() -> None:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--turn", type=float, default=5.0, help="mean seconds of a turn")
     parser.add_argument("--pairs", type=int, default=1, help="plain/kedro pairs to run")
@@ -253,13 +259,20 @@ def main() -> None:
         "--one-after-the-other", action="store_true",
         help="no turns: plain script, then kedro run, with the kedro run's node times",
     )  # fmt: skip
-    arguments = parser.parse_args()
+    parser.add_argument(
+        "--env", help="Kedro environment of both sides (`kedro run --env`; smoke: a quick check)"
+    )
+    return parser
+
+
+def main() -> None:
+    arguments = argument_parser().parse_args()
     if arguments.one_after_the_other:
-        one_after_the_other()
+        one_after_the_other(arguments.env)
     elif arguments.identical:
-        identical_in_turns(arguments.turn, arguments.identical, arguments.epochs)
+        identical_in_turns(arguments.turn, arguments.identical, arguments.epochs, arguments.env)
     else:
-        in_turns(arguments.turn, arguments.pairs)
+        in_turns(arguments.turn, arguments.pairs, arguments.env)
 
 
 if __name__ == "__main__":

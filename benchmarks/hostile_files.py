@@ -2,6 +2,7 @@
 memory to prepare and read it, one file per fresh process (issue #26).
 
     python benchmarks/hostile_files.py [--model-uri models:/<model>@<alias>] [--fuzzed 40]
+    python benchmarks/hostile_files.py --only "EXIF 6"      # the files whose name says so
 
 Files within every limit that cost a careless reader dearly: huge transparent canvases
 with thin strokes, in each EXIF orientation; noise; thousands of specks; one giant blot; a
@@ -166,12 +167,17 @@ def _memory_mb(field: str) -> float:
     raise KeyError(field)
 
 
-def main() -> None:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model-uri")
     parser.add_argument("--fuzzed", type=int, default=40)
+    parser.add_argument("--only", default="", help="measure the files whose name holds this")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # one file, in a child
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = argument_parser().parse_args()
     if args.measure:
         print(json.dumps(measure_one(args.model_uri, args.measure)))
         return
@@ -183,6 +189,7 @@ def main() -> None:
     cpu = describe(detect(), "-")
     print(f"CPU: {cpu['cpu']} ({cpu['cpu_flags']}); {model_uri}")
     files = {**hostile_files(), **fuzzed_files(args.fuzzed)}
+    files = {name: data for name, data in files.items() if args.only in name}
     print(
         "| file | bytes | CPU s | CPU s, again | peak extra MB | answer |\n"
         "|---|---:|---:|---:|---:|---|"

@@ -130,14 +130,18 @@ def summary(answers: list) -> str:
     )
 
 
-def main() -> None:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--target", choices=["gui", "serve"], required=True)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--request", choices=["worst-image", "many-digits"], default="worst-image")
     parser.add_argument("--model-uri", default=champion_uri())
     parser.add_argument("--as-logged", action="store_true", help="serve the model's own code")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = argument_parser().parse_args()
 
     with tempfile.TemporaryDirectory(prefix="hostile-load-") as folder:
         env = None if args.as_logged else with_current_code(args.model_uri, Path(folder))

@@ -32,7 +32,7 @@ from digit_pipeline.project import champion_uri
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from plain_keras import parameters, read_mnist, training_split  # noqa: E402
+from plain_keras import ENV_HELP, parameters, read_mnist, training_split  # noqa: E402
 
 
 def writer_digits(per_digit: int, held_out: int, hand: Hand) -> tuple[np.ndarray, ...]:
@@ -57,14 +57,19 @@ def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
     return float(np.mean(probabilities.argmax(axis=1) == labels))
 
 
-def main() -> None:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-uri", default=champion_uri(), help="the model before teaching")
     parser.add_argument("--per-digit", type=int, default=20, help="taught digits of each class")
     parser.add_argument("--held-out", type=int, default=1000, help="the writer's held-out digits")
     parser.add_argument("--hand", choices=list(HANDS), default="backhand")
     parser.add_argument("--before-only", action="store_true", help="no teaching run")
-    args = parser.parse_args()
+    parser.add_argument("--env", help=f"of the teaching run: {ENV_HELP}")
+    return parser
+
+
+def main() -> None:
+    args = argument_parser().parse_args()
 
     cpu = describe(detect(), "-")
     print(f"CPU: {cpu['cpu']} ({cpu['cpu_flags']}); before: {args.model_uri}; {args.hand} hand")
@@ -86,8 +91,8 @@ def main() -> None:
     ]
 
     if not args.before_only:
-        params = parameters(TrainParameters).model_copy(update={"verbose": 2})
-        X_train, y_train, X_val, y_val = training_split()
+        params = parameters(TrainParameters, args.env).model_copy(update={"verbose": 2})
+        X_train, y_train, X_val, y_val = training_split(args.env)
         started = time.perf_counter()
         model, _, _ = train_model(X_train, y_train, X_val, y_val, params, X_own=X_own, y_own=y_own)
         minutes = (time.perf_counter() - started) / 60

@@ -21,7 +21,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PIL import Image
-from skimage import feature, measure, morphology, transform
+
+from digit_pipeline.extras import missing_extra
+
+if message := missing_extra("benchmarks", "benchmarks/page_libraries.py"):
+    sys.exit(f"Error: {message}")
+from skimage import feature, measure, morphology, transform  # noqa: E402
 
 from digit_pipeline.generators.phone import KINDS
 from digit_pipeline.hardware import describe, detect
@@ -95,10 +100,14 @@ def timed(function, *args) -> tuple[object, float]:
     return result, time.perf_counter() - start
 
 
-def main() -> None:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=20, help="per kind (12 MP: a quarter)")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = argument_parser().parse_args()
     cpu = describe(detect(), "-")
     print(f"CPU: {cpu['cpu']} ({cpu['cpu_flags']})")
     pool = digit_pool("tuning")

@@ -39,11 +39,15 @@ def writers() -> dict[str, DigitPool]:
     return {name: digit_pool("tuning", name) for name in ("MNIST", *HANDS)}
 
 
-def main() -> None:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-uri", default=champion_uri())
     parser.add_argument("--sheets", type=int, default=20)
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = argument_parser().parse_args()
     reader = Reader(Recognizer(*network_of(args.model_uri)))
     cpu = describe(detect(), "-")
     print(f"CPU: {cpu['cpu']}; {args.model_uri}; {args.sheets} sheets of 10 x {ROWS}")

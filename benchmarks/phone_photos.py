@@ -118,7 +118,7 @@ def read_served(connection: http.client.HTTPConnection):
     return read
 
 
-def main() -> None:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-uri", default=champion_uri())
     parser.add_argument("--digits", choices=list(SEEDS), default="tuning")
@@ -126,7 +126,11 @@ def main() -> None:
     parser.add_argument("--kinds", nargs="*", default=list(KINDS))
     parser.add_argument("--serve", action="store_true", help="through mlflow models serve")
     parser.add_argument("--failures", type=Path, help="write misread photos here")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = argument_parser().parse_args()
 
     pool = digit_pool(args.digits)
     cpu = describe(detect(), "-")

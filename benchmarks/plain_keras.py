@@ -6,6 +6,7 @@ code: read the MNIST files, scale, split off the validation set, train, evaluate
 
     python benchmarks/plain_keras.py        # from the project root, in the venv
     python benchmarks/plain_keras.py --epochs 2     # shorter, for framework_overhead's noise floor
+    python benchmarks/plain_keras.py --env smoke    # the smoke run's parameters: a quick check
 """
 
 import argparse
@@ -21,24 +22,32 @@ from digit_pipeline import hardware
 from digit_pipeline.idx import IDXDataset
 from digit_pipeline.model import build_cnn, portable_copy
 from digit_pipeline.parameters import Parameters, PreprocessParameters, TrainParameters
-from digit_pipeline.pipelines.preprocess.nodes import prepare_test_set, split_validation
+from digit_pipeline.pipelines.preprocess.nodes import (
+    prepare_test_set,
+    select_training_subset,
+    split_validation,
+)
 from digit_pipeline.project import load_conf
 from digit_pipeline.training import batches, training_callbacks
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "01_raw" / "mnist"
 P = TypeVar("P", bound=Parameters)
+# The --env of the training benchmarks: a Kedro environment over conf/base, as `kedro run
+# --env` reads it (`smoke`: ~2,000 training images and one epoch, to check a script runs).
+ENV_HELP = "Kedro environment whose parameters override conf/base's (smoke: a quick check)"
 
 
-def parameters(kind: type[P]) -> P:
-    """A pipeline's parameters from conf/base, validated as its first node does."""
-    return kind.from_conf(load_conf("parameters", root=ROOT)[kind.section])
+def parameters(kind: type[P], env: str | None = None) -> P:
+    """A pipeline's parameters from conf/base (and ``env``), validated as its first node
+    does."""
+    return kind.from_conf(load_conf("parameters", env=env, root=ROOT)[kind.section])
 
 
-def training_parameters() -> dict:
-    """conf/base's train parameters, the precision resolved for this machine as the train
-    node resolves it."""
-    train = parameters(TrainParameters)
+def training_parameters(env: str | None = None) -> dict:
+    """The train parameters, the precision resolved for this machine as the train node
+    resolves it."""
+    train = parameters(TrainParameters, env)
     precision = hardware.resolve_precision(train.precision, hardware.detect())
     return train.model_copy(update={"precision": precision})
 
@@ -48,22 +57,28 @@ def read_mnist(name: str):
     return IDXDataset(str(RAW / f"{name}.gz")).load()
 
 
-def training_split() -> tuple:
+def training_split(env: str | None = None) -> tuple:
     """X_train, y_train, X_val, y_val, as the preprocess pipeline makes them."""
-    return split_validation(
-        read_mnist("train-images-idx3-ubyte"),
-        read_mnist("train-labels-idx1-ubyte"),
-        parameters(PreprocessParameters),
+    params = parameters(PreprocessParameters, env)
+    images, labels = select_training_subset(
+        read_mnist("train-images-idx3-ubyte"), read_mnist("train-labels-idx1-ubyte"), params
     )
+    return split_validation(images, labels, params)
+
+
+def argument_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--epochs", type=int, help="epochs to train (default: the parameters')")
+    parser.add_argument("--env", help=ENV_HELP)
+    return parser
 
 
 def main() -> None:
     started = time.perf_counter()
-    train = training_parameters()
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=train.epochs, help="epochs to train")
-    epochs = parser.parse_args().epochs
-    X_train, y_train, X_val, y_val = training_split()
+    args = argument_parser().parse_args()
+    train = training_parameters(args.env)
+    epochs = args.epochs or train.epochs
+    X_train, y_train, X_val, y_val = training_split(args.env)
     X_test, y_test = prepare_test_set(
         read_mnist("t10k-images-idx3-ubyte"), read_mnist("t10k-labels-idx1-ubyte")
     )

@@ -115,7 +115,7 @@ def read_served(connection: http.client.HTTPConnection):
     return read
 
 
-def main() -> None:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-uri", default=champion_uri())
     parser.add_argument("--digits", choices=list(SEEDS), default="tuning")
@@ -125,7 +125,11 @@ def main() -> None:
     parser.add_argument("--serve", action="store_true", help="through mlflow models serve")
     parser.add_argument("--failures", type=Path, help="write misread images here")
     parser.add_argument("--save", type=Path, help="write what was read of each image (JSON)")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = argument_parser().parse_args()
 
     pool = digit_pool(args.digits, args.writer)
     cpu = describe(detect(), "-")

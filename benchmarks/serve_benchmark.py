@@ -98,7 +98,7 @@ def drawing_png(digit: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def main() -> None:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-uri", default=champion_uri())
     parser.add_argument("--requests", type=int, default=300)
@@ -107,7 +107,11 @@ def main() -> None:
     parser.add_argument("--kernels", help="oneDNN, AVX2, AVX512_CORE, ... or Eigen")
     parser.add_argument("--skip-stock", action="store_true", help="only the pyfunc")
     parser.add_argument("--as-logged", action="store_true", help="serve the model's own code")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = argument_parser().parse_args()
     env = kernel_environment(args.kernels) if args.kernels else {}
     folder = tempfile.TemporaryDirectory(prefix="serve-benchmark-")
     served_uri = args.model_uri

@@ -28,12 +28,16 @@ from digit_pipeline.project import champion_uri
 from digit_pipeline.reading.items import parse_request, prepare_items
 
 
-def main() -> None:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model-uri", default=champion_uri())
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=7)
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = argument_parser().parse_args()
 
     body = pixels_request(test_digits()[: args.batch])
     folder = tempfile.TemporaryDirectory(prefix="serve-stages-")

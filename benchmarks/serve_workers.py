@@ -27,10 +27,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-import psutil
 
+from digit_pipeline.extras import missing_extra
 from digit_pipeline.hardware import describe, detect
 from digit_pipeline.project import champion_uri
+
+if message := missing_extra("benchmarks", "benchmarks/serve_workers.py"):
+    sys.exit(f"Error: {message}")
+import psutil  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -107,14 +111,18 @@ def worker_memory(port: int) -> list[float]:
     return [memory_mb(worker.pid)["peak"] for worker in workers]
 
 
-def main() -> None:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model-uri", default=champion_uri())
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--kernels", help="oneDNN, AVX2, AVX512_CORE, ... or Eigen")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = argument_parser().parse_args()
     env = kernel_environment(args.kernels) if args.kernels else None
 
     tags = describe(detect(), "float32")  # the served model computes in float32

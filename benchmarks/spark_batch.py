@@ -6,7 +6,7 @@ generated photos of MNIST training digits, at each size given.
         [--masters local[1] local[2]]
 
 Both read the files from disk and keep every reading. Spark's session is the pipeline's
-(`conf/base/spark.yml`, the master apart); its figure includes its job (listing, Arrow
+(`conf/base/spark/session.yml`, the master apart); its figure includes its job (listing, Arrow
 batches of 64 files, the model loaded once per Python worker) but not the session's start,
 printed apart and counted in the size from which Spark pays off.
 """
@@ -94,12 +94,16 @@ def print_break_even(
             print(f"{master} does not pay off on this machine")
 
 
-def main() -> None:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model-uri", default=champion_uri())
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
     parser.add_argument("--masters", nargs="+", default=["local[1]", "local[2]"])
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = argument_parser().parse_args()
 
     tags = describe(detect(), "float32")
     print(f"CPU: {tags['cpu']}; flags: {tags['cpu_flags']}; {os.cpu_count()} cores")

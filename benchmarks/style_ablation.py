@@ -25,7 +25,7 @@ from digit_pipeline.pipelines.train.nodes import train_model
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from own_writer import writer_digits  # noqa: E402
-from plain_keras import parameters, training_split  # noqa: E402
+from plain_keras import ENV_HELP, parameters, training_split  # noqa: E402
 
 # Each: the augmentation keys and `everyday_forms` it sets.
 SETTINGS = {
@@ -61,15 +61,20 @@ def with_setting(base: TrainParameters, setting: dict, epochs: int) -> TrainPara
     )
 
 
-def main() -> None:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--setting", choices=list(SETTINGS), action="append")
-    args = parser.parse_args()
+    parser.add_argument("--env", help=f"of the training runs: {ENV_HELP}")
+    return parser
 
-    X_train, y_train, X_val, y_val = training_split()
+
+def main() -> None:
+    args = argument_parser().parse_args()
+
+    X_train, y_train, X_val, y_val = training_split(args.env)
     hands = {name: writer_digits(20, 1000, hand)[2:] for name, hand in HANDS.items()}
-    base = parameters(TrainParameters)
+    base = parameters(TrainParameters, args.env)
     print(f"| added ({args.epochs} epochs) | val acc | val loss | " + " | ".join(hands) + " |")
     print("|---|---:|---:|" + "---:|" * len(hands))
     for name in args.setting or SETTINGS:

@@ -43,11 +43,15 @@ def timed_smoke_run(project: Path, environment: dict[str, str]) -> float:
     return seconds
 
 
-def main() -> None:
+def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = argument_parser().parse_args()
 
     tags = describe(detect(), "float32")
     print(f"CPU: {tags['cpu']}; flags: {tags['cpu_flags']}; {os.cpu_count()} cores")

@@ -6,13 +6,15 @@ augmentation alone, the forward pass alone, a training epoch with augmentation t
 off (forward and backward), a full training epoch, and the validation pass.
 
     python benchmarks/training_profile.py     # from the project root, in the venv
+    python benchmarks/training_profile.py --env smoke    # the smoke run's ~1,800 images
 """
 
+import argparse
 import time
 
 import keras
 import tensorflow as tf
-from plain_keras import training_parameters, training_split  # the same configuration and data
+from plain_keras import ENV_HELP, training_parameters, training_split  # the same configuration
 
 from digit_pipeline.model import build_cnn
 from digit_pipeline.parameters import Augmentation
@@ -24,14 +26,21 @@ def seconds(work) -> float:
     return time.perf_counter() - started
 
 
+def argument_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--env", help=ENV_HELP)
+    return parser
+
+
 def main() -> None:
-    params = training_parameters()
-    X_train, y_train, X_val, y_val = training_split()
+    env = argument_parser().parse_args().env
+    params = training_parameters(env)
+    X_train, y_train, X_val, y_val = training_split(env)
     batch_size = params.batch_size
     keras.utils.set_random_seed(params.seed)
 
     model = build_cnn(params)
-    off = Augmentation(rotation_degrees=0, zoom=0, shift=0)
+    off = Augmentation(rotation_degrees=0, zoom=0, shift=0, stroke_width=0)  # all of it off
     no_augmentation = build_cnn(params.model_copy(update={"augmentation": off}))
     augment = tf.function(lambda batch: model.get_layer("augmentation")(batch, training=True))
     forward = tf.function(lambda batch: model(batch, training=False))
@@ -59,6 +68,7 @@ def main() -> None:
         network.fit(X_train[:batch_size], y_train[:batch_size], epochs=1, verbose=0)
     model.evaluate(X_val[:batch_size], y_val[:batch_size], verbose=0)
 
+    validation = f"validation pass ({len(y_val):,} images)"
     parts = {
         "input pipeline (shuffled batches, nothing done with them)": seconds(
             each_batch(lambda batch: None)
@@ -67,9 +77,7 @@ def main() -> None:
         "forward pass alone": seconds(each_batch(forward)),
         "training without augmentation (forward + backward)": seconds(fit(no_augmentation)),
         "training with augmentation (what an epoch costs)": seconds(fit(model)),
-        "validation pass (6,000 images)": seconds(
-            lambda: model.evaluate(X_val, y_val, batch_size=batch_size, verbose=0)
-        ),
+        validation: seconds(lambda: model.evaluate(X_val, y_val, batch_size=batch_size, verbose=0)),
     }
     print(
         f"One epoch of {len(y_train):,} images, batch {batch_size}, blocks {params.conv_blocks}, {params.precision}:"
@@ -80,7 +88,7 @@ def main() -> None:
     total = parts["training with augmentation (what an epoch costs)"]
     print(
         f"\nepochs {params.epochs} × ({total:.1f} + validation) ≈ "
-        f"{params.epochs * (total + parts['validation pass (6,000 images)']) / 60:.1f} min"
+        f"{params.epochs * (total + parts[validation]) / 60:.1f} min"
     )
 
 

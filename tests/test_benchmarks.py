@@ -1,8 +1,15 @@
-"""The benchmarks' own logic: framework_overhead.py's turns (one process runs at a time,
-each is charged its own turns, a failure stops them all) and the CPU kernels epoch_speed.py
-compares."""
+"""The benchmarks keep running as documented: every script's quick check (the table of
+benchmarks/README.md) runs against a smoke champion, and every benchmark command of the
+README and benchmarks/README.md parses with its script's arguments. Then the benchmarks'
+own logic: framework_overhead.py's turns (one process runs at a time, each is charged its
+own turns, a failure stops them all) and the CPU kernels epoch_speed.py compares."""
 
+import importlib
 import importlib.util
+import os
+import re
+import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -10,7 +17,112 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "framework_overhead.py"
+from .conftest import tracking_uri
+from .support import BIN, PROJECT_ROOT
+
+BENCHMARKS = PROJECT_ROOT / "benchmarks"
+SCRIPT = BENCHMARKS / "framework_overhead.py"
+# The scripts; current_code.py is a module that several of them share.
+SCRIPTS = sorted(path.name for path in BENCHMARKS.glob("*.py") if path.name != "current_code.py")
+# What the docs write for "each of them": `--hand H` (each hand), `--writer W`.
+PLACEHOLDERS = {"H": "backhand", "W": "backhand"}
+
+
+def inline_commands(markdown: str) -> list[str]:
+    """Every `python benchmarks/...` command in the inline code of a Markdown text (a code
+    span may run over two lines), without what comes before it (an environment variable)."""
+    prose = re.sub(r"```.*?```", "", markdown, flags=re.DOTALL)
+    spans = re.findall(r"`([^`]+)`", prose)
+    return [
+        " ".join(span.split())[span.index("python benchmarks/") :].strip()
+        for span in spans
+        if "python benchmarks/" in span
+    ]
+
+
+def command_lines(command: str) -> list[list[str]]:
+    """A documented command as the argument lists it stands for: ``[--kernels AVX2]`` is
+    given, ``serve|gui`` is each of the two, a placeholder is one of its values."""
+    optional = re.sub(r"\[(--[^\]]*)\]", r"\1", command.replace("\\|", "|"))
+    words = shlex.split(optional)
+    lines = [[]]
+    for previous, word in zip(["", *words], words, strict=False):
+        value = PLACEHOLDERS.get(word, word) if previous.startswith("--") else word
+        choices = value.split("|") if "|" in value else [value]
+        lines = [[*line, choice] for line in lines for choice in choices]
+    return [line[1:] for line in lines]  # without `python`
+
+
+def quick_checks() -> dict[str, str]:
+    """The quick-check column of benchmarks/README.md's table of scripts, by script."""
+    text = (BENCHMARKS / "README.md").read_text()
+    table = text.split("## The scripts", 1)[1].split("\n## ", 1)[0]
+    rows = [row.split(" | ") for row in table.splitlines() if row.startswith("| `")]
+    return {row[0].strip("| `"): row[-1].strip("| `") for row in rows}
+
+
+def documented() -> list[str]:
+    return sorted(
+        {
+            command
+            for readme in (PROJECT_ROOT / "README.md", BENCHMARKS / "README.md")
+            for command in inline_commands(readme.read_text())
+        }
+    )
+
+
+def test_every_script_has_a_quick_check_of_its_own():
+    checks = quick_checks()
+    assert sorted(checks) == SCRIPTS
+    for script, command in checks.items():
+        assert command.startswith(f"python benchmarks/{script}")
+
+
+@pytest.fixture(scope="module")
+def scripts():
+    """The scripts, imported as modules (beside each other, as they import each other)."""
+    sys.path.insert(0, str(BENCHMARKS))
+    yield lambda name: importlib.import_module(name.removesuffix(".py"))
+    sys.path.remove(str(BENCHMARKS))
+
+
+@pytest.mark.parametrize("command", documented())
+def test_a_documented_command_parses(scripts, command):
+    assert SCRIPTS, "no scripts"
+    for line in command_lines(command):
+        script, *arguments = line
+        module = scripts(Path(script).name)
+        module.argument_parser().parse_args(arguments)  # exits with the usage if not
+
+
+@pytest.fixture(scope="module")
+def benchmark_project(smoke_project, tmp_path_factory) -> Path:
+    """A copy of the smoke project (its store and champion too), with the benchmarks and
+    the tests' helpers that they import, to run them from its root as the README does."""
+    project = tmp_path_factory.mktemp("benchmarks") / "project"
+    shutil.copytree(smoke_project[0], project, symlinks=True)
+    shutil.copytree(BENCHMARKS, project / "benchmarks")
+    (project / "tests").mkdir()
+    for name in ("__init__.py", "support.py"):
+        shutil.copy2(PROJECT_ROOT / "tests" / name, project / "tests" / name)
+    return project
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_the_quick_check_runs(benchmark_project, script):
+    command = quick_checks()[script]
+    environment = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": tracking_uri(benchmark_project),
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",  # mlflow, kedro, digit-pipeline
+    }
+    done = subprocess.run(
+        [sys.executable, *shlex.split(command)[1:]], cwd=benchmark_project, env=environment,
+        capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, f"{command}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    assert done.stdout.strip(), f"{command} printed nothing"
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-COMMANDS = [[], ["predict"], ["app"], ["collect"], ["sweep"]]
+COMMANDS = [[], ["predict"], ["app"], ["collect"], ["sweep"], ["server"], ["server", "add-user"]]
 # Whether the command imported them, printed after click exits.
 PROBE = """
 import atexit, sys

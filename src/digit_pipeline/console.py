@@ -1,5 +1,5 @@
 """The `digit-pipeline` command: read handwritten digits with the registered model.
-(Not named cli.py: Kedro would take that module for the project's own `kedro` commands.)
+(Not cli.py: that module holds the project's own `kedro` commands.)
 Each command imports what it needs when it runs (TensorFlow, MLflow, Kedro), so that
 `--help` answers at once.
 
@@ -20,6 +20,8 @@ import sys
 from pathlib import Path
 
 import click
+
+from digit_pipeline.extras import require
 
 
 def _champion_uri() -> str:
@@ -217,6 +219,7 @@ def server(context, folder: Path, port: int, db_port: int, workers: int) -> None
 
     context.obj = TeamServer(folder, port, db_port)
     if context.invoked_subcommand is None:
+        require("server", "digit-pipeline server")
         try:
             sys.exit(serve(context.obj, workers))
         except ServerError as error:
@@ -233,6 +236,7 @@ def add_user(team_server, username: str, password: str) -> None:
 
     from digit_pipeline.team_server import add_user as create_user  # noqa: PLC0415
 
+    require("server", "digit-pipeline server add-user")
     uri = os.environ.get("MLFLOW_TRACKING_URI", team_server.url)
     try:
         create_user(uri, username, password)

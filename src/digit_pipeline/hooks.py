@@ -16,6 +16,9 @@ import mlflow
 import numpy as np
 import requests
 from kedro.framework.hooks import hook_impl
+from kedro.io import AbstractDataset
+
+from digit_pipeline.extras import require
 
 if TYPE_CHECKING:  # kedro.framework.context would set up Kedro's logging on import
     from kedro.framework.context import KedroContext
@@ -195,37 +198,50 @@ class DatasetLineageHook:
 
 
 class SparkHooks:
-    """The SparkSession of a pipeline that reads or writes a Spark dataset (Kedro's
-    ``spark.SparkDatasetV2``), made from ``conf/<env>/spark.yml`` before it runs (and
-    before a Spark dataset would make a session of its own); other pipelines start no JVM."""
+    """The Spark batch pipeline's datasets (``conf/<env>/spark/datasets.yml``) and its
+    SparkSession (``spark/session.yml``), made only for a run whose pipeline uses one of
+    those datasets: before it runs, and before kedro-mlflow opens its run. Every other run
+    builds none of them and starts no JVM, so the core install, without PySpark, runs them."""
 
     def __init__(self) -> None:
-        self._spark_conf: dict[str, Any] = {}
-        self._spark_datasets: set[str] = set()
+        self._context: KedroContext | None = None
 
     @hook_impl
     def after_context_created(self, context: KedroContext) -> None:
-        context.config_loader.config_patterns.setdefault("spark", ["spark*", "spark*/**"])
-        self._spark_conf = dict(context.config_loader["spark"])
-        self._spark_datasets = {
-            name
-            for name, entry in context.config_loader["catalog"].items()
-            if isinstance(entry, dict) and str(entry.get("type", "")).startswith("spark.")
-        }
+        self._context = context
 
-    @hook_impl
-    def before_pipeline_run(self, pipeline: Pipeline) -> None:
-        if self._spark_datasets & pipeline.datasets():
-            spark_session(self._spark_conf)
+    @hook_impl(tryfirst=True)
+    def before_pipeline_run(
+        self, run_params: dict[str, Any], pipeline: Pipeline, catalog: DataCatalog
+    ) -> None:
+        datasets = self._context.config_loader["spark_datasets"]
+        used = sorted(datasets.keys() & pipeline.datasets())
+        if not used:
+            return
+        names = ",".join(run_params.get("pipeline_names") or ["__default__"])
+        require("spark", f"kedro run --pipelines {names}")
+        spark_session(self._context.config_loader["spark"])
+        for name in used:
+            config = _resolved_filepath(datasets[name], self._context.project_path)
+            catalog[name] = AbstractDataset.from_config(name, config)
+
+
+def _resolved_filepath(config: dict[str, Any], project_path: Path) -> dict[str, Any]:
+    """A dataset's config with a relative local ``filepath`` made absolute under the
+    project (as Kedro does for catalog.yml), for a run started below its root."""
+    path = str(config.get("filepath", ""))
+    if not path or "://" in path or Path(path).is_absolute():
+        return config
+    return {**config, "filepath": (project_path / path).as_posix()}
 
 
 def spark_session(spark_conf: dict[str, Any]) -> SparkSession:
-    """The SparkSession of ``spark_conf`` (the keys of ``spark.yml``)."""
+    """The SparkSession of ``spark_conf`` (the keys of ``spark/session.yml``)."""
     from pyspark import SparkConf  # noqa: PLC0415
     from pyspark.sql import SparkSession  # noqa: PLC0415
 
     # Python workers run this interpreter (the venv's) unless PYSPARK_PYTHON or
-    # spark.yml's spark.pyspark.python names another.
+    # spark/session.yml's spark.pyspark.python names another.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     conf = SparkConf().setAll((key, str(value)) for key, value in spark_conf.items())
     session = SparkSession.builder.config(conf=conf).getOrCreate()

@@ -31,11 +31,11 @@ def load_conf(kind: str, env: str | None = None, root: Path | None = None) -> di
     (default: ``project_root()``)."""
     with warnings.catch_warnings():  # Kedro's own use of a deprecated OmegaConf call
         warnings.filterwarnings("ignore", "register_new_resolver", UserWarning)
+        patterns = {"mlflow": ["mlflow*", "mlflow*/**"], **CONFIG_LOADER_ARGS["config_patterns"]}
         loader = OmegaConfigLoader(
             conf_source=str((root or project_root()) / "conf"),
             env=env,
-            config_patterns={"mlflow": ["mlflow*", "mlflow*/**"], "spark": ["spark*", "spark*/**"]},
-            **CONFIG_LOADER_ARGS,
+            **{**CONFIG_LOADER_ARGS, "config_patterns": patterns},
         )
         return loader[kind]
 

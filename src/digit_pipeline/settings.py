@@ -12,7 +12,7 @@ from digit_pipeline.hooks import (
 
 # A team server's login checked first; then each node's wall time, the run's name and the
 # data splits it read, recorded in the MLflow run that kedro-mlflow's hook (registered
-# through its entry point) opens; a SparkSession for the pipelines that need one.
+# through its entry point) opens; Spark's session and datasets for the pipeline that needs them.
 HOOKS = (
     TrackingLoginHook(),
     NodeTimingHook(),
@@ -28,4 +28,10 @@ CONFIG_LOADER_ARGS = {
     "custom_resolvers": {"oc.env": oc.env},
     # An environment (e.g. `smoke`) overrides single keys of a parameter block, not the block.
     "merge_strategy": {"parameters": "soft"},
+    # The Spark batch pipeline's session and datasets (conf/<env>/spark/), apart from the
+    # catalog: hooks.SparkHooks reads them only for a run whose pipeline uses them.
+    "config_patterns": {
+        "spark": ["spark/session*"],
+        "spark_datasets": ["spark/datasets*"],
+    },
 }

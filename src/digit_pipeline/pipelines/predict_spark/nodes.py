@@ -23,7 +23,7 @@ READING = "digit DOUBLE, confidence DOUBLE, digits STRING, error STRING"
 def read_images_with_spark(images: DataFrame, params: PredictSparkParameters) -> DataFrame:
     """The champion's reading of each file of Spark's ``binaryFile`` source.
 
-    Each Arrow batch (``spark.sql.execution.arrow.maxRecordsPerBatch`` in conf/base/spark.yml)
+    Each Arrow batch (``spark.sql.execution.arrow.maxRecordsPerBatch`` in conf/base/spark/session.yml)
     is one request of ``{"image": bytes}`` items, read with ``{"errors": "item"}``: a file
     that cannot be read gets its error in its row and the job goes on.
 
