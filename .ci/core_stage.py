@@ -42,12 +42,13 @@ def step(name: str) -> None:
     print(f"--- core: {name}", flush=True)
 
 
-def run(command: list[str], *, env: dict, cwd: Path, expect_failure: bool = False,
+def run(command: list[str], *, env: dict, cwd: Path, expect_failure: bool | None = False,
         timeout: float = 600) -> subprocess.CompletedProcess:  # fmt: skip
+    """Run ``command``; it must succeed, or fail with ``expect_failure`` (None: either)."""
     done = subprocess.run(
         command, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
     )
-    if (done.returncode != 0) != expect_failure:
+    if expect_failure is not None and (done.returncode != 0) != expect_failure:
         outcome = "succeeded, but should have failed" if expect_failure else "failed"
         raise StepFailed(
             f"`{' '.join(command)}` {outcome} (exit {done.returncode})\n"
@@ -156,6 +157,16 @@ def walk(group, path):
         if isinstance(command, click.Group):
             yield from walk(command, [*path, name])
 print(json.dumps(list(walk(main, []))))"""
+# A photographed sheet of three lines of 0123456789 in MNIST's training digits.
+PATTERN_SHEET = """import sys
+import numpy as np
+from digit_pipeline.generators.pen import DigitPool
+from digit_pipeline.generators.photos import pattern_sheet
+from digit_pipeline.idx import IDXDataset
+raw = "data/01_raw/mnist/train-{}-idx{}-ubyte.gz"
+pool = DigitPool(IDXDataset(raw.format("images", 3)).load(), IDXDataset(raw.format("labels", 1)).load())
+sheet = pattern_sheet(pool, np.random.default_rng(0), ["0123456789"] * 3)
+open(sys.argv[1], "wb").write(sheet.data)"""
 CHAMPION = """import mlflow
 print(mlflow.MlflowClient().get_model_version_by_alias("digit-classifier", "champion").version)"""
 
@@ -192,6 +203,18 @@ def pipelines(env: dict, project: Path) -> None:
     table = (project / "data" / "07_model_output" / "predictions.csv").read_text().splitlines()
     if len(table) != 1 + len(list(SAMPLES.iterdir())):
         raise StepFailed(f"expected a row per sample, got:\n{table}")
+
+    step("digit-pipeline collect of a pattern sheet")
+    sheet = project / "sheet.jpg"
+    run([str(Path(env["VENV"]) / "bin" / "python"), "-c", PATTERN_SHEET, str(sheet)],
+        env=env, cwd=project)  # fmt: skip
+    command = ["digit-pipeline", "collect", str(sheet), "--rows", "0123456789", "--keep-matching"]
+    done = run(command, env=env, cwd=project, expect_failure=None)
+    # A one-epoch model may match no line: then one line says nothing was kept.
+    last = (done.stderr.strip().splitlines() or [""])[-1]
+    if done.returncode and not last.endswith("nothing kept"):
+        raise StepFailed(f"`{' '.join(command)}` failed:\n{done.stderr[-3000:]}")
+    print(f"    {(done.stdout or done.stderr).strip().splitlines()[-1]}")
 
     step("digit-pipeline sweep: one smoke run")
     run(["digit-pipeline", "sweep", "--env", "smoke", "train.epochs=1"], env=env, cwd=project)

@@ -54,6 +54,7 @@ def test_a_run_builds_the_spark_datasets_only_for_their_pipeline(tmp_path):
     from pyspark.sql import SparkSession  # noqa: PLC0415
 
     project = copy_project(tmp_path)
+    session_before = SparkSession.getActiveSession()  # another test's, or none
     with in_project(project), KedroSession.create(project_path=project, env="smoke") as session:
         context = session.load_context()
         hooks = SparkHooks()
@@ -62,4 +63,4 @@ def test_a_run_builds_the_spark_datasets_only_for_their_pipeline(tmp_path):
             catalog = context.catalog
             hooks.before_pipeline_run({"pipeline_names": [name]}, pipelines[name], catalog)
             assert not SPARK_DATASETS & set(catalog.keys())
-    assert SparkSession.getActiveSession() is None  # and no JVM started
+    assert SparkSession.getActiveSession() is session_before  # no session made
