@@ -28,10 +28,6 @@ def missing_modules(extra: str) -> list[str]:
     return [module for module in EXTRAS[extra] if importlib.util.find_spec(module) is None]
 
 
-def install_command(extra: str) -> str:
-    return f'pip install -e ".[{extra}]"'
-
-
 def missing_extra(extra: str, what: str) -> str | None:
     """The line that says ``what`` (a command, a pipeline, a script) needs ``extra`` and how
     to install it; None when it is installed."""
@@ -40,7 +36,7 @@ def missing_extra(extra: str, what: str) -> str | None:
         return None
     return (
         f"{what} needs the {extra} extra ({', '.join(missing)} not installed): "
-        f"{install_command(extra)}"
+        f'pip install -e ".[{extra}]"'
     )
 
 
