@@ -5,12 +5,10 @@ lab`` answer with the one line that installs it, instead of Kedro's ``No such co
 
 from __future__ import annotations
 
-import importlib.util
-
 import click
 from kedro.framework.cli.jupyter import jupyter as kedro_jupyter
 
-from digit_pipeline.extras import require
+from digit_pipeline.extras import missing_modules, require
 
 # A stand-in takes any arguments, --help included: it only says what to install.
 STAND_IN = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
@@ -21,11 +19,9 @@ def cli() -> None:
     """The project's commands."""
 
 
-def _installed(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
+MISSING = missing_modules("dev")
 
-
-if not _installed("kedro_viz"):
+if "kedro_viz" in MISSING:
 
     @cli.command(context_settings=STAND_IN)
     def viz() -> None:
@@ -33,7 +29,7 @@ if not _installed("kedro_viz"):
         require("dev", "kedro viz")
 
 
-if not _installed("jupyterlab"):
+if "jupyterlab" in MISSING:
 
     @cli.group()
     def jupyter() -> None:

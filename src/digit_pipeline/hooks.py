@@ -228,7 +228,8 @@ class SparkHooks:
 
 def _resolved_filepath(config: dict[str, Any], project_path: Path) -> dict[str, Any]:
     """A dataset's config with a relative local ``filepath`` made absolute under the
-    project (as Kedro does for catalog.yml), for a run started below its root."""
+    project, as Kedro makes catalog.yml's (its own helper lives in kedro.framework.context,
+    whose import sets up Kedro's logging: not here), for a run started below its root."""
     path = str(config.get("filepath", ""))
     if not path or "://" in path or Path(path).is_absolute():
         return config
