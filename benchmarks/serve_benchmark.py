@@ -142,7 +142,7 @@ def main() -> None:
 
     if not args.skip_stock:
         # The stock flavour of the same network: the pyfunc's Keras model, saved with mlflow.keras.
-        network, _ = network_of(args.model_uri)
+        network, *_ = network_of(args.model_uri)
         with tempfile.TemporaryDirectory() as stock_folder:
             stock_path = Path(stock_folder) / "stock_keras"
             mlflow.keras.save_model(network, str(stock_path))

@@ -65,6 +65,18 @@ def tiny_cnn() -> keras.Model:
     return build_cnn(params, for_training=False)
 
 
+def tiny_line_model() -> keras.Model:
+    """An untrained, small line model of the project's design (Keras's own layers,
+    float32): for the reader's mechanics, in milliseconds."""
+    from digit_pipeline.line_model import build_line_model  # noqa: PLC0415
+    from digit_pipeline.parameters import TrainLinesParameters  # noqa: PLC0415
+
+    params = smoke_parameters(
+        TrainLinesParameters, filters=[4, 8], recurrent_units=4, precision="float32", seed=1
+    )
+    return build_line_model(params, for_training=False)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

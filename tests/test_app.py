@@ -371,6 +371,13 @@ def test_uploading_a_sheet_shows_its_lines(page, tmp_path, mnist_train):
         assert ("doubtful" in box.get_attribute("class")) == (sure < 0.8)
         assert abs(float(box.get_attribute("title").removesuffix("% sure")) - 100 * sure) <= 0.5
     assert page.locator("#copy").is_visible()
+    # Download CSV: one row per line, its numbers in cells, as the page shows them.
+    with page.expect_download() as download:
+        page.locator("#download-csv").click()
+    rows = Path(download.value.path()).read_text().splitlines()
+    assert download.value.suggested_filename == "sheet.csv"
+    numbers = [[int(number) for number in line.split()] for line in lines]
+    assert [[int(cell) for cell in row.split(",")] for row in rows] == numbers
 
 
 def test_uploading_a_phone_photo_outlines_the_sheet_and_shows_it_rectified(

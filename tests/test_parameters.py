@@ -11,6 +11,7 @@ from digit_pipeline.parameters import (
     PredictSparkParameters,
     PreprocessParameters,
     RobustnessParameters,
+    TrainLinesParameters,
     TrainParameters,
 )
 from digit_pipeline.pipeline_registry import register_pipelines
@@ -22,6 +23,7 @@ KINDS = [
     IngestParameters,
     PreprocessParameters,
     TrainParameters,
+    TrainLinesParameters,
     EvaluateParameters,
     RobustnessParameters,
     PackageParameters,

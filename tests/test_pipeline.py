@@ -24,6 +24,7 @@ def test_pipelines_are_registered_in_order():
         "ingest",
         "preprocess",
         "train",
+        "train_lines",
         "evaluate",
         "robustness",
         "calibrate",
@@ -38,6 +39,7 @@ def test_pipelines_are_registered_in_order():
     assert names.index("validate_train_split_node") < names.index("train_model_node")
     assert names.index("train_model_node") < names.index("compute_test_metrics_node")
     assert names.index("compute_test_metrics_node") < names.index("promote_if_better_node")
+    assert names.index("train_line_model_node") < names.index("log_and_register_model_node")
 
 
 @pytest.mark.slow  # trains one short epoch

@@ -97,7 +97,7 @@ def collect_sheet(
         PatternError: The digits found do not match the pattern: nothing is kept.
     """
     (reading,) = reader.read([ImageFile(data)], len(rows) if rows else None)
-    texts = [line.text for line in reading.lines]
+    texts = [line.digit_string for line in reading.lines]
     labels = labels_from_pattern(texts, rows, each_line_is, keep_matching)
     photo = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
     sample_ids, read_right = [], 0

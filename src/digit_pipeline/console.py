@@ -15,6 +15,7 @@ digit-pipeline server add-user NAME
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -65,16 +66,29 @@ def main() -> None:
     "images", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @MODEL_URI
-def predict(images: tuple[Path, ...], model_uri: str) -> None:
-    """Print the digits read in each IMAGE (PNG, JPEG, BMP, GIF or WebP) as CSV:
-    file, digit (the whole image as one digit), confidence, digits (in reading order; a
-    sheet's lines separated by line breaks, the field quoted)."""
-    from digit_pipeline.pipelines.predict.nodes import readings_table  # noqa: PLC0415
+@click.option(
+    "--format", "output", type=click.Choice(["files", "csv", "json"]), default="files",
+    show_default=True,
+    help="files: CSV, one row per image; csv: one row per line of writing, one cell per "
+    "number; json: the served model's answer per image.",
+)  # fmt: skip
+def predict(images: tuple[Path, ...], model_uri: str, output: str) -> None:
+    """Print what is read in each IMAGE (PNG, JPEG, BMP, GIF or WebP). As ``files``, CSV
+    of file, digit (the whole image as one digit), confidence, digits (in reading order; a
+    sheet's lines separated by line breaks, the field quoted); as ``csv``, file, line and
+    the numbers of each line of writing, one per cell; as ``json``, one object per line of
+    output: file and the served answer."""
+    from digit_pipeline.pipelines.predict.nodes import lines_table, readings_table  # noqa: PLC0415
 
     readings, errors = _reader(model_uri).read_each(
         {str(path): path.read_bytes() for path in images}
     )
-    click.echo(readings_table(readings).to_csv(index=False), nl=False)
+    if output == "json":
+        for name, reading in sorted(readings.items()):
+            click.echo(json.dumps({"file": name, **reading.export()}))
+    else:
+        table = readings_table if output == "files" else lines_table
+        click.echo(table(readings).to_csv(index=False), nl=False)
     for name, error in errors.items():
         click.echo(f"{name}: {error}", err=True)
     if errors:

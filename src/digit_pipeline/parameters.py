@@ -116,6 +116,24 @@ class TrainParameters(Parameters):
     not_one_digit_share: Annotated[float, Field(ge=0, lt=1)] = 0.0
 
 
+class TrainLinesParameters(Parameters):
+    section = "train_lines"
+    seed: int
+    filters: Annotated[list[PositiveInt], Field(min_length=2, max_length=5)]
+    temporal_layers: Annotated[int, Field(ge=0)]
+    recurrent_units: Annotated[int, Field(ge=0)]
+    dropout: Annotated[float, Field(ge=0, lt=1)]
+    precision: Literal["auto", *PRECISIONS]
+    learning_rate: Annotated[float, Field(gt=0)]
+    batch_size: PositiveInt
+    epochs: PositiveInt
+    steps_per_epoch: PositiveInt
+    validation_lines: PositiveInt
+    font_share: Annotated[float, Field(ge=0, le=1)]
+    own_digits_share: Annotated[float, Field(ge=0, le=1)]
+    verbose: Literal[0, 1, 2]
+
+
 class EvaluateParameters(Parameters):
     section = "evaluate"
     misclassified_to_show: Annotated[int, Field(ge=0)]
@@ -135,6 +153,8 @@ class PackageParameters(Parameters):
     champion_alias: Annotated[str, Field(min_length=1)]
     min_test_accuracy: Annotated[float, Field(ge=0, le=1)]
     mnist_tolerance: Annotated[float, Field(ge=0, lt=1)]
+    # A line model that reads fewer validation lines exactly is not packaged.
+    min_line_exact: Annotated[float, Field(ge=0, le=1)] = 0.5
 
 
 class PredictSparkParameters(Parameters):

@@ -13,6 +13,7 @@ from digit_pipeline.pipelines import (
     preprocess,
     robustness,
     train,
+    train_lines,
 )
 
 
@@ -26,6 +27,7 @@ def register_pipelines() -> dict[str, Pipeline]:
         "ingest": ingest.create_pipeline(),
         "preprocess": preprocess.create_pipeline(),
         "train": train.create_pipeline(),
+        "train_lines": train_lines.create_pipeline(),
         "evaluate": evaluate.create_pipeline(),
         "robustness": robustness.create_pipeline(),
         "calibrate": calibrate.create_pipeline(),

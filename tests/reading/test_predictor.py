@@ -12,7 +12,7 @@ from digit_pipeline.reading.items import ImageFile, Pixels
 from digit_pipeline.reading.predictor import Reader
 from digit_pipeline.reading.recognizer import Recognizer
 
-from ..support import encode, enlarge, tiny_cnn
+from ..support import encode, enlarge, tiny_cnn, tiny_line_model
 
 
 class CountingRecognizer(Recognizer):
@@ -77,3 +77,47 @@ def test_a_fault_of_the_reader_is_a_short_error_and_it_reads_on(reader, mnist_te
     assert error.value.get_http_status_code() == 500
     del reader.recognizer.readings
     assert len(reader.read([Pixels(mnist_test[0][0].astype(float))])) == 1
+
+
+class CountingLineRecognizer(CountingRecognizer):
+    """The tiny CNN and an untrained tiny line model, counting the calls of each."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.line_model = tiny_line_model()
+        self.line_calls: list[int] = []
+
+    def line_steps(self, strips):
+        self.line_calls.append(len(strips))
+        return super().line_steps(strips)
+
+
+def test_with_a_line_model_a_request_is_read_in_one_call_of_each_network(mnist_test):
+    reader = Reader(CountingLineRecognizer())
+    items = [ImageFile(strip(mnist_test, 4)), ImageFile(strip(mnist_test, 2)),
+             Pixels(mnist_test[0][0].astype(float))]  # fmt: skip
+    row, pair, pixels = reader.read(items)
+    assert reader.recognizer.line_calls == [2]  # one strip per line; none for the pixels
+    assert len(reader.recognizer.calls) == 1
+    # The pixels item is one digit, the CNN's.
+    assert pixels.digit_string == str(pixels.whole.value) and pixels.whole.box == (0, 0, 28, 28)
+    height, width = 56 + 40, 4 * 56 + 40
+    for reading in (row, pair):
+        for line in reading.lines:
+            assert line.text.replace(" ", "") == line.digit_string
+            assert line.numbers == [int(number) for number in line.text.split()]
+            assert not line.text.startswith(" ") and "  " not in line.text
+            for digit in line.digits:
+                x, y, w, h = digit.box
+                assert 0 <= x and x + w <= width and 0 <= y and y + h <= height
+                assert digit.image.shape == (28, 28) and 0 <= digit.confidence <= 1
+                assert digit.probabilities.sum() == pytest.approx(1, abs=1e-4)
+
+
+def test_with_a_line_model_a_lone_digit_is_the_cnn_s(mnist_test):
+    reader = Reader(CountingLineRecognizer())
+    (reading,) = reader.read([ImageFile(strip(mnist_test, 1))])
+    # Read as one digit or none by the line model, it is the CNN's whole: never the line
+    # model's one digit.
+    assert len(reading.digits) >= 2 or reading.digits == [reading.whole]
+    assert reader.recognizer.line_calls == [1]

@@ -20,18 +20,15 @@ from digit_pipeline.app.uploads import (
     read_form,
     refuse_other_origins,
 )
+from digit_pipeline.reading import contract
 from digit_pipeline.reading.items import ImageFile
 from digit_pipeline.reading.results import Reading
 
 
-class LineReading(BaseModel):
-    """One line of writing: its digits left to right, their boxes and confidences, and the
-    28x28 image the CNN read for each (PNG data URLs)."""
+class LineReading(contract.LineReading):
+    """One line of writing as the served model answers it, and the 28x28 image the CNN
+    read for each digit (PNG data URLs)."""
 
-    digits: str
-    boxes: list[list[int]]
-    quads: list[list[list[float]]]
-    confidences: list[float]
     images: list[str]
 
 

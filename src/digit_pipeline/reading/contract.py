@@ -46,9 +46,17 @@ class DigitRequest(BaseModel):
 
 
 class LineReading(BaseModel):
-    """One line of writing, its digits left to right."""
+    """One line of writing, its digits left to right.
+
+    Attributes:
+        digits: Its digits, without spaces.
+        text: Its numbers separated by one space (where the writer left a gap).
+        numbers: Those numbers.
+    """
 
     digits: str
+    text: str
+    numbers: list[int]
     boxes: list[list[int]]
     quads: list[list[list[float]]]
     confidences: list[float]

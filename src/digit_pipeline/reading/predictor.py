@@ -19,8 +19,12 @@ import numpy as np
 from digit_pipeline.reading.errors import InvalidInput, ReadingError
 from digit_pipeline.reading.gate import Gate
 from digit_pipeline.reading.images import PreparedImage
+from digit_pipeline.reading.images.framing import frame_digit
+from digit_pipeline.reading.images.prepared import COUNT_SLACK, PreparedLine
+from digit_pipeline.reading.images.segmentation import Box
 from digit_pipeline.reading.items import ImageFile, Item, parse_request, prepare_items
 from digit_pipeline.reading.limits import MAX_REQUEST_DIGITS
+from digit_pipeline.reading.line_reader import Char, read_line, tidy
 from digit_pipeline.reading.recognizer import Recognizer
 from digit_pipeline.reading.results import Digit, Line, Reading
 
@@ -92,13 +96,56 @@ class Reader:
     def recognize(
         self, prepared: Sequence[PreparedImage], digits_per_line: int | None = None
     ) -> list[Reading]:
+        """Readings of prepared images, in two model calls for the request: the line model
+        reads every line, its digits, where each is, and where the writer left a space
+        between numbers (``line_reader``); the CNN reads each image's ink as one digit.
+        One rule decides between them: an image of one line that the line model reads as
+        one digit or none (a lone digit, drawn or photographed), and a ``pixels`` item, is
+        that one digit as the CNN reads it. A sheet is read every way up, and answered the
+        way up whose digits are surest. With ``digits_per_line``, lines are read as that
+        many digits where most of them are (a sheet written in a pattern).
+
+        A recognizer without a line model (a version registered before it) cuts lines into
+        digits by their geometry and the CNN's confidence (``recognize_by_cuts``)."""
+        if not prepared:
+            return []
+        if self.recognizer.line_model is None:
+            return self.recognize_by_cuts(prepared, digits_per_line)
+        views = [view for item in prepared for view in (item, *item.turns)]
+        lines = [line for view in views for line in view.lines if line.strip is not None]
+        steps = dict(
+            zip(map(id, lines), self.recognizer.line_steps([line.strip.pixels for line in lines]),
+                strict=True)
+        )  # fmt: skip
+        wholes = [
+            view.whole if view.lines[0].strip is not None else view.lines[0].crops[0]
+            for view in views
+        ]
+        probabilities, one_digit = self.recognizer.readings(wholes)
+        answers = []
+        for index, view in enumerate(views):
+            whole = Digit.of(
+                probabilities[index], view.whole_box, wholes[index], None, one_digit[index]
+            )
+            answers.append(
+                _reading_of_lines(view, whole, _lines_read(view, steps, digits_per_line))
+            )
+        # A sheet read every way up: the way whose digits are surest.
+        chosen, start = [], 0
+        for item in prepared:
+            ways = answers[start : start + 1 + len(item.turns)]
+            start += len(ways)
+            chosen.append(max(ways, key=lambda pair: pair[1])[0])
+        return chosen
+
+    def recognize_by_cuts(
+        self, prepared: Sequence[PreparedImage], digits_per_line: int | None = None
+    ) -> list[Reading]:
         """Readings of prepared images from one model call that reads each distinct 28x28
         once (a ``pixels`` item, or an image of one digit, is its own only crop). Each
         line's digits are the candidates whose readings are surest, by their
         log-probabilities and their geometry (``PreparedLine.reading``), as many as
         ``digits_per_line`` where it is given."""
-        if not prepared:
-            return []
         rows: dict[bytes, int] = {}  # a digit's bytes -> its row in the model's batch
         crops = []
 
@@ -179,3 +226,69 @@ def _reading(
     whole = Digit.of(probabilities[whole_row], item.whole_box, item.whole)
     sureness = float(log_confidence[chosen_rows].mean()) if chosen_rows else -np.inf
     return Reading(whole, tuple(lines), item.sheet), sureness
+
+
+def _lines_read(
+    view: PreparedImage, steps: dict[int, np.ndarray], digits_per_line: int | None
+) -> list[Line]:
+    """The lines the line model read in a view (``steps``: each line's step probabilities,
+    by its id), lines without a digit left out; none where the view is one digit (a
+    ``pixels`` item, or one line read as one digit or none). With ``digits_per_line``,
+    lines read as that many where most lines are."""
+    if view.lines[0].strip is None:
+        return []
+    chars = [tidy(read_line(steps[id(line)])) for line in view.lines]
+    counts = [sum(not c.is_space for c in line) for line in chars]
+    if digits_per_line is not None and 2 * counts.count(digits_per_line) >= len(counts):
+        chars = [
+            tidy(read_line(steps[id(line)], digits_per_line))
+            if abs(count - digits_per_line) <= COUNT_SLACK
+            else read
+            for line, read, count in zip(view.lines, chars, counts, strict=True)
+        ]
+    lines = [_line_of(line, read) for line, read in zip(view.lines, chars, strict=True)]
+    lines = [line for line in lines if line.digits]
+    if len(view.lines) == 1 and sum(len(line.digits) for line in lines) <= 1:
+        return []
+    return lines
+
+
+def _line_of(line: PreparedLine, chars: list[Char]) -> Line:
+    """A line's digits from the characters the line model read on its strip: each with
+    the line model's probabilities, its ink framed like MNIST, its box and quad; a space
+    before a digit starts a new number."""
+    digits, spaces, after_space = [], set(), False
+    for char in chars:
+        if char.is_space:
+            after_space = True
+            continue
+        part = line.part(*char.span)
+        if part is None:
+            continue
+        ink, box, quad = part
+        if after_space and digits:
+            spaces.add(len(digits))
+        after_space = False
+        digits.append(
+            Digit(char.label - 1, char.confidence, char.probabilities, box, frame_digit(ink),
+                  _corners(box) if quad is None else quad)
+        )  # fmt: skip
+    return Line(tuple(digits), frozenset(spaces))
+
+
+def _corners(box: Box) -> np.ndarray:
+    x, y, width, height = box
+    return np.array([[x, y], [x + width, y], [x + width, y + height], [x, y + height]])
+
+
+def _reading_of_lines(
+    view: PreparedImage, whole: Digit, lines: list[Line]
+) -> tuple[Reading, float]:
+    """A view's reading and how sure it is of its digits (their mean log-confidence); one
+    digit, the CNN's ``whole``, where the line model found no line of several."""
+    if not lines:
+        return Reading(whole, (Line((whole,)),), view.sheet), float(
+            np.log(whole.confidence + 1e-12)
+        )
+    confidences = np.array([digit.confidence for line in lines for digit in line.digits])
+    return Reading(whole, tuple(lines), view.sheet), float(np.mean(np.log(confidences + 1e-12)))

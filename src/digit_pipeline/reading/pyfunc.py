@@ -28,19 +28,25 @@ import digit_pipeline
 from digit_pipeline.reading.contract import DigitReading, DigitRequest
 from digit_pipeline.reading.errors import InvalidInput, ReadingError
 from digit_pipeline.reading.images import IMAGE_SIZE
+from digit_pipeline.reading.images.strip import STRIP_HEIGHT
 from digit_pipeline.reading.items import check_request_size, parse_item, parse_request
 from digit_pipeline.reading.predictor import Reader
 from digit_pipeline.reading.recognizer import Recognizer
 
 
 class DigitClassifier(mlflow.pyfunc.PythonModel):
-    """The served, registered model: the Keras CNN (artifact ``keras_model``) read by a
-    ``Reader``, its probabilities scaled with the ``temperature`` of the model's config."""
+    """The served, registered model: the Keras CNN (artifact ``keras_model``) and the line
+    model (``line_model``, where the version has one) read by a ``Reader``, the CNN's
+    probabilities scaled with the ``temperature`` of the model's config."""
 
     def load_context(self, context) -> None:
         keras_model = Path(context.artifacts["keras_model"]).resolve()
+        line_model = context.artifacts.get("line_model")
+        line_model = Path(line_model).resolve() if line_model else None
         temperature = float((context.model_config or {}).get("temperature", 1.0))
-        self.reader = _reader_of_files(keras_model, keras_model.stat().st_mtime_ns, temperature)
+        self.reader = _reader_of_files(
+            keras_model, keras_model.stat().st_mtime_ns, temperature, line_model
+        )
         _forget_other_copies()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -117,14 +123,19 @@ DigitClassifier.predict = _answered_by_the_reader(DigitClassifier.predict)
 
 
 @functools.lru_cache(maxsize=1)
-def _reader_of_files(keras_model: Path, modified_ns: int, temperature: float) -> Reader:
+def _reader_of_files(
+    keras_model: Path, modified_ns: int, temperature: float, line_model: Path | None = None
+) -> Reader:
     """The reader of a saved CNN, kept for the next load of the same files in this process:
     a local Spark job's ``spark_udf`` loads the model again for every partition (MLflow
     keeps loaded models per worker only on a cluster). A new reader each time would hold
     a new CNN that the frozen collector (below) never frees."""
     model = keras.saving.load_model(keras_model, compile=False)
-    recognizer = Recognizer(model, temperature=temperature)
+    lines = keras.saving.load_model(line_model, compile=False) if line_model else None
+    recognizer = Recognizer(model, temperature=temperature, line_model=lines)
     recognizer.probabilities([np.zeros((IMAGE_SIZE, IMAGE_SIZE), dtype=np.float32)])  # warm up
+    if lines is not None:
+        recognizer.line_steps([np.zeros((STRIP_HEIGHT, 64), dtype=np.float32)])
     # TensorFlow's and MLflow's ~700,000 objects live as long as the server: out of the
     # collector's full passes, which took ~0.5 s of every other request of 1,000 items.
     gc.freeze()

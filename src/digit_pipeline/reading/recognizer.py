@@ -10,16 +10,27 @@ import numpy as np
 
 from digit_pipeline.reading.images.mnist import NUM_CLASSES
 from digit_pipeline.reading.limits import CNN_BATCH
+from digit_pipeline.reading.line_reader import read_steps
 
 
 class Recognizer:
-    """Reads framed digits with the CNN, ``CNN_BATCH`` at a time. The probabilities are
-    calibrated with the temperature fitted on the validation split
-    (``digit_pipeline.calibration``)."""
+    """Reads framed digits with the CNN, ``CNN_BATCH`` at a time, and lines with the line
+    model (``line_reader``) where there is one. The CNN's probabilities are calibrated
+    with the temperature fitted on the validation split (``digit_pipeline.calibration``)."""
 
-    def __init__(self, model: keras.Model, temperature: float = 1.0) -> None:
+    def __init__(
+        self,
+        model: keras.Model,
+        temperature: float = 1.0,
+        line_model: keras.Model | None = None,
+    ) -> None:
         self.model = model
         self.temperature = temperature
+        self.line_model = line_model
+
+    def line_steps(self, strips: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Each strip's step probabilities from the line model (``line_reader.read_steps``)."""
+        return read_steps(self.line_model, strips) if strips else []
 
     def probabilities(self, digits: Sequence[np.ndarray]) -> np.ndarray:
         """(N, 10) probabilities of N framed (28, 28) digits in [0, 1]."""

@@ -66,18 +66,36 @@ class Digit:
 
 @dataclass(frozen=True)
 class Line:
-    """A line of writing: its digits, left to right."""
+    """A line of writing: its digits, left to right, and where the writer left a space
+    between numbers (``spaces``: the indexes of the digits that begin a new number)."""
 
     digits: tuple[Digit, ...]
+    spaces: frozenset[int] = frozenset()
+
+    @property
+    def digit_string(self) -> str:
+        """Its digits, without spaces."""
+        return "".join(str(digit.value) for digit in self.digits)
 
     @property
     def text(self) -> str:
-        return "".join(str(digit.value) for digit in self.digits)
+        """Its numbers separated by one space: ``"3 759 15"``."""
+        return "".join(
+            (" " if index in self.spaces else "") + str(digit.value)
+            for index, digit in enumerate(self.digits)
+        )
+
+    @property
+    def numbers(self) -> list[int]:
+        return [int(number) for number in self.text.split()]
 
     def export(self) -> dict[str, Any]:
-        """``digits``, ``boxes``, ``quads`` and ``confidences`` (rounded to 4 places)."""
+        """``digits``, ``text``, ``numbers``, ``boxes``, ``quads`` and ``confidences``
+        (rounded to 4 places)."""
         return {
-            "digits": self.text,
+            "digits": self.digit_string,
+            "text": self.text,
+            "numbers": self.numbers,
             "boxes": [list(digit.box) for digit in self.digits],
             "quads": [digit.corners for digit in self.digits],
             "confidences": [round(digit.confidence, 4) for digit in self.digits],
@@ -95,8 +113,13 @@ class Reading:
     sheet: Sheet | None = None
 
     @property
-    def text(self) -> str:
+    def digit_string(self) -> str:
         """Every digit in reading order, lines separated by ``\\n``."""
+        return "\n".join(line.digit_string for line in self.lines)
+
+    @property
+    def text(self) -> str:
+        """Every line's numbers, separated by spaces, lines by ``\\n``."""
         return "\n".join(line.text for line in self.lines)
 
     @property
@@ -111,7 +134,7 @@ class Reading:
             "digit": self.whole.value,
             "confidence": self.whole.confidence,
             "probabilities": [float(p) for p in self.whole.probabilities],
-            "digits": self.text,
+            "digits": self.digit_string,
             "boxes": [list(digit.box) for digit in self.digits],
             "quads": [digit.corners for digit in self.digits],
             "lines": [line.export() for line in self.lines],

@@ -17,12 +17,13 @@ from digit_pipeline.calibration import scale_temperature
 from digit_pipeline.parameters import PackageParameters
 from digit_pipeline.pipelines.package.nodes import (
     decide_promotion,
+    lines_no_worse,
     log_and_register_model,
     logged_model_id,
     promote_if_better,
 )
 
-from ...support import PROJECT_ROOT, smoke_parameters, tiny_cnn
+from ...support import PROJECT_ROOT, smoke_parameters, tiny_cnn, tiny_line_model
 
 PARAMS = smoke_parameters(PackageParameters, min_test_accuracy=0.98)
 NAME, ALIAS = PARAMS.registered_model_name, PARAMS.champion_alias
@@ -97,6 +98,20 @@ def _run_package(model, test_accuracy: float, temperature: float = 1.0) -> tuple
     return version, decision, run.info.run_id
 
 
+def _run_package_with_lines(model, test_accuracy: float, line_exact: float | None):
+    """Both package nodes for a version with a line model reading ``line_exact`` of the
+    validation lines (None: without a line model)."""
+    lines = {"line_exact": line_exact, "line_cer": 0.01} if line_exact is not None else None
+    with mlflow.start_run():
+        version = log_and_register_model(
+            model, {"temperature": 1.0}, _metrics(test_accuracy), NO_OWN_DIGITS,
+            example_images=EXAMPLES, params=PARAMS, line_model=tiny_line_model() if lines else None,
+            line_metrics=lines,
+        )  # fmt: skip
+        decision = promote_if_better(version, _metrics(test_accuracy), PARAMS, line_metrics=lines)
+    return version, decision
+
+
 def _champion_version(client: MlflowClient) -> int | None:
     aliases = client.get_registered_model(NAME).aliases
     return aliases.get(ALIAS)
@@ -122,6 +137,42 @@ def test_champion_moves_only_to_better_models(mlflow_store, tiny_model):
     better, decision, _ = _run_package(tiny_model, 0.995)
     assert decision["promoted"] and decision["previous_champion_version"] == 1
     assert _champion_version(client) == better["version"] == 3
+
+
+def test_a_version_must_read_the_validation_lines_no_worse_than_the_champion(
+    mlflow_store, tiny_model
+):
+    client = MlflowClient()
+    first, decision = _run_package_with_lines(tiny_model, 0.990, 0.95)
+    assert first["line_model"] and decision["promoted"]
+    artifacts = Path(mlflow.artifacts.download_artifacts(first["model_uri"])) / "artifacts"
+    assert {path.name for path in artifacts.iterdir()} == {"digit_cnn.keras", "line_model.keras"}
+    # Better on MNIST, worse on lines: not promoted; the reason says why.
+    _, decision = _run_package_with_lines(tiny_model, 0.995, 0.90)
+    assert not decision["promoted"] and "validation lines" in decision["reason"]
+    assert decision["previous_champion_line_exact"] == 0.95
+    # Without a line model it may not replace a champion that has one.
+    _, decision = _run_package_with_lines(tiny_model, 0.995, None)
+    assert not decision["promoted"] and "no line model" in decision["reason"]
+    # A line model below the floor is not packaged: the version reads lines by cutting.
+    low, decision = _run_package_with_lines(tiny_model, 0.995, PARAMS.min_line_exact / 2)
+    assert not low["line_model"] and not decision["promoted"]
+    better, decision = _run_package_with_lines(tiny_model, 0.995, 0.96)
+    assert decision["promoted"] and _champion_version(client) == better["version"]
+
+
+@pytest.mark.parametrize(
+    ("candidate", "champion", "promoted"),
+    [
+        (0.9, None, True),
+        (0.9, 0.9, True),
+        (0.89, 0.9, False),
+        (None, 0.9, False),
+        (None, None, True),
+    ],
+)
+def test_lines_no_worse(candidate, champion, promoted):
+    assert lines_no_worse(candidate, champion, "MNIST ok")[0] is promoted
 
 
 def test_the_test_metrics_are_on_the_logged_model_and_the_gate_reads_them(mlflow_store, tiny_model):

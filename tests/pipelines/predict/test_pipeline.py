@@ -1,6 +1,7 @@
 """Batch prediction and the command line, on a folder of generated images, with the
 champion of a smoke run in a temporary MLflow store."""
 
+import json
 import os
 import subprocess
 import sys
@@ -52,8 +53,13 @@ def champion(smoke_project):
 
 def test_predict_images_node(image_folder, champion, caplog):
     files = {path.name: path.read_bytes for path in image_folder.iterdir()}
-    table = predict_images(files, champion)
+    table, lines = predict_images(files, champion)
     assert table.columns.tolist() == ["file", "digit", "confidence", "digits"]
+    # One row per line of writing, its numbers in cells: the strip's digits read as numbers.
+    strip = lines[lines["file"] == "d_strip.png"]
+    assert strip["line"].tolist() == [1]
+    digits = table.set_index("file").loc["d_strip.png", "digits"]
+    assert strip["number_1"].iloc[0] == int(digits)
     assert table["file"].tolist() == EXPECTED_FILES
     assert table["digit"].between(0, 9).all() and table["confidence"].between(0, 1).all()
     assert len(table.set_index("file").loc["d_strip.png", "digits"]) == 4
@@ -79,8 +85,12 @@ def test_predict_pipeline_writes_a_csv_and_logs_it(project_with_a_champion, imag
     (run,) = client.search_runs([experiment], "attributes.run_name LIKE 'predict%'")
     assert run.info.status == "FINISHED"
     assert [a.path for a in client.list_artifacts(run.info.run_id, "predictions")] == [
-        "predictions/predictions.csv"
+        "predictions/lines.csv",
+        "predictions/predictions.csv",
     ]
+    lines = pd.read_csv(project / "data" / "07_model_output" / "lines.csv")
+    assert lines["file"].tolist() == EXPECTED_FILES  # one line each
+    assert lines["number_1"].tolist() == table["digits"].astype(int).tolist()
 
 
 def test_command_line_prints_csv_and_reports_bad_files(smoke_project, image_folder):
@@ -108,3 +118,23 @@ def test_command_line_prints_csv_and_reports_bad_files(smoke_project, image_fold
     assert [row[0] for row in rows[1:]] == ["a_seven.png", "d_strip.png"]
     assert len(rows[2][3]) == 4
     assert "notes.txt: not an image" in result.stderr
+
+
+@pytest.mark.parametrize("output", ["csv", "json"])
+def test_command_line_prints_lines_and_their_numbers(smoke_project, image_folder, output):
+    command = [str(Path(sys.executable).parent / "digit-pipeline"), "predict", "--format",
+               output, "d_strip.png", "a_seven.png"]  # fmt: skip
+    environment = {**os.environ, "MLFLOW_TRACKING_URI": tracking_uri(smoke_project[0])}
+    result = subprocess.run(command, check=True, cwd=image_folder, env=environment,
+                            capture_output=True, text=True, timeout=300)  # fmt: skip
+    if output == "csv":
+        rows = [line.split(",") for line in result.stdout.strip().splitlines()]
+        assert rows[0][:3] == ["file", "line", "number_1"]
+        assert [row[:2] for row in rows[1:]] == [["a_seven.png", "1"], ["d_strip.png", "1"]]
+        assert all(cell.isdigit() for row in rows[1:] for cell in row[2:] if cell)
+    else:
+        answers = [json.loads(line) for line in result.stdout.splitlines()]
+        assert [answer["file"] for answer in answers] == ["a_seven.png", "d_strip.png"]
+        (line,) = answers[1]["lines"]
+        assert line["text"].replace(" ", "") == line["digits"] == answers[1]["digits"]
+        assert line["numbers"] == [int(number) for number in line["text"].split()]

@@ -49,7 +49,7 @@ def test_spark_reads_the_folder_as_the_reader_does(smoke_project, image_folder):
     # The same readings as the reader's own batch prediction, in process.
     mlflow.set_tracking_uri(tracking_uri(project))
     files = {name: (image_folder / name).read_bytes for name in EXPECTED_FILES}
-    expected = predict_images(files, mlflow.pyfunc.load_model(CHAMPION)).set_index("file")
+    expected = predict_images(files, mlflow.pyfunc.load_model(CHAMPION))[0].set_index("file")
     read = table.loc[EXPECTED_FILES]
     assert read["error"].isna().all()
     assert read["digits"].tolist() == expected["digits"].tolist()

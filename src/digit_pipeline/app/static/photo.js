@@ -16,10 +16,26 @@ async function readPhoto(file) {
   photo.src = URL.createObjectURL(file);
   $("photo-frame").hidden = false;
   $("digits-read").hidden = false;
-  $("digits-read").textContent = `Digits read: ${reading.lines.length > 1 ? "\n" : ""}${reading.digits || "none"}`;
-  $("copy").hidden = !reading.digits;
-  $("copy").onclick = () => navigator.clipboard.writeText(reading.digits);
+  const text = reading.lines.map((line) => line.text).join("\n");
+  $("digits-read").textContent = `Digits read: ${reading.lines.length > 1 ? "\n" : ""}${text || "none"}`;
+  $("copy").hidden = !text;
+  $("copy").onclick = () => navigator.clipboard.writeText(text);
+  $("download-csv").hidden = !text;
+  $("download-csv").onclick = () => downloadCsv(reading, file.name);
   offerToKeepDrawing(null);
+}
+
+// The numbers read, as a spreadsheet takes them: one row per line, one cell per number.
+export function linesCsv(reading) {
+  return reading.lines.map((line) => line.numbers.join(",")).join("\r\n") + "\r\n";
+}
+
+function downloadCsv(reading, name) {
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([linesCsv(reading)], { type: "text/csv" }));
+  link.download = `${name.replace(/\.[^.]*$/, "")}.csv`;
+  link.click();
+  URL.revokeObjectURL(link.href);
 }
 
 // On a sheet found in the photo, its outline and each digit's quadrilateral are drawn in

@@ -53,6 +53,8 @@ def log_and_register_model(
     example_images: np.ndarray,
     params: PackageParameters,
     training_history: pd.DataFrame | None = None,
+    line_model: keras.Model | None = None,
+    line_metrics: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Log the model to the active MLflow run, as a pyfunc that reads image files and
     28x28 pixel arrays (``digit_pipeline.reading.pyfunc``), with an input example, and
@@ -72,20 +74,37 @@ def log_and_register_model(
             model's step on the model too; the per-epoch ones and the nodes' times are at
             step 0 onwards, before it.
 
+        line_model, line_metrics: The train_lines pipeline's: the line model goes into
+            the same model version (artifact ``line_model``) when it reads at least
+            ``min_line_exact`` of the validation lines exactly; else the version reads
+            lines by cutting them (``Reader.recognize_by_cuts``).
+
     Returns:
         ``name``, ``version``, ``run_id``, ``model_uri`` and ``model_id`` (the LoggedModel)
-        of the new model version.
+        of the new model version, and ``line_model``: whether it holds one.
     """
+    with_lines = line_model is not None and (line_metrics or {}).get("line_exact", 0.0) >= (
+        params.min_line_exact
+    )
+    if line_model is not None and not with_lines:
+        logger.warning(
+            "The line model reads %.4f of the validation lines exactly, below %.4f: not packaged",
+            (line_metrics or {}).get("line_exact", 0.0), params.min_line_exact,
+        )  # fmt: skip
     run = mlflow.active_run()
     if run is None:
         raise RuntimeError("no active MLflow run: run the package pipeline through `kedro run`")
     with tempfile.TemporaryDirectory() as folder:
         keras_path = Path(folder) / "digit_cnn.keras"
         model.save(keras_path)
+        artifacts = {"keras_model": str(keras_path)}
+        if with_lines:
+            artifacts["line_model"] = str(Path(folder) / "line_model.keras")
+            line_model.save(artifacts["line_model"])
         info = mlflow.pyfunc.log_model(
             name="model",
             python_model=DigitClassifier(),
-            artifacts={"keras_model": str(keras_path)},
+            artifacts=artifacts,
             code_paths=[str(served_code(Path(folder)))],
             model_config={"temperature": calibration["temperature"]},
             # With its inference parameter (the params schema): {"errors": "item"} reads
@@ -99,12 +118,15 @@ def log_and_register_model(
     inputs = run_inputs(run.info.run_id)
     mlflow.log_metrics(test_metrics, model_id=info.model_id, dataset=inputs.get("test"))
     mlflow.log_metrics(own_metrics, model_id=info.model_id, dataset=inputs.get("own"))
+    if with_lines and line_metrics:
+        mlflow.log_metrics(line_metrics, model_id=info.model_id)
     registered = {
         "name": params.registered_model_name,
         "version": int(info.registered_model_version),
         "run_id": run.info.run_id,
         "model_uri": info.model_uri,
         "model_id": info.model_id,
+        "line_model": with_lines,
     }
     logger.info("Registered %s version %s", registered["name"], registered["version"])
     return registered
@@ -188,6 +210,24 @@ def decide_promotion(
     )
 
 
+def lines_no_worse(
+    candidate: float | None, champion: float | None, reason: str
+) -> tuple[bool, str]:
+    """A version that ``decide_promotion`` promotes must also read the validation lines
+    (``line_exact``) no worse than the champion: without a line model it may not replace
+    a champion that has one. ``reason``: ``decide_promotion``'s, extended."""
+    if champion is None or not np.isfinite(champion):
+        return True, reason
+    if candidate is None:
+        return False, f"{reason}, but it has no line model and the champion has one"
+    if candidate < champion:
+        return False, (
+            f"{reason}, but it reads {candidate:.4f} of the validation lines exactly, "
+            f"the champion {champion:.4f}"
+        )
+    return True, f"{reason}; validation lines {candidate:.4f} exact (champion {champion:.4f})"
+
+
 def _decide_with_own_digits(
     candidate_accuracy: float,
     champion_accuracy: float,
@@ -216,6 +256,7 @@ def promote_if_better(
     own_metrics: dict[str, float] | None = None,
     X_own: np.ndarray | None = None,
     y_own: np.ndarray | None = None,
+    line_metrics: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Point the champion alias at the new version if ``decide_promotion`` says so, and
     record the decision as tags on the run and on the model version, and in the
@@ -229,6 +270,8 @@ def promote_if_better(
         own_metrics: ``own_count`` and, when there are own digits, ``own_accuracy``;
             None as none.
         X_own, y_own: The held-out own digits, which the champion reads too.
+        line_metrics: ``line_exact`` of the validation lines: a version must read them
+            no worse than the champion (``lines_no_worse``).
 
     Returns:
         The decision: ``promoted``, ``reason``, the candidate's and the previous
@@ -253,6 +296,12 @@ def promote_if_better(
         own=(candidate_own, champion_own) if champion_own is not None else None,
         mnist_tolerance=params.mnist_tolerance,
     )  # fmt: skip
+    candidate_lines = (
+        (line_metrics or {}).get("line_exact") if model_version.get("line_model") else None
+    )
+    champion_lines = _logged_metric(client, champion, "line_exact") if champion else None
+    if promoted:
+        promoted, reason = lines_no_worse(candidate_lines, champion_lines, reason)
     if promoted:
         client.set_registered_model_alias(name, alias, model_version["version"])
 
@@ -266,6 +315,8 @@ def promote_if_better(
         "previous_champion_test_accuracy": champion_accuracy,
         "candidate_own_accuracy": candidate_own,
         "previous_champion_own_accuracy": champion_own,
+        "candidate_line_exact": candidate_lines,
+        "previous_champion_line_exact": champion_lines,
         "champion_version": model_version["version"] if promoted else previous_version,
     }
     verdict = "promoted" if promoted else "not promoted"
@@ -351,6 +402,15 @@ def _test_accuracy(client: MlflowClient, model_version) -> float:
         metrics = client.get_run(model_version.run_id).data.metrics
     value = metrics.get("test_accuracy", model_version.tags.get("test_accuracy"))
     return float(value) if value is not None else float("nan")
+
+
+def _logged_metric(client: MlflowClient, model_version, key: str) -> float | None:
+    """A metric on a version's LoggedModel, or None."""
+    model_id = logged_model_id(model_version)
+    if model_id is None:
+        return None
+    metrics = {m.key: m.value for m in client.get_logged_model(model_id).metrics or []}
+    return metrics.get(key)
 
 
 def logged_model_id(model_version) -> str | None:

@@ -14,6 +14,8 @@ from digit_pipeline.reading.images.pieces import INK_LEVEL, find_pieces
 from digit_pipeline.reading.images.segmentation import merge_overlapping_columns
 
 SMALL_IMAGE = 2 * IMAGE_SIZE
+# One mark wider than this many times its height is digits touching in a row, not one.
+MAX_ONE_DIGIT_ASPECT = 1.5
 # Tilts tried, in degrees: a photo held by hand is within a few degrees of level.
 TILTS = np.arange(-6.0, 6.01, 0.5)
 TILT_RESOLUTION = 120  # pixels on the longest side to find the tilt at
@@ -92,15 +94,20 @@ def find_lines(ink: np.ndarray, *, sheet: bool = False) -> LevelledPage:
 
 def one_digit_page(ink: np.ndarray) -> LevelledPage | None:
     """The page as it is when it holds one digit: its pieces of ink make one mark (their
-    columns overlap), in one band of rows, and no printed rules run across it; then there
-    is nothing to level. None otherwise."""
+    columns overlap) no wider than ``MAX_ONE_DIGIT_ASPECT`` times its height, in one band
+    of rows, and no printed rules run across it; then there is nothing to level. None
+    otherwise."""
     found = find_pieces(ink)
     boxes = sorted(
         (columns.start, rows.start, columns.stop, rows.stop)
         for (rows, columns), kept in zip(found.slices, found.significant, strict=True)
         if kept
     )
-    if len(merge_overlapping_columns(boxes)) != 1 or len(_line_bands(ink)) != 1:
+    merged = merge_overlapping_columns(boxes)
+    if len(merged) != 1 or len(_line_bands(ink)) != 1:
+        return None
+    ((left, top, right, bottom),) = merged
+    if right - left > MAX_ONE_DIGIT_ASPECT * (bottom - top):  # digits touching in a row
         return None
     if any(_has_rules(_halved(ink), axis) for axis in (0, 1)):
         return None

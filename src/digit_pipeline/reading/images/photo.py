@@ -21,8 +21,8 @@ from digit_pipeline.reading.images.page import (
     rectified,
 )
 from digit_pipeline.reading.images.prepare import prepare_grayscale
-from digit_pipeline.reading.images.prepared import PreparedImage
-from digit_pipeline.reading.images.segmentation import Box
+from digit_pipeline.reading.images.prepared import Locate, PreparedImage
+from digit_pipeline.reading.images.segmentation import Box, Corners
 
 # A sheet is rectified at its own resolution in the photo, at most this many pixels on its
 # longest side.
@@ -134,8 +134,20 @@ def _read_sheet(page: np.ndarray, sheet: Sheet, scale: float) -> PreparedImage:
         corners = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=np.float64)
         return sheet.to_photo(corners) / scale
 
+    def locate_on_photo(locate: Locate) -> Locate:
+        def located(corners: Corners) -> tuple[Box, np.ndarray]:
+            quad = on_photo(locate(corners)[0])
+            return _bounding(quad), quad
+
+        return located
+
     lines = [
-        replace(line, boxes=[_bounding(q) for q in quads], quads=quads)
+        replace(
+            line,
+            boxes=[_bounding(q) for q in quads],
+            quads=quads,
+            locate=locate_on_photo(line.locate),
+        )
         for line, quads in ((line, [on_photo(b) for b in line.boxes]) for line in prepared.lines)
     ]
     return PreparedImage(

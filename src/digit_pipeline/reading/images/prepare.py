@@ -11,7 +11,7 @@ from digit_pipeline.reading.images.framing import frame_digit
 from digit_pipeline.reading.images.ink import extract_ink, noise
 from digit_pipeline.reading.images.lines import LevelledPage, find_lines, one_digit_page
 from digit_pipeline.reading.images.pieces import INK_LEVEL
-from digit_pipeline.reading.images.prepared import PreparedImage, PreparedLine
+from digit_pipeline.reading.images.prepared import Locate, PreparedImage, PreparedLine
 from digit_pipeline.reading.images.segmentation import (
     Box,
     Candidate,
@@ -21,6 +21,7 @@ from digit_pipeline.reading.images.segmentation import (
     too_many_digits,
     union,
 )
+from digit_pipeline.reading.images.strip import line_strip
 from digit_pipeline.reading.limits import MAX_PIECES_PER_IMAGE
 
 # An image whose noise (standard deviation) is above this is noisy.
@@ -62,15 +63,26 @@ def prepare_grayscale(
             framed[key] = frame_digit(candidate.own_ink(page.ink))
         return framed[key]
 
+    def locate(top: int) -> Locate:
+        def located(corners: Corners) -> tuple[Box, None]:
+            left, top_row, right, bottom = corners
+            box = page.to_original(left, top + top_row, right, top + bottom)
+            return _to_original(box, scale), None
+
+        return located
+
     lines = [
         PreparedLine(
             found,
             crops=[frame(c) for c in found],
             boxes=[_to_original(page.to_original(*c.corners), scale) for c in found],
+            strip=line_strip(page.ink[top:bottom]),
+            ink=page.ink[top:bottom],
+            locate=locate(top),
         )
-        for found in candidates
+        for (top, bottom), found in candidates
     ]
-    whole_corners = _whole_corners(page.ink, candidates, noisy=image_noise > NOISY)
+    whole_corners = _whole_corners(page.ink, [c for _, c in candidates], noisy=image_noise > NOISY)
     return PreparedImage(
         whole=frame(Candidate(0, 0, whole_corners, 0.0)),
         whole_box=_to_original(page.to_original(*whole_corners), scale),
@@ -86,14 +98,16 @@ def prepare_whole_digit(gray: np.ndarray) -> np.ndarray:
     """
     image_noise = noise(gray)
     page, candidates, _ = _find_candidates(gray, image_noise)
-    left, top, right, bottom = _whole_corners(page.ink, candidates, noisy=image_noise > NOISY)
+    left, top, right, bottom = _whole_corners(
+        page.ink, [c for _, c in candidates], noisy=image_noise > NOISY
+    )
     return frame_digit(page.ink[top:bottom, left:right])
 
 
 def _find_candidates(
     gray: np.ndarray, image_noise: float, *, sheet: bool = False
-) -> tuple[LevelledPage, list[list[Candidate]], float]:
-    """The levelled page, each line's candidates (lines without ink left out), checked
+) -> tuple[LevelledPage, list[tuple[tuple[int, int], list[Candidate]]], float]:
+    """The levelled page, each line's band and candidates (lines without ink left out), checked
     against the limit on digits before any is framed, and the factor from ``gray`` to the
     page (below 1 when a clean digit is read at ``DIGIT_SIZE``). A ``sheet`` (cleaned) is
     not read small, and its printed lines are out already.
@@ -106,11 +120,11 @@ def _find_candidates(
         reduced = page.ink.shape[1] / gray.shape[1]
     else:
         page = find_lines(extract_ink(gray), sheet=sheet)
-    candidates = [line_candidates(page.ink, top, bottom) for top, bottom in page.bands]
-    candidates = [found for found in candidates if found]
+    candidates = [(band, line_candidates(page.ink, *band)) for band in page.bands]
+    candidates = [(band, found) for band, found in candidates if found]
     if not candidates:
         raise ImageError(BLANK)
-    if sum(max(c.stop for c in found) for found in candidates) > MAX_PIECES_PER_IMAGE:
+    if sum(max(c.stop for c in found) for _, found in candidates) > MAX_PIECES_PER_IMAGE:
         raise too_many_digits()
     return page, candidates, reduced
 

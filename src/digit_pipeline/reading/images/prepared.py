@@ -3,19 +3,22 @@ like MNIST, and where each lies in the original input."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from digit_pipeline.reading.images.page import Sheet
+from digit_pipeline.reading.images.pieces import INK_LEVEL
 from digit_pipeline.reading.images.segmentation import (
     Box,
     Candidate,
+    Corners,
     best_reading,
     corners,
     reading_of,
 )
+from digit_pipeline.reading.images.strip import Strip
 
 # A line read as this many digits more or fewer than it is known to hold is read again as
 # that many: a digit cut in two, two touching read as one.
@@ -23,6 +26,10 @@ COUNT_SLACK = 2
 # ...unless that reading is this much less likely (log scale) than the free one: the
 # line does not hold that many.
 COUNT_COST = 3.0
+
+# Where a part of a line lies in the original input: its box, and its corners where a
+# sheet's perspective was undone (None: the box's), from its corners in the line's ink.
+Locate = Callable[[Corners], tuple[Box, "np.ndarray | None"]]
 
 
 @dataclass(frozen=True)
@@ -36,12 +43,35 @@ class PreparedLine:
         quads: Each candidate's corners in the original input, (4, 2) ``(x, y)``
             clockwise from the top-left: where a sheet's perspective was undone, a
             quadrilateral (``boxes`` holds it); None: the boxes' corners.
+        strip: The line's ink as the line model reads it (``strip.line_strip``); None: a
+            lone digit, for the CNN only.
+        ink: The line's band of ink, which ``strip`` was made from.
+        locate: Where a part of ``ink`` lies in the original input.
     """
 
     candidates: list[Candidate]
     crops: list[np.ndarray]
     boxes: list[Box]
     quads: list[np.ndarray] | None = None
+    strip: Strip | None = None
+    ink: np.ndarray | None = None
+    locate: Locate | None = None
+
+    def part(self, start: float, stop: float) -> tuple[np.ndarray, Box, np.ndarray | None] | None:
+        """The ink of ``strip`` columns ``start``-``stop`` (a character the line model
+        read): its ink cropped to itself, its box and its quad in the original input;
+        None when it holds no ink."""
+        left, right = self.strip.to_ink_columns(start, stop)
+        left, right = max(0, int(np.floor(left))), min(self.ink.shape[1], int(np.ceil(right)))
+        ink = self.ink[:, left:right]
+        rows = np.flatnonzero(ink.max(axis=1, initial=0) > INK_LEVEL)
+        columns = np.flatnonzero(ink.max(axis=0, initial=0) > INK_LEVEL)
+        if rows.size == 0:
+            return None
+        top, bottom = int(rows[0]), int(rows[-1]) + 1
+        left, right = left + int(columns[0]), left + int(columns[-1]) + 1
+        box, quad = self.locate((left, top, right, bottom))
+        return self.ink[top:bottom, left:right], box, quad
 
     def reading(
         self, scores: Sequence[float] | None = None, digits: int | None = None

@@ -1,0 +1,81 @@
+"""A line of ink brought to the line model's form: its ink rows scaled to a fixed height,
+its width with them, blank margins around. The reader and the line generator both call
+``line_strip``, so what the line model is trained on is what it reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from digit_pipeline.reading.images.pieces import INK_LEVEL
+
+STRIP_HEIGHT = 32
+# The line's ink rows, top of its tallest mark to foot of its lowest, fill this many rows...
+INK_HEIGHT = 24
+# ...with blank columns this wide either side, and the strip's width a multiple of
+# WIDTH_STEP (the line model's columns per output step, and fewer shapes to compile).
+MARGIN = 8
+WIDTH_STEP = 16
+# Longer strips are squeezed to this width: a line of 40 wide digits fits.
+MAX_STRIP_WIDTH = 2048
+
+
+@dataclass(frozen=True)
+class Strip:
+    """A line's ink in the line model's form, and where it came from.
+
+    Attributes:
+        pixels: (STRIP_HEIGHT, width) float32 in [0, 1], bright ink on black.
+        scale: Strip pixels per ink pixel, across (``x_scale``) and down.
+        left, top: The ink column and row that the strip's first ink column and row show.
+    """
+
+    pixels: np.ndarray
+    x_scale: float
+    scale: float
+    left: int
+    top: int
+
+    def to_ink_columns(self, start: float, stop: float) -> tuple[float, float]:
+        """Strip columns ``start``-``stop`` as columns of the ink it was made from."""
+        return (
+            self.left + (start - MARGIN) / self.x_scale,
+            self.left + (stop - MARGIN) / self.x_scale,
+        )
+
+
+def line_strip(ink: np.ndarray) -> Strip | None:
+    """The ink of one line (bright on black, values in [0, 1]) as a strip; None when it
+    holds no ink above ``INK_LEVEL``."""
+    rows = np.flatnonzero(ink.max(axis=1) > INK_LEVEL)
+    columns = np.flatnonzero(ink.max(axis=0) > INK_LEVEL)
+    if rows.size == 0:
+        return None
+    top, bottom, left, right = rows[0], rows[-1] + 1, columns[0], columns[-1] + 1
+    scale = INK_HEIGHT / (bottom - top)
+    width = max(1, round((right - left) * scale))
+    x_scale = scale if width <= MAX_STRIP_WIDTH - 2 * MARGIN else None
+    if x_scale is None:
+        width = MAX_STRIP_WIDTH - 2 * MARGIN
+        x_scale = width / (right - left)
+    crop = np.ascontiguousarray(ink[top:bottom, left:right], dtype=np.float32)
+    shrinking = scale < 1
+    resized = cv2.resize(
+        crop, (width, INK_HEIGHT), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+    )
+    full_width = -(-(width + 2 * MARGIN) // WIDTH_STEP) * WIDTH_STEP
+    pixels = np.zeros((STRIP_HEIGHT, full_width), dtype=np.float32)
+    margin_top = (STRIP_HEIGHT - INK_HEIGHT) // 2
+    pixels[margin_top : margin_top + INK_HEIGHT, MARGIN : MARGIN + width] = np.clip(resized, 0, 1)
+    return Strip(pixels, float(x_scale), float(scale), int(left), int(top))
+
+
+def batch_of(strips: list[np.ndarray]) -> np.ndarray:
+    """Strips of one batch padded with blank columns to the widest: (N, STRIP_HEIGHT, W, 1)."""
+    width = max(strip.shape[1] for strip in strips)
+    batch = np.zeros((len(strips), STRIP_HEIGHT, width, 1), dtype=np.float32)
+    for index, strip in enumerate(strips):
+        batch[index, :, : strip.shape[1], 0] = strip
+    return batch

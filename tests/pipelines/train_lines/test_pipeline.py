@@ -1,0 +1,85 @@
+"""The train_lines pipeline's nodes, with a small line model on lines of real MNIST digits."""
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from digit_pipeline.parameters import TrainLinesParameters
+from digit_pipeline.pipelines.train_lines.nodes import (
+    evaluate_line_model,
+    line_history_metrics,
+    plot_line_learning_curves,
+    train_line_model,
+)
+from digit_pipeline.reading.line_reader import NUM_LABELS
+from digit_pipeline.tracking import as_metric_history
+
+from ...support import smoke_parameters
+
+PARAMS = smoke_parameters(
+    TrainLinesParameters, seed=3, filters=[8, 16], recurrent_units=8, precision="float32",
+    epochs=2, steps_per_epoch=6, batch_size=8, validation_lines=12, verbose=0,
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def trained(mnist_train):
+    images, labels = mnist_train
+    return train_line_model(
+        images[:1000], labels[:1000], images[1000:1300], labels[1000:1300], PARAMS
+    )
+
+
+def test_train_line_model_learns_from_lines_made_on_the_fly(trained):
+    model, history = trained
+    assert model.output_shape == (None, None, NUM_LABELS)
+    assert model.dtype_policy.name == "float32"
+    assert not any(type(layer).__name__ == "FusedBatchNormalization" for layer in model.layers)
+    assert list(history.index) == [1, 2]
+    assert {"loss", "val_exact", "val_cer", "epoch_seconds"} <= set(history.columns)
+    # CTC's loss falls from the start, long before a line is read right.
+    assert history["loss"].iloc[1] < history["loss"].iloc[0]
+    assert history["val_exact"].between(0, 1).all()
+
+
+def test_a_strip_of_any_width_gives_a_step_per_four_columns(trained):
+    model, _ = trained
+    for width in (48, 160):
+        assert model.predict_on_batch(np.zeros((1, 32, width, 1), np.float32)).shape == (
+            1, width // 4, NUM_LABELS,
+        )  # fmt: skip
+
+
+def test_evaluate_line_model_measures_the_validation_lines(trained, mnist_train):
+    images, labels = mnist_train
+    metrics, figure = evaluate_line_model(trained[0], images[1000:1300], labels[1000:1300], PARAMS)
+    assert set(metrics) == {"line_exact", "line_cer"}
+    assert 0 <= metrics["line_exact"] <= 1 and metrics["line_cer"] >= 0
+    assert isinstance(figure, Figure)
+
+
+def test_the_line_curves_are_plotted_and_logged_under_their_own_names(trained):
+    _, history = trained
+    assert isinstance(plot_line_learning_curves(history), Figure)
+    logged = line_history_metrics(history)
+    assert "line_loss" in logged and "line_val_exact" in logged
+    assert [step["step"] for step in logged["line_loss"]] == [0, 1]
+
+
+def test_a_saved_line_model_loads_without_the_package(trained, tmp_path):
+    path = tmp_path / "line_model.keras"
+    trained[0].save(path)
+    loaded = keras.saving.load_model(path, compile=False)
+    strips = np.random.default_rng(0).random((2, 32, 64, 1)).astype(np.float32)
+    assert np.allclose(loaded.predict_on_batch(strips), trained[0].predict_on_batch(strips))
+
+
+def test_history_is_a_table_per_epoch(trained):
+    assert isinstance(trained[1], pd.DataFrame) and trained[1].index.name == "epoch"
+
+
+def test_the_line_metrics_are_logged_as_one_step_each():
+    logged = as_metric_history({"line_exact": 0.97, "line_cer": 0.004})
+    assert logged["line_exact"] == [{"step": 0, "value": 0.97}]

@@ -1,0 +1,82 @@
+"""Reading a line from the line model's step probabilities: greedy CTC decoding, the best
+path of a known number of digits, and each character's span along the strip."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from digit_pipeline.reading.line_reader import (
+    BLANK,
+    LABELS,
+    NUM_LABELS,
+    SPACE,
+    STEP,
+    chars_of,
+    counted_path,
+    decode,
+    encode,
+    greedy_path,
+    read_line,
+    tidy,
+)
+
+
+def steps_for(path: str, sure: float = 0.9) -> np.ndarray:
+    """Step probabilities whose likeliest label at each step spells ``path`` ("_": blank)."""
+    steps = np.full((len(path), NUM_LABELS), (1 - sure) / (NUM_LABELS - 1))
+    for t, char in enumerate(path):
+        steps[t, LABELS.index(char)] = sure
+    return steps
+
+
+def collapsed(path) -> str:
+    labels = [label for label, _ in itertools.groupby(path) if label != BLANK]
+    return decode(labels)
+
+
+def test_greedy_decoding_merges_repeats_and_drops_blanks():
+    steps = steps_for("_33_3__7 _11_1")
+    chars = chars_of(steps, greedy_path(steps))
+    assert "".join(LABELS[c.label] for c in chars) == "337 11"
+    assert encode("3 0") == [4, SPACE, 1] and decode(encode("907 1")) == "907 1"
+
+
+def test_each_character_spans_halfway_to_its_neighbours():
+    steps = steps_for("__4____2__")
+    first, second = chars_of(steps, greedy_path(steps))
+    assert first.span == (0, 5 * STEP) and second.span == (5 * STEP, 10 * STEP)
+    assert first.probabilities.argmax() == 4 and first.probabilities.sum() == pytest.approx(1)
+    assert first.confidence == pytest.approx(0.9)
+
+
+def test_spaces_at_the_ends_or_doubled_are_tidied_away():
+    steps = steps_for(" _5_ _ _6_ ")
+    chars = tidy(chars_of(steps, greedy_path(steps)))
+    assert "".join(LABELS[c.label] for c in chars) == "5 6"
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_counted_path_is_the_likeliest_of_that_many_digits(seed):
+    rng = np.random.default_rng(seed)
+    count = 5
+    steps = rng.dirichlet(np.ones(NUM_LABELS) * 0.3, size=count)
+    digits = int(rng.integers(1, 4))
+    path = counted_path(steps, digits)
+    allowed = [label for label in range(NUM_LABELS) if label != SPACE]
+    best = max(
+        (p for p in itertools.product(allowed, repeat=count) if len(collapsed(p)) == digits),
+        key=lambda p: np.log(steps[np.arange(count), p]).sum(),
+    )
+    assert len(collapsed(path)) == digits
+    assert np.log(steps[np.arange(count), path]).sum() == pytest.approx(
+        np.log(steps[np.arange(count), best]).sum()
+    )
+
+
+def test_a_line_of_known_count_is_read_as_that_many_where_it_has_room():
+    steps = steps_for("_7__1_", sure=0.6)
+    steps[2, LABELS.index("4")] = 0.35  # a weak third digit between them
+    assert len(read_line(steps)) == 2
+    assert "".join(LABELS[c.label] for c in read_line(steps, 3)) == "741"
+    assert len(read_line(steps_for("_7_"), 5)) == 1  # no room for five: read as it is
