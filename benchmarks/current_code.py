@@ -57,3 +57,9 @@ def with_current_code(model_uri: str, folder: Path, *, lines: bool = True) -> di
         package.registered_model_name, package.champion_alias, str(version["version"])
     )
     return {"MLFLOW_TRACKING_URI": store}
+
+
+def in_process_networks(args) -> tuple[keras.Model, float, keras.Model | None]:
+    """``network_of(args.model_uri)``, without its line model where ``args.cutting``."""
+    network, temperature, line_network = network_of(args.model_uri)
+    return network, temperature, None if args.cutting else line_network

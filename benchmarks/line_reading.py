@@ -74,7 +74,8 @@ def lines_of(maker: LineMaker, options: dict, count: int, seed: int) -> list:
         digits = int(rng.integers(3, 11))
         text = "".join(str(d) for d in rng.integers(0, 10, digits))
         if options.get("spaces"):
-            cuts = sorted(rng.choice(np.arange(1, digits), int(rng.integers(1, 4)), replace=False))
+            numbers = int(rng.integers(2, min(4, digits) + 1))
+            cuts = sorted(rng.choice(np.arange(1, digits), numbers - 1, replace=False))
             text = " ".join(text[a:b] for a, b in zip([0, *cuts], [*cuts, digits], strict=True))
         writer = Writer.random(rng)
         lines.append(
@@ -162,9 +163,11 @@ def main() -> None:
         for seed, (kind, (maker, options)) in enumerate(table.items())
     }
     results = {}
+    # The model's files, once: serving sets the tracking URI to a store of its own.
+    model_files = mlflow.artifacts.download_artifacts(args.model_uri)
     for reader, lines in (("line model", True), ("cutting", False)):
         with tempfile.TemporaryDirectory() as folder:
-            env = with_current_code(args.model_uri, Path(folder), lines=lines)
+            env = with_current_code(model_files, Path(folder), lines=lines)
             with served(champion_uri(), env) as connection:
                 for kind, made in samples.items():
                     read = [read_served(connection, png_of(line)) for line in made]

@@ -29,7 +29,7 @@ from digit_pipeline.reading.predictor import Reader
 from digit_pipeline.reading.recognizer import Recognizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from phone_photos import network_of  # noqa: E402
+from current_code import network_of  # noqa: E402
 from real_world import digit_pool  # noqa: E402
 
 ROWS = "0123456789"

@@ -28,28 +28,18 @@ from PIL import Image
 
 from digit_pipeline.generators.phone import KINDS, PhonePhoto
 from digit_pipeline.hardware import describe, detect
+from digit_pipeline.line_model import edit_distance
 from digit_pipeline.project import champion_uri
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from current_code import network_of, with_current_code  # noqa: E402
+from current_code import in_process_networks, with_current_code  # noqa: E402
 from real_world import SEEDS, digit_pool  # noqa: E402
 from serve_benchmark import served  # noqa: E402
 
 # A sheet is found when each of its corners is within this fraction of the photo's
 # diagonal of where it is.
 CORNER_TOLERANCE = 0.01
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein's distance: insertions, deletions and substitutions."""
-    previous = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        current = [i]
-        for j, y in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
-        previous = current
-    return previous[-1]
 
 
 def corner_error(found: list[list[float]] | None, truth: np.ndarray) -> float:
@@ -125,6 +115,10 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--photos", type=int, default=30, help="per kind (12 MP: a third)")
     parser.add_argument("--kinds", nargs="*", default=list(KINDS))
     parser.add_argument("--serve", action="store_true", help="through mlflow models serve")
+    parser.add_argument(
+        "--cutting", action="store_true",
+        help="without the version's line model: lines cut into digits, as before it",
+    )  # fmt: skip
     parser.add_argument("--failures", type=Path, help="write misread photos here")
     return parser
 
@@ -172,14 +166,15 @@ def main() -> None:
     if args.serve:
         folder = tempfile.TemporaryDirectory(prefix="phone-photos-")
         with served(
-            champion_uri(), with_current_code(args.model_uri, Path(folder.name))
+            champion_uri(),
+            with_current_code(args.model_uri, Path(folder.name), lines=not args.cutting),
         ) as connection:
             run(read_served(connection))
     else:
         from digit_pipeline.reading.predictor import Reader  # noqa: PLC0415
         from digit_pipeline.reading.recognizer import Recognizer  # noqa: PLC0415
 
-        run(read_in_process(Reader(Recognizer(*network_of(args.model_uri)))))
+        run(read_in_process(Reader(Recognizer(*in_process_networks(args)))))
 
 
 if __name__ == "__main__":

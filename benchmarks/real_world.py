@@ -36,7 +36,7 @@ from digit_pipeline.project import champion_uri
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from current_code import network_of, with_current_code  # noqa: E402
+from current_code import in_process_networks, with_current_code  # noqa: E402
 from plain_keras import read_mnist, training_split  # noqa: E402
 from serve_benchmark import served  # noqa: E402
 
@@ -123,6 +123,10 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--kinds", nargs="*", default=list(KINDS))
     parser.add_argument("--writer", choices=["MNIST", *HANDS], default="MNIST")
     parser.add_argument("--serve", action="store_true", help="through mlflow models serve")
+    parser.add_argument(
+        "--cutting", action="store_true",
+        help="without the version's line model: lines cut into digits, as before it",
+    )  # fmt: skip
     parser.add_argument("--failures", type=Path, help="write misread images here")
     parser.add_argument("--save", type=Path, help="write what was read of each image (JSON)")
     return parser
@@ -141,7 +145,7 @@ def main() -> None:
     from digit_pipeline.reading.recognizer import Recognizer  # noqa: PLC0415
 
     # The model's network and temperature with this checkout's reader, as it is served.
-    reader = Reader(Recognizer(*network_of(args.model_uri)))
+    reader = Reader(Recognizer(*in_process_networks(args)))
     known = known_digits(reader, pool)
     print(
         "| kind | images | read exactly | digits right | images/s | ceiling |\n"
@@ -177,7 +181,8 @@ def main() -> None:
     if args.serve:
         folder = tempfile.TemporaryDirectory(prefix="real-world-")
         with served(
-            champion_uri(), with_current_code(args.model_uri, Path(folder.name))
+            champion_uri(),
+            with_current_code(args.model_uri, Path(folder.name), lines=not args.cutting),
         ) as connection:
             run(read_served(connection))
     else:

@@ -98,6 +98,15 @@ def drawing_png(digit: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def line_png(digits: np.ndarray) -> bytes:
+    """Digits written in a row, apart, as a scan gives them: dark ink on white, 56 pixels
+    high."""
+    row = np.concatenate([np.asarray(Image.fromarray(255 - d).resize((48, 56))) for d in digits], 1)
+    buffer = io.BytesIO()
+    Image.fromarray(np.pad(row, 20, constant_values=255)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 def argument_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model-uri", default=champion_uri())
@@ -121,9 +130,11 @@ def main() -> None:
 
     images = test_digits()
     image_item = {"image": base64.b64encode(drawing_png(images[0])).decode()}
+    line_item = {"image": base64.b64encode(line_png(images[:6])).decode()}
     single = {
         "image": json.dumps({"inputs": [image_item]}).encode(),
         "pixels": pixels_request(images[:1]),
+        "line": json.dumps({"inputs": [line_item]}).encode(),
     }
     batch_pixels = pixels_request(images[: args.batch])
 
@@ -136,6 +147,9 @@ def main() -> None:
             connection, single["image"], args.requests
         )
         results["pyfunc: one pixels item"] = latency(connection, single["pixels"], args.requests)
+        results["pyfunc: a line of 6 digits (PNG)"] = latency(
+            connection, single["line"], args.requests
+        )
         results[f"pyfunc: {args.batch} pixels items in one request"] = {
             "images_per_s": throughput(connection, batch_pixels, args.batch, args.repeats)
         }

@@ -113,14 +113,12 @@ class Reader:
             return self.recognize_by_cuts(prepared, digits_per_line)
         views = [view for item in prepared for view in (item, *item.turns)]
         lines = [line for view in views for line in view.lines if line.strip is not None]
+        # A pixels item or a clean drawing of one digit has no strip: one digit, the CNN's.
         steps = dict(
             zip(map(id, lines), self.recognizer.line_steps([line.strip.pixels for line in lines]),
                 strict=True)
         )  # fmt: skip
-        wholes = [
-            view.whole if view.lines[0].strip is not None else view.lines[0].crops[0]
-            for view in views
-        ]
+        wholes = [view.whole for view in views]
         probabilities, one_digit = self.recognizer.readings(wholes)
         answers = []
         for index, view in enumerate(views):

@@ -217,6 +217,10 @@ def test_the_champion_is_measured_on_the_same_own_digits(mlflow_store, tiny_mode
             own_metrics={"own_count": 50.0, "own_accuracy": 1.0}, X_own=X_own, y_own=y_own,
         )  # fmt: skip
     assert decision["previous_champion_own_accuracy"] == pytest.approx(champion_reads.mean())
+    # Rows of the same held-out own digits, read by each version's reader: the same
+    # network reads the same rows alike, so the new version reads them no worse.
+    rows = decision["candidate_own_rows_exact"], decision["previous_champion_own_rows_exact"]
+    assert rows[0] == rows[1] and 0 <= rows[0] <= 1
     assert decision["promoted"] and _champion_version(client) == 2  # within 0.1 point
     assert client.get_model_version(NAME, "2").tags["own_accuracy"] == "1.0000"
     assert "own digits **1.0000** on 50 held out" in client.get_model_version(NAME, "2").description

@@ -21,7 +21,10 @@ from mlflow import MlflowClient
 from PIL import Image
 
 import digit_pipeline
+from digit_pipeline.generators.lines import LineMaker
 from digit_pipeline.parameters import PackageParameters
+from digit_pipeline.reading.errors import InvalidInput
+from digit_pipeline.reading.items import ImageFile
 from digit_pipeline.reading.pyfunc import DigitClassifier, load_reader
 
 logger = logging.getLogger(__name__)
@@ -42,6 +45,9 @@ SERVING_PACKAGES = (
 # training code).
 PACKAGE_DIR = Path(digit_pipeline.__file__).parent
 SERVED_CODE = ("__init__.py", "reading")
+# Rows of the held-out own digits that a new version must read no worse than the champion.
+OWN_ROWS = 50
+OWN_ROWS_SEED = 0
 
 
 def log_and_register_model(
@@ -269,7 +275,9 @@ def promote_if_better(
             ``mnist_tolerance``.
         own_metrics: ``own_count`` and, when there are own digits, ``own_accuracy``;
             None as none.
-        X_own, y_own: The held-out own digits, which the champion reads too.
+        X_own, y_own: The held-out own digits, which the champion reads too, alone and
+            written in rows (``own_rows_exact``): a new version must read those rows no
+            worse than the champion.
         line_metrics: ``line_exact`` of the validation lines: a version must read them
             no worse than the champion (``lines_no_worse``).
 
@@ -291,11 +299,26 @@ def promote_if_better(
         if champion and candidate_own is not None
         else None
     )
+    # And rows written in those held-out own digits, read by each version's reader.
+    own_rows = (
+        tuple(
+            own_rows_exact(uri, X_own, y_own)
+            for uri in (model_version["model_uri"], f"models:/{name}/{champion.version}")
+        )
+        if champion_own is not None
+        else None
+    )
     promoted, reason = decide_promotion(
         candidate_accuracy, champion_accuracy, params.min_test_accuracy,
         own=(candidate_own, champion_own) if champion_own is not None else None,
         mnist_tolerance=params.mnist_tolerance,
     )  # fmt: skip
+    if promoted and own_rows is not None and own_rows[0] < own_rows[1]:
+        promoted = False
+        reason = (
+            f"{reason}, but it reads {own_rows[0]:.4f} of the rows of own digits exactly, "
+            f"the champion {own_rows[1]:.4f}"
+        )
     candidate_lines = (
         (line_metrics or {}).get("line_exact") if model_version.get("line_model") else None
     )
@@ -315,6 +338,8 @@ def promote_if_better(
         "previous_champion_test_accuracy": champion_accuracy,
         "candidate_own_accuracy": candidate_own,
         "previous_champion_own_accuracy": champion_own,
+        "candidate_own_rows_exact": own_rows[0] if own_rows else None,
+        "previous_champion_own_rows_exact": own_rows[1] if own_rows else None,
         "candidate_line_exact": candidate_lines,
         "previous_champion_line_exact": champion_lines,
         "champion_version": model_version["version"] if promoted else previous_version,
@@ -387,6 +412,30 @@ def _own_accuracy(model_uri: str, X_own: np.ndarray, y_own: np.ndarray) -> float
     """How many of the own digits a registered model reads right."""
     probabilities = load_reader(model_uri).recognizer.probabilities(list(X_own[..., 0]))
     return float(np.mean(probabilities.argmax(axis=1) == y_own))
+
+
+def own_rows_exact(
+    model_uri: str, X_own: np.ndarray, y_own: np.ndarray, rows: int = OWN_ROWS
+) -> float:
+    """The share of ``rows`` rows of 3-8 held-out own digits (written on white, as a scan
+    gives them, the same rows for every version) that a registered model reads exactly."""
+    reader = load_reader(model_uri)
+    maker = LineMaker(X_own, y_own, fonts=[])
+    rng = np.random.default_rng(OWN_ROWS_SEED)
+    written = np.unique(y_own)
+    right = 0
+    for _ in range(rows):
+        text = "".join(str(d) for d in rng.choice(written, int(rng.integers(3, 9))))
+        line = maker.line(rng, text=text, spacing="apart", clean=True)
+        paper = (255 - np.clip(line.ink, 0, 1) * 255).astype(np.uint8)
+        buffer = io.BytesIO()
+        Image.fromarray(np.pad(paper, 16, constant_values=255)).save(buffer, "PNG")
+        try:
+            (reading,) = reader.read([ImageFile(buffer.getvalue())])
+        except InvalidInput:
+            continue
+        right += reading.digit_string == text
+    return right / rows
 
 
 def _test_accuracy(client: MlflowClient, model_version) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 from PIL import Image
 from scipy import ndimage
@@ -71,12 +73,13 @@ def prepare_grayscale(
 
         return located
 
+    one_digit = reduced < 1  # a clean drawing of one digit: the CNN's alone
     lines = [
         PreparedLine(
             found,
-            crops=[frame(c) for c in found],
+            crops=FramedOnRead(found, frame),
             boxes=[_to_original(page.to_original(*c.corners), scale) for c in found],
-            strip=line_strip(page.ink[top:bottom]),
+            strip=None if one_digit else line_strip(page.ink[top:bottom]),
             ink=page.ink[top:bottom],
             locate=locate(top),
         )
@@ -88,6 +91,22 @@ def prepare_grayscale(
         whole_box=_to_original(page.to_original(*whole_corners), scale),
         lines=lines,
     )
+
+
+class FramedOnRead(Sequence):
+    """A line's candidates framed like MNIST, each when it is first read: the line model
+    reads a line without them; cutting a line into digits reads them all."""
+
+    def __init__(self, candidates: list[Candidate], frame: Callable[[Candidate], np.ndarray]):
+        self.candidates, self.frame = candidates, frame
+
+    def __len__(self) -> int:
+        return len(self.candidates)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self.frame(c) for c in self.candidates[index]]
+        return self.frame(self.candidates[index])
 
 
 def prepare_whole_digit(gray: np.ndarray) -> np.ndarray:

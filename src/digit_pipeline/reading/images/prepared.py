@@ -44,13 +44,13 @@ class PreparedLine:
             clockwise from the top-left: where a sheet's perspective was undone, a
             quadrilateral (``boxes`` holds it); None: the boxes' corners.
         strip: The line's ink as the line model reads it (``strip.line_strip``); None: a
-            lone digit, for the CNN only.
+            lone digit (a pixels item, a clean drawing of one digit), for the CNN only.
         ink: The line's band of ink, which ``strip`` was made from.
         locate: Where a part of ``ink`` lies in the original input.
     """
 
     candidates: list[Candidate]
-    crops: list[np.ndarray]
+    crops: Sequence[np.ndarray]
     boxes: list[Box]
     quads: list[np.ndarray] | None = None
     strip: Strip | None = None
