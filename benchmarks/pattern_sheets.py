@@ -62,7 +62,7 @@ def main() -> None:
             kept = lines = right = 0
             for sheet in sheets:
                 (reading,) = reader.read([ImageFile(sheet.data)], counted)
-                texts = [line.text for line in reading.lines]
+                texts = [line.digit_string for line in reading.lines]
                 kept += len(texts) == 10 and not lines_off(texts, ROWS)
                 lines += sum(len(text) == len(ROWS) for text in texts)
                 right += sum(

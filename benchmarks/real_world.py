@@ -90,7 +90,7 @@ def read_in_process(reader):
 
     def read(sample: Sample) -> str:
         try:
-            return reader.read([ImageFile(sample.data)])[0].text
+            return reader.read([ImageFile(sample.data)])[0].digit_string
         except InvalidInput:  # no digit found: read as nothing
             return ""
 

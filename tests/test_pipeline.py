@@ -74,6 +74,10 @@ def test_default_pipeline_on_an_in_memory_catalog(mlflow_store, tmp_path, mnist_
         "own_metrics_mlflow",
         "own_confusion_matrix_plot",
         "own_misclassified_plot",
+        "line_learning_curves_plot",
+        "misread_lines_plot",
+        "line_training_metrics",
+        "line_metrics_mlflow",
         "champion_decision",
     }
     assert (
@@ -84,6 +88,7 @@ def test_default_pipeline_on_an_in_memory_catalog(mlflow_store, tmp_path, mnist_
     assert results["training_hardware"]["device"] == "CPU"
     assert results["training_hardware"]["precision"] in ("float32", "mixed_bfloat16")
     assert len(results["training_metrics"]["val_loss"]) == 1  # one epoch
+    assert len(results["line_training_metrics"]["line_val_exact"]) == 1  # and the line model's
     accuracy = results["test_metrics_mlflow"]["test_accuracy"][0]["value"]
     assert accuracy > 0.5
     calibration = {
