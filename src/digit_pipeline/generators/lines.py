@@ -47,7 +47,7 @@ MAX_DIGITS = 12
 
 
 @dataclass(frozen=True)
-class Line:
+class WrittenLine:
     """A generated line: the strip the line model reads, its text (digits, numbers
     separated by one space), and the ink before it was made a strip."""
 
@@ -139,7 +139,7 @@ class LineMaker:
         font: Path | None = None,
         clean: bool = False,
         digits: int | None = None,
-    ) -> Line:
+    ) -> WrittenLine:
         """One line: ``text`` (digits and spaces) or a random one of 1-12 digits; its
         digits ``spacing`` apart (a ``SPACINGS`` key; random if None); by ``writer`` (random
         if None) in MNIST's digits or ``font``'s; ``clean``: no blur, noise, JPEG or rule;
@@ -163,7 +163,7 @@ class LineMaker:
         if strip is None:  # every stroke lost (a faint pencil, heavy noise): write it again
             felt = replace(writer, pen="felt")
             return self.line(rng, text=text, spacing=spacing, writer=felt, font=font, clean=True)
-        return Line(strip, text, ink)
+        return WrittenLine(strip, text, ink)
 
     def _digit(
         self,
