@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import base64
 import http.client
-import io
 import json
 import sys
 import tempfile
@@ -27,7 +26,6 @@ from pathlib import Path
 
 import mlflow
 import numpy as np
-from PIL import Image
 
 from digit_pipeline.generators.lines import LineMaker, Writer, font_files
 from digit_pipeline.generators.writer import HANDS, write_in_hand
@@ -88,14 +86,6 @@ def lines_of(maker: LineMaker, options: dict, count: int, seed: int) -> list:
             )  # fmt: skip
         )
     return lines
-
-
-def png_of(line) -> bytes:
-    """The line as a scan gives it: dark ink on white, a margin around."""
-    paper = (255 - np.clip(line.ink, 0, 1) * 255).astype(np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(np.pad(paper, 16, constant_values=255)).save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def read_served(connection: http.client.HTTPConnection, image: bytes) -> str:
@@ -170,7 +160,7 @@ def main() -> None:
             env = with_current_code(model_files, Path(folder), lines=lines)
             with served(champion_uri(), env) as connection:
                 for kind, made in samples.items():
-                    read = [read_served(connection, png_of(line)) for line in made]
+                    read = [read_served(connection, line.png()) for line in made]
                     results[kind, reader] = scores([line.text for line in made], read)
     print(f"{args.lines} lines per kind, 3-10 digits each, one request each")
     print("| kind | line model: exact | digits | CER | cutting: exact | digits | CER |")

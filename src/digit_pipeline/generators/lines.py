@@ -14,6 +14,7 @@ digits are for final figures.
 from __future__ import annotations
 
 import functools
+import io
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -54,6 +55,13 @@ class WrittenLine:
     strip: Strip
     text: str
     ink: np.ndarray
+
+    def png(self) -> bytes:
+        """The line as a scan gives it: dark ink on white, a margin around, a PNG file."""
+        paper = (255 - np.clip(self.ink, 0, 1) * 255).astype(np.uint8)
+        buffer = io.BytesIO()
+        Image.fromarray(np.pad(paper, 16, constant_values=255)).save(buffer, "PNG")
+        return buffer.getvalue()
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,11 @@ from digit_pipeline.reading.gate import Gate
 from digit_pipeline.reading.images import PreparedImage
 from digit_pipeline.reading.images.framing import frame_digit
 from digit_pipeline.reading.images.prepared import COUNT_SLACK, PreparedLine
-from digit_pipeline.reading.images.segmentation import Box
 from digit_pipeline.reading.items import ImageFile, Item, parse_request, prepare_items
 from digit_pipeline.reading.limits import MAX_REQUEST_DIGITS
 from digit_pipeline.reading.line_reader import Char, read_line, tidy
 from digit_pipeline.reading.recognizer import Recognizer
-from digit_pipeline.reading.results import Digit, Line, Reading
+from digit_pipeline.reading.results import Digit, Line, Reading, box_corners
 
 logger = logging.getLogger(__name__)
 
@@ -201,8 +200,7 @@ def _reading(
     probabilities, one_digit = cnn_readings
     scores = [log_confidence[crop_rows].tolist() for crop_rows in line_rows]
     readings = [line.reading(s) for line, s in zip(item.lines, scores, strict=True)]
-    matching = sum(len(reading) == digits_per_line for reading in readings)
-    if digits_per_line is not None and 2 * matching >= len(readings):
+    if _pattern_holds([len(reading) for reading in readings], digits_per_line):
         readings = [
             line.reading(s, digits_per_line) for line, s in zip(item.lines, scores, strict=True)
         ]
@@ -237,7 +235,7 @@ def _lines_read(
         return []
     chars = [tidy(read_line(steps[id(line)])) for line in view.lines]
     counts = [sum(not c.is_space for c in line) for line in chars]
-    if digits_per_line is not None and 2 * counts.count(digits_per_line) >= len(counts):
+    if _pattern_holds(counts, digits_per_line):
         chars = [
             tidy(read_line(steps[id(line)], digits_per_line))
             if abs(count - digits_per_line) <= COUNT_SLACK
@@ -269,14 +267,9 @@ def _line_of(line: PreparedLine, chars: list[Char]) -> Line:
         after_space = False
         digits.append(
             Digit(char.label - 1, char.confidence, char.probabilities, box, frame_digit(ink),
-                  _corners(box) if quad is None else quad)
+                  box_corners(box) if quad is None else quad)
         )  # fmt: skip
     return Line(tuple(digits), frozenset(spaces))
-
-
-def _corners(box: Box) -> np.ndarray:
-    x, y, width, height = box
-    return np.array([[x, y], [x + width, y], [x + width, y + height], [x, y + height]])
 
 
 def _reading_of_lines(
@@ -290,3 +283,10 @@ def _reading_of_lines(
         )
     confidences = np.array([digit.confidence for line in lines for digit in line.digits])
     return Reading(whole, tuple(lines), view.sheet), float(np.mean(np.log(confidences + 1e-12)))
+
+
+def _pattern_holds(counts: list[int], digits_per_line: int | None) -> bool:
+    """Whether lines read as ``counts`` digits were written in a pattern of
+    ``digits_per_line``: most of them hold that many (a line or two off is a digit cut in
+    two or two read as one; all off, the sheet was not written in that pattern)."""
+    return digits_per_line is not None and 2 * counts.count(digits_per_line) >= len(counts)

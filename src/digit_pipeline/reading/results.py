@@ -53,8 +53,7 @@ class Digit:
     ) -> Digit:
         value = int(probabilities.argmax())
         if quad is None:
-            x, y, width, height = box
-            quad = np.array([[x, y], [x + width, y], [x + width, y + height], [x, y + height]])
+            quad = box_corners(box)
         confidence = float(probabilities[value]) * float(one_digit)
         return cls(value, confidence, probabilities, box, image, quad, float(one_digit))
 
@@ -140,6 +139,12 @@ class Reading:
             "lines": [line.export() for line in self.lines],
             "page": None if self.sheet is None else _points(self.sheet.corners),
         }
+
+
+def box_corners(box: Box) -> np.ndarray:
+    """A box's four corners (x, y), clockwise from the top-left: its quad off a sheet."""
+    x, y, width, height = box
+    return np.array([[x, y], [x + width, y], [x + width, y + height], [x, y + height]])
 
 
 def _points(points: np.ndarray) -> list[list[float]]:
