@@ -33,14 +33,20 @@ def measure(precision: str, steps: int) -> dict[str, float]:
 
     from digit_pipeline.generators.lines import LineMaker  # noqa: PLC0415
     from digit_pipeline.line_model import build_line_model, line_batches  # noqa: PLC0415
-    from digit_pipeline.parameters import TrainLinesParameters  # noqa: PLC0415
+    from digit_pipeline.model import build_cnn  # noqa: PLC0415
+    from digit_pipeline.parameters import TrainLinesParameters, TrainParameters  # noqa: PLC0415
     from digit_pipeline.project import load_conf  # noqa: PLC0415
 
-    params = TrainLinesParameters.from_conf(load_conf("parameters")["train_lines"])
+    conf = load_conf("parameters")
+    params = TrainLinesParameters.from_conf(conf["train_lines"])
     params = params.model_copy(update={"precision": precision})
     X_train, y_train, _, _ = training_split()
     keras.utils.set_random_seed(params.seed)
-    model = build_line_model(params)
+    # The CNN's design as saved (its weights do not change the time of a step).
+    cnn_params = TrainParameters.from_conf(conf["train"]).model_copy(
+        update={"precision": "float32"}
+    )
+    model = build_line_model(params, build_cnn(cnn_params, for_training=False))
     maker = LineMaker(X_train, y_train, font_share=params.font_share)
     batches = iter(line_batches(maker, params.batch_size, WARM_UP + steps, params.seed))
     for _ in range(WARM_UP):

@@ -60,7 +60,7 @@ def tiny_cnn() -> keras.Model:
     """An untrained, small CNN of the project's design, as the train node returns one
     (Keras's own layers, float32): for nodes that need a model, in milliseconds."""
     params = smoke_parameters(
-        TrainParameters, conv_blocks=[[4]], dense_units=8, precision="float32"
+        TrainParameters, conv_blocks=[[4], [4]], dense_units=8, precision="float32"
     )
     return build_cnn(params, for_training=False)
 
@@ -71,10 +71,8 @@ def tiny_line_model() -> keras.Model:
     from digit_pipeline.line_model import build_line_model  # noqa: PLC0415
     from digit_pipeline.parameters import TrainLinesParameters  # noqa: PLC0415
 
-    params = smoke_parameters(
-        TrainLinesParameters, filters=[4, 8], recurrent_units=4, precision="float32", seed=1
-    )
-    return build_line_model(params, for_training=False)
+    params = smoke_parameters(TrainLinesParameters, recurrent_units=4, precision="float32", seed=1)
+    return build_line_model(params, tiny_cnn())
 
 
 def free_port() -> int:

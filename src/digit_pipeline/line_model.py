@@ -1,10 +1,11 @@
 """The line model: a strip of one line of writing in, a CTC reading of it out (the digits
 and the spaces between numbers), without cutting it into digits first.
 
-A small CNN over the height-normalised strip (``reading.images.strip``) brings each 4
-columns down to one step of features; a bidirectional LSTM reads the steps across the
-line; a dense layer gives each step's logits over blank, the ten digits and the space.
-Trained with Keras's CTC loss; read by ``reading.line_reader``.
+Its front is the trained CNN's (``model.build_cnn``), slid along the strip: the CNN's
+convolutions, and its dense layer as a convolution as wide as a digit, bring each 4
+columns of the strip down to one step of the CNN's digit features. A bidirectional LSTM
+reads the steps across the line; a dense layer gives each step's logits over blank, the
+ten digits and the space. Trained with Keras's CTC loss; read by ``reading.line_reader``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from keras import layers
 
 from digit_pipeline.generators.lines import MAX_DIGITS
 from digit_pipeline.hardware import checked_precision
-from digit_pipeline.model import FusedBatchNormalization
+from digit_pipeline.model import BATCH_NORM_MOMENTUM
 from digit_pipeline.parameters import TrainLinesParameters
 from digit_pipeline.reading.images.strip import STRIP_HEIGHT, batch_of
 from digit_pipeline.reading.line_reader import (
@@ -30,57 +31,69 @@ from digit_pipeline.reading.line_reader import (
     tidy,
 )
 
-BATCH_NORM_MOMENTUM = 0.9
-TEMPORAL_FILTERS = 128
 CLIP_NORM = 1.0
 # The longest text a generated line holds: 12 digits and 11 spaces.
 MAX_LABEL = 23
 
 
-def build_line_model(params: TrainLinesParameters, for_training: bool = True) -> keras.Model:
-    """The line model, compiled with Keras's CTC loss.
+def build_line_model(params: TrainLinesParameters, cnn: keras.Model) -> keras.Model:
+    """The line model, its front the trained ``cnn``'s, compiled with Keras's CTC loss.
+
+    The CNN's layers up to its last hidden one, slid along the strip: each unpadded
+    convolution padded across (the height shrinks as in the CNN, the width keeps), each
+    strided one halving both, and the dense layer a convolution over the whole remaining
+    height and as many columns as the CNN's last map is wide. A 28-row strip is one row of
+    features by then, one step per 4 columns. Batch normalisation keeps the CNN's
+    statistics (strips are mostly blank: their own would be a blank page's); the
+    convolutions of the first ``frozen_blocks`` blocks keep the CNN's weights, the others
+    learn on.
 
     Args:
-        params: ``filters`` per convolution block (3x3, batch norm, ReLU): the first
-            block strides by 2, the second pools 2x2, the others pool the height only, so
-            that one output step is 4 strip columns; ``temporal_layers`` dilated 1-D
-            convolutions across the steps (dilations 1, 2, 4...), or with 0 a
-            bidirectional LSTM of ``recurrent_units``; ``dropout``; ``learning_rate``
-            (Adam); ``precision`` (resolved: ``float32`` or a mixed policy).
-        for_training: TensorFlow's fused batch norm (``model.FusedBatchNormalization``);
-            ``False``: Keras's own, for the model that is saved (``portable_line_copy``).
+        params: ``frozen_blocks``; ``recurrent_units`` of the LSTM each way; ``dropout``;
+            ``learning_rate`` (Adam); ``precision`` (resolved: ``float32`` or a mixed
+            policy).
+        cnn: The trained CNN (``model.build_cnn``'s design, two down-sampling blocks).
 
     Returns:
-        A model taking (N, 32, W, 1) float32 strips and giving (N, W / 4, NUM_LABELS)
+        A model taking (N, 28, W, 1) float32 strips and giving (N, W / 4, NUM_LABELS)
         float32 logits.
     """
     precision = {"dtype": checked_precision(params.precision)}
-    batch_norm = FusedBatchNormalization if for_training else layers.BatchNormalization
     inputs = keras.Input(shape=(STRIP_HEIGHT, None, 1), name="strip")
-    x = inputs
-    for block, count in enumerate(params.filters):
-        # The first block strides instead of pooling: full-size maps are costly to compute.
-        strides = 2 if block == 0 else 1
-        x = layers.Conv2D(count, 3, strides=strides, padding="same", use_bias=False, **precision)(x)
-        x = batch_norm(momentum=BATCH_NORM_MOMENTUM, **precision)(x)
-        x = layers.ReLU(**precision)(x)
-        if block:
-            x = layers.MaxPooling2D((2, 2) if block < 2 else (2, 1), **precision)(x)
-    rows = STRIP_HEIGHT // 2 ** len(params.filters)
-    # (N, rows, steps, channels) -> (N, steps, rows * channels): one feature vector a step.
-    x = layers.Permute((2, 1, 3), **precision)(x)
-    x = layers.Reshape((-1, rows * params.filters[-1]), **precision)(x)
+    x, copies, blocks = inputs, [], 0
+    for layer, norm in _hidden_layers(cnn):
+        if isinstance(layer, layers.Dense):  # the dense layer, as wide as the last map
+            rows, columns, channels = _flatten_input(cnn)
+            x = layers.ZeroPadding2D(((0, 0), _centred(columns)), **precision)(x)
+            copy = layers.Conv2D(layer.units, (rows, columns), use_bias=False, **precision)
+            x = copy(x)
+            kernel = layer.get_weights()[0].reshape(rows, columns, channels, -1)
+            copies.append((copy, [kernel]))
+        else:
+            if layer.padding == "valid":
+                x = layers.ZeroPadding2D(((0, 0), _centred(layer.kernel_size[1])), **precision)(x)
+            copy = layers.Conv2D(
+                layer.filters, layer.kernel_size, strides=layer.strides, padding=layer.padding,
+                use_bias=False, trainable=blocks >= params.frozen_blocks, **precision,
+            )  # fmt: skip
+            x = copy(x)
+            copies.append((copy, layer.get_weights()))
+            blocks += layer.strides[0] > 1
+        kept = layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM, trainable=False, **precision)
+        x = layers.ReLU(**precision)(kept(x))
+        copies.append((kept, norm.get_weights()))
+    if blocks != 2 or x.shape[1] != 1:
+        raise ValueError(
+            f"the line model needs a CNN that halves its input twice and reads {STRIP_HEIGHT} "
+            f"rows down to one (this one halves it {blocks} times, to {x.shape[1]} rows)"
+        )
+    for copy, weights in copies:
+        copy.set_weights(weights)
+    x = layers.Reshape((-1, x.shape[-1]), **precision)(x)
     x = layers.Dropout(params.dropout, **precision)(x)
-    if params.temporal_layers:
-        for layer in range(params.temporal_layers):
-            x = layers.Conv1D(
-                TEMPORAL_FILTERS, 3, padding="same", dilation_rate=2**layer,
-                activation="relu", **precision,
-            )(x)  # fmt: skip
-    else:
-        x = layers.Bidirectional(
-            layers.LSTM(params.recurrent_units, return_sequences=True, **precision), **precision
-        )(x)
+    x = layers.Bidirectional(
+        layers.LSTM(params.recurrent_units, return_sequences=True, **precision), **precision
+    )(x)
     x = layers.Dropout(params.dropout, **precision)(x)
     outputs = layers.Dense(NUM_LABELS, name="logits", dtype="float32")(x)
     model = keras.Model(inputs, outputs, name="line_model")
@@ -90,12 +103,35 @@ def build_line_model(params: TrainLinesParameters, for_training: bool = True) ->
     return model
 
 
-def portable_line_copy(model: keras.Model, params: TrainLinesParameters) -> keras.Model:
-    """The trained line model with Keras's own batch normalisation, in float32 (as
-    ``model.portable_copy`` is for the CNN): what is saved and served."""
-    portable = build_line_model(
-        params.model_copy(update={"precision": "float32"}), for_training=False
-    )
+def _hidden_layers(cnn: keras.Model) -> list[tuple[layers.Layer, layers.BatchNormalization]]:
+    """The CNN's convolutions and hidden dense layer, in order, each with the batch
+    normalisation that follows it."""
+    weighted = [
+        layer
+        for layer in cnn.layers
+        if isinstance(layer, layers.Conv2D | layers.BatchNormalization)
+        or (isinstance(layer, layers.Dense) and layer.name != "probabilities")
+    ]
+    return list(zip(weighted[::2], weighted[1::2], strict=True))
+
+
+def _flatten_input(cnn: keras.Model) -> tuple[int, int, int]:
+    """Rows, columns and channels of the CNN's last map (what its dense layer reads)."""
+    flatten = next(layer for layer in cnn.layers if isinstance(layer, layers.Flatten))
+    return tuple(int(size) for size in flatten.input.shape[1:])
+
+
+def _centred(width: int) -> tuple[int, int]:
+    """Padding either side that keeps the width through a kernel ``width`` wide."""
+    return (width - 1) // 2, width // 2
+
+
+def portable_line_copy(
+    model: keras.Model, params: TrainLinesParameters, cnn: keras.Model
+) -> keras.Model:
+    """The trained line model in float32 (as ``model.portable_copy`` is for the CNN): what
+    is saved and served."""
+    portable = build_line_model(params.model_copy(update={"precision": "float32"}), cnn)
     portable.set_weights(model.get_weights())
     return portable
 

@@ -119,9 +119,8 @@ class TrainParameters(Parameters):
 class TrainLinesParameters(Parameters):
     section = "train_lines"
     seed: int
-    filters: Annotated[list[PositiveInt], Field(min_length=2, max_length=5)]
-    temporal_layers: Annotated[int, Field(ge=0)]
-    recurrent_units: Annotated[int, Field(ge=0)]
+    frozen_blocks: Annotated[int, Field(ge=0, le=2)]
+    recurrent_units: PositiveInt
     dropout: Annotated[float, Field(ge=0, lt=1)]
     precision: Literal["auto", *PRECISIONS]
     learning_rate: Annotated[float, Field(gt=0)]

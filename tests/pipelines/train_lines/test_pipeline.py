@@ -6,20 +6,24 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from digit_pipeline.parameters import TrainLinesParameters
+from digit_pipeline.generators.lines import LineMaker
+from digit_pipeline.line_model import build_line_model, line_batch
+from digit_pipeline.model import build_cnn
+from digit_pipeline.parameters import TrainLinesParameters, TrainParameters
 from digit_pipeline.pipelines.train_lines.nodes import (
     evaluate_line_model,
     line_history_metrics,
     plot_line_learning_curves,
     train_line_model,
 )
+from digit_pipeline.reading.images.strip import STRIP_HEIGHT
 from digit_pipeline.reading.line_reader import NUM_LABELS
 from digit_pipeline.tracking import as_metric_history
 
-from ...support import smoke_parameters
+from ...support import smoke_parameters, tiny_cnn
 
 PARAMS = smoke_parameters(
-    TrainLinesParameters, seed=3, filters=[8, 16], recurrent_units=8, precision="float32",
+    TrainLinesParameters, seed=3, recurrent_units=8, precision="float32",
     epochs=2, steps_per_epoch=6, batch_size=8, validation_lines=12, verbose=0,
 )  # fmt: skip
 
@@ -27,27 +31,56 @@ PARAMS = smoke_parameters(
 @pytest.fixture(scope="module")
 def trained(mnist_train):
     images, labels = mnist_train
-    return train_line_model(
-        images[:1000], labels[:1000], images[1000:1300], labels[1000:1300], PARAMS
+    cnn = tiny_cnn()
+    model, history = train_line_model(
+        images[:1000], labels[:1000], images[1000:1300], labels[1000:1300], PARAMS, cnn=cnn
     )
+    return model, history, cnn
 
 
-def test_train_line_model_learns_from_lines_made_on_the_fly(trained):
-    model, history = trained
+def test_train_line_model_learns_from_lines_made_on_the_fly(trained, mnist_train):
+    model, history, cnn = trained
     assert model.output_shape == (None, None, NUM_LABELS)
     assert model.dtype_policy.name == "float32"
-    assert not any(type(layer).__name__ == "FusedBatchNormalization" for layer in model.layers)
     assert list(history.index) == [1, 2]
     assert {"loss", "val_exact", "val_cer", "epoch_seconds"} <= set(history.columns)
-    # CTC's loss falls from the start, long before a line is read right.
-    assert history["loss"].iloc[1] < history["loss"].iloc[0]
+    # CTC's loss falls from the start, long before a line is read right: on the same
+    # lines, below the loss of the model before training.
+    images, labels = mnist_train
+    maker = LineMaker(images[1000:1300], labels[1000:1300])
+    lines = line_batch([maker.line(np.random.default_rng(index), digits=4) for index in range(16)])
+    untrained = build_line_model(PARAMS, cnn)
+    assert model.evaluate(*lines, verbose=0) < untrained.evaluate(*lines, verbose=0)
     assert history["val_exact"].between(0, 1).all()
 
 
+def test_the_front_is_the_cnn_s_its_first_block_kept(trained):
+    model, _, cnn = trained
+    conv = [layer for layer in cnn.layers if isinstance(layer, keras.layers.Conv2D)]
+    front = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    # The first block (a convolution and the halving one) as the CNN learned it; the rest
+    # and the dense layer (a convolution here) learned on from the CNN's weights.
+    assert [layer.trainable for layer in front] == [False, False, True, True, True]
+    for copy, original in zip(front[:2], conv[:2], strict=True):
+        assert np.array_equal(copy.get_weights()[0], original.get_weights()[0])
+    assert not np.array_equal(front[2].get_weights()[0], conv[2].get_weights()[0])
+    norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert norms and not any(layer.trainable for layer in norms)
+
+
+def test_a_cnn_that_does_not_halve_twice_is_refused():
+    params = smoke_parameters(TrainLinesParameters, recurrent_units=4, precision="float32")
+    one_block = smoke_parameters(
+        TrainParameters, conv_blocks=[[4]], dense_units=8, precision="float32"
+    )
+    with pytest.raises(ValueError, match="halves its input twice"):
+        build_line_model(params, build_cnn(one_block, for_training=False))
+
+
 def test_a_strip_of_any_width_gives_a_step_per_four_columns(trained):
-    model, _ = trained
+    model, _, _ = trained
     for width in (48, 160):
-        assert model.predict_on_batch(np.zeros((1, 32, width, 1), np.float32)).shape == (
+        assert model.predict_on_batch(np.zeros((1, STRIP_HEIGHT, width, 1), np.float32)).shape == (
             1, width // 4, NUM_LABELS,
         )  # fmt: skip
 
@@ -61,7 +94,7 @@ def test_evaluate_line_model_measures_the_validation_lines(trained, mnist_train)
 
 
 def test_the_line_curves_are_plotted_and_logged_under_their_own_names(trained):
-    _, history = trained
+    _, history, _ = trained
     assert isinstance(plot_line_learning_curves(history), Figure)
     logged = line_history_metrics(history)
     assert "line_loss" in logged and "line_val_exact" in logged
@@ -72,7 +105,7 @@ def test_a_saved_line_model_loads_without_the_package(trained, tmp_path):
     path = tmp_path / "line_model.keras"
     trained[0].save(path)
     loaded = keras.saving.load_model(path, compile=False)
-    strips = np.random.default_rng(0).random((2, 32, 64, 1)).astype(np.float32)
+    strips = np.random.default_rng(0).random((2, STRIP_HEIGHT, 64, 1)).astype(np.float32)
     assert np.allclose(loaded.predict_on_batch(strips), trained[0].predict_on_batch(strips))
 
 

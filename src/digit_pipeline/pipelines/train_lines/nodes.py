@@ -33,13 +33,15 @@ def train_line_model(
     y_val: np.ndarray,
     params: TrainLinesParameters,
     *,
+    cnn: keras.Model,
     X_own: np.ndarray | None = None,
     y_own: np.ndarray | None = None,
 ) -> tuple[keras.Model, pd.DataFrame]:
-    """Train the line model with CTC on ``steps_per_epoch`` batches of new lines an epoch
-    (``generators.lines``: training digits, the permitted fonts for ``font_share`` of the
-    lines, the person's own digits for ``own_digits_share``), the learning rate falling
-    along half a cosine; keep the epoch that reads most validation lines exactly.
+    """Train the line model, its front the trained ``cnn``'s (``line_model``), with CTC on
+    ``steps_per_epoch`` batches of new lines an epoch (``generators.lines``: training
+    digits, the permitted fonts for ``font_share`` of the lines, the person's own digits
+    for ``own_digits_share``), the learning rate falling along half a cosine; keep the
+    epoch that reads most validation lines exactly.
 
     Returns:
         The model (Keras's own batch norm, float32: ``portable_line_copy``) and its
@@ -57,7 +59,7 @@ def train_line_model(
         logger.warning("No permitted handwriting font installed: lines are MNIST digits only")
     validation = validation_lines(LineMaker(X_val, y_val, font_share=params.font_share),
                                   params.validation_lines, params.seed)  # fmt: skip
-    model = build_line_model(params)
+    model = build_line_model(params, cnn)
     model.summary(print_fn=lambda line, *args, **kwargs: logger.info(line))
     cosine = keras.optimizers.schedules.CosineDecay(params.learning_rate, params.epochs)
     history = model.fit(
@@ -78,7 +80,7 @@ def train_line_model(
     table = pd.DataFrame(
         history.history, index=pd.RangeIndex(1, len(history.epoch) + 1, name="epoch")
     )
-    return portable_line_copy(model, params), table
+    return portable_line_copy(model, params, cnn), table
 
 
 def evaluate_line_model(

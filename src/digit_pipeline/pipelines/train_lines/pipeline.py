@@ -20,6 +20,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 func=train_line_model,
                 inputs={
+                    "cnn": "trained_model",
                     "X_train": "X_train",
                     "y_train": "y_train",
                     "X_val": "X_val",

@@ -11,9 +11,10 @@ import numpy as np
 
 from digit_pipeline.reading.images.pieces import INK_LEVEL
 
-STRIP_HEIGHT = 32
-# The line's ink rows, top of its tallest mark to foot of its lowest, fill this many rows...
-INK_HEIGHT = 24
+# The line's ink rows, top of its tallest mark to foot of its lowest, fill INK_HEIGHT of
+# STRIP_HEIGHT rows, as MNIST frames a digit (the line model's front is the CNN's)...
+STRIP_HEIGHT = 28
+INK_HEIGHT = 20
 # ...with blank columns this wide either side, and the strip's width a multiple of
 # WIDTH_STEP (the line model's columns per output step, and fewer shapes to compile).
 MARGIN = 8
