@@ -45,6 +45,7 @@ PENS = {  # ink colour, and how solid the ink is
 RULE_BLUE = np.array([0.55, 0.7, 0.92])
 MARGIN_RED = np.array([0.9, 0.35, 0.38])
 GRID_GREY = np.array([0.62, 0.66, 0.72])
+SKIN = np.array([0.82, 0.62, 0.52])
 # Photos: about 1200x920 (a phone's photo as sent) or 12 MP (4000x3000, as taken).
 SIZES = {"phone": (1200, 920), "12 MP": (4000, 3000)}
 
@@ -84,12 +85,13 @@ def phone_photo(
     turn: float | None = None,
     tilt: float | None = None,
     texts: list[str] | None = None,
+    thumb: bool = False,
 ) -> PhonePhoto:
     """A photo of a sheet of ``paper`` holding ``lines`` lines of ``digits`` digits each
     (ranges, inclusive), on ``desk``, written with ``pen`` (random when None), turned by
     ``turn`` degrees in the frame (a few, when None) and seen ``tilt`` degrees off
-    perpendicular (0-30, when None). Given ``texts``, a careful writer wrote those lines
-    (as ``digit-pipeline collect`` asks)."""
+    perpendicular (0-30, when None); with ``thumb``, a thumb holds one corner down. Given
+    ``texts``, a careful writer wrote those lines (as ``digit-pipeline collect`` asks)."""
     photo_size = SIZES[size]
     line_count = len(texts) if texts else int(rng.integers(lines[0], lines[1] + 1))
     # The sheet's size in its own pixels, about as many as it covers in the photo.
@@ -121,7 +123,9 @@ def phone_photo(
         sources.extend(written)
     page = _paper(page_sheet.ink, paper, pitch=pitch, margin=margin, pen=pen_name, rng=rng)
     corners = _placed_corners(page.shape[1], page.shape[0], photo_size, rng, turn=turn, tilt=tilt)
-    photo = _photograph(page, corners, photo_size, desk or str(rng.choice(list(DESKS))), rng)
+    held = corners[int(rng.integers(4))] if thumb else None
+    desk = desk or str(rng.choice(list(DESKS)))
+    photo = _photograph(page, corners, photo_size, desk, rng, thumb=held)
     return PhonePhoto(photo, read_as, corners, tuple(sources))
 
 
@@ -201,8 +205,11 @@ def _photograph(
     photo_size: tuple[int, int],
     desk: str,
     rng: np.random.Generator,
+    *,
+    thumb: np.ndarray | None = None,
 ) -> bytes:
-    """The sheet laid on the desk at ``corners``, lit and photographed: a JPEG file."""
+    """The sheet laid on the desk at ``corners``, a thumb over the corner at ``thumb``
+    (if any), lit and photographed: a JPEG file."""
     width, height = photo_size
     source = np.float32(
         [[0, 0], [page.shape[1], 0], [page.shape[1], page.shape[0]], [0, page.shape[0]]]
@@ -214,6 +221,8 @@ def _photograph(
     )
     image = _desk(desk, photo_size, rng)
     image += cover[..., None] * (warped - image)
+    if thumb is not None:
+        image = _with_thumb(image, thumb, corners.mean(axis=0), rng)
     image *= _light(photo_size, rng)[..., None]
     if rng.random() < 0.3:  # glare: a bright patch washing out part of the sheet
         y, x = np.mgrid[:height, :width].astype(np.float32)
@@ -228,6 +237,27 @@ def _photograph(
     buffer = io.BytesIO()
     photo.save(buffer, format="JPEG", quality=int(rng.integers(70, 93)))
     return buffer.getvalue()
+
+
+def _with_thumb(
+    image: np.ndarray, corner: np.ndarray, centre: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """A thumb over a sheet's ``corner``: a skin-coloured ellipse, darker to its rim,
+    reaching over the corner from outside the sheet (away from its ``centre``)."""
+    height, width = image.shape[:2]
+    angle = np.arctan2(corner[1] - centre[1], corner[0] - centre[0]) + rng.uniform(-0.5, 0.5)
+    outward = np.array([np.cos(angle), np.sin(angle)])
+    long = rng.uniform(0.12, 0.18) * min(width, height)
+    short = long * rng.uniform(0.5, 0.65)
+    middle = corner + outward * long * rng.uniform(0.2, 0.5)
+    y, x = np.mgrid[:height, :width].astype(np.float32)
+    along = (x - middle[0]) * outward[0] + (y - middle[1]) * outward[1]
+    across = -(x - middle[0]) * outward[1] + (y - middle[1]) * outward[0]
+    reach = (along / long) ** 2 + (across / short) ** 2  # below 1: the thumb
+    shade = np.clip(1.0 - 0.35 * reach, 0.0, 1.0)[..., None]
+    skin = SKIN * rng.uniform(0.85, 1.1) * shade
+    inside = cv2.GaussianBlur((reach < 1).astype(np.float32), (0, 0), 2.0)[..., None]
+    return image + inside * (skin.astype(np.float32) - image)
 
 
 def _desk(desk: str, photo_size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
@@ -274,5 +304,6 @@ KINDS: dict[str, Callable[[DigitPool, np.random.Generator], PhonePhoto]] = {
     "squared": lambda p, r: phone_photo(p, r, paper="squared"),
     "dotted, pencil": lambda p, r: phone_photo(p, r, paper="dotted", pen="pencil"),
     "turned any way": lambda p, r: phone_photo(p, r, turn=r.uniform(0, 360)),
+    "thumb over a corner": lambda p, r: phone_photo(p, r, thumb=True),
     "12 MP, 20 lines": lambda p, r: phone_photo(p, r, size="12 MP", lines=(20, 20), digits=(4, 8)),
 }

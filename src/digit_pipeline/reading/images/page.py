@@ -53,6 +53,13 @@ WRITING_PERCENTILE = 50
 EDGE = 0.012
 # A sheet's corners are 60-120 degrees: seen up to ~30 degrees off perpendicular.
 MIN_CORNER_ANGLE, MAX_CORNER_ANGLE = 50.0, 130.0
+# An outline of up to this many corners may be a sheet with a corner hidden (a thumb) or
+# cut off by the frame, when at least VISIBLE_SIDE of each of its four sides shows.
+MAX_OUTLINE_CORNERS = 8
+VISIBLE_SIDE = 0.4
+COMPLETED_AREA = 0.9
+# An edge within this many pixels of the photo's border runs along the frame.
+ON_BORDER = 3
 
 
 @dataclass(frozen=True)
@@ -111,9 +118,11 @@ def find_page(photo: np.ndarray) -> np.ndarray | None:
         factor = 1.0
     # Writing and grain smoothed away; the sheet's edge, a step, stays.
     smooth = cv2.GaussianBlur(cv2.medianBlur(gray, 5), (0, 0), 1.5)
+    # The largest outline, one completed from its sides counting as COMPLETED_AREA of its
+    # area: where both fit the sheet, the one that shows its four corners.
     best, best_area = None, 0.0
-    for quad in _quadrilaterals(smooth):
-        area = cv2.contourArea(quad)
+    for quad, whole in _quadrilaterals(smooth):
+        area = cv2.contourArea(quad) * (1.0 if whole else COMPLETED_AREA)
         if area > best_area and _stands_out(smooth, quad):
             best, best_area = quad, area
     if best is None:
@@ -151,11 +160,26 @@ def clean_page(gray: np.ndarray) -> np.ndarray:
     floor = RESIDUE_OF_INK * float(np.percentile(written, INK_PERCENTILE))
     written = np.clip(written - floor, 0.0, 1.0)
     written[_dots(written > 0, round(max(height, width) * DOT_SIZE))] = 0.0
-    cleaned = 1.0 - written
-    # The sheet's very edge may hold a sliver of the desk: it is paper.
+    # The sheet's very edge may hold a sliver of the desk: it is paper; and what reaches in
+    # from the edge (a thumb, a binding's holes, the desk past a torn edge) is not writing.
     border = max(1, round(max(height, width) * EDGE))
+    written[_from_the_edge(written > 0, border)] = 0.0
+    cleaned = 1.0 - written
     cleaned[:border], cleaned[-border:], cleaned[:, :border], cleaned[:, -border:] = 1, 1, 1, 1
     return cleaned
+
+
+def _from_the_edge(marks: np.ndarray, border: int) -> np.ndarray:
+    """The marks that reach the sheet's ``border`` pixels along its edges."""
+    height, width = marks.shape
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(marks.astype(np.uint8), connectivity=8)
+    left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    right = left + stats[:, cv2.CC_STAT_WIDTH]
+    bottom = top + stats[:, cv2.CC_STAT_HEIGHT]
+    reaching = (left < border) | (top < border) | (right > width - border)
+    reaching |= bottom > height - border
+    reaching[0] = False  # the paper
+    return reaching[labels]
 
 
 def _dots(marks: np.ndarray, size: int) -> np.ndarray:
@@ -190,7 +214,8 @@ def page_size(corners: np.ndarray) -> tuple[float, float]:
 
 def _quadrilaterals(smooth: np.ndarray):
     """Every outline in the photo's edges that is, or nearly is, a large convex
-    quadrilateral: its four corners, float32 (4, 2)."""
+    quadrilateral: its four corners, float32 (4, 2), and whether the outline showed all
+    four (False: completed from its sides, ``_completed``)."""
     image_area = smooth.shape[0] * smooth.shape[1]
     for high in EDGE_THRESHOLDS:
         edges = cv2.dilate(cv2.Canny(smooth, high / 2, high), np.ones((3, 3), np.uint8))
@@ -209,8 +234,54 @@ def _quadrilaterals_of(contours, image_area: int, shape: tuple[int, int]):
             if len(polygon) == 4:
                 quad = polygon.reshape(4, 2).astype(np.float32)
                 if _plausible(quad, shape):
-                    yield quad
+                    yield quad, True
                 break
+            if len(polygon) <= MAX_OUTLINE_CORNERS:
+                quad = _completed(polygon.reshape(-1, 2).astype(np.float64), shape)
+                if quad is not None and _plausible(quad, shape):
+                    yield quad, False
+                break
+
+
+def _completed(polygon: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
+    """The quadrilateral of an outline's four longest edges that do not run along the
+    photo's border, each extended to meet the next: a sheet whose corner a thumb hides, or
+    the frame cuts off. None when a side would show less than ``VISIBLE_SIDE`` of itself."""
+    ends = list(zip(polygon, np.roll(polygon, -1, axis=0), strict=True))
+    inner = [k for k, (a, b) in enumerate(ends) if not _along_border(a, b, shape)]
+    if len(inner) < 4:
+        return None
+    longest = sorted(inner, key=lambda k: -np.linalg.norm(ends[k][1] - ends[k][0]))[:4]
+    sides = [ends[k] for k in sorted(longest)]
+    corners = [_meeting(sides[k - 1], sides[k]) for k in range(4)]
+    if any(corner is None for corner in corners):
+        return None
+    quad = np.array(corners, dtype=np.float32)
+    for k, (a, b) in enumerate(sides):
+        full = np.linalg.norm(quad[(k + 1) % 4] - quad[k])
+        if np.linalg.norm(b - a) < VISIBLE_SIDE * full:
+            return None
+    return quad
+
+
+def _along_border(a: np.ndarray, b: np.ndarray, shape: tuple[int, int]) -> bool:
+    """Whether the edge from ``a`` to ``b`` (x, y) runs along one side of the photo."""
+    height, width = shape
+    return any(
+        abs(a[axis] - edge) <= ON_BORDER and abs(b[axis] - edge) <= ON_BORDER
+        for axis, edge in ((0, 0), (0, width - 1), (1, 0), (1, height - 1))
+    )
+
+
+def _meeting(first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray]):
+    """Where the lines through two edges meet; None when they are (nearly) parallel."""
+    (a, b), (c, d) = first, second
+    along, across = b - a, d - c
+    cross = along[0] * across[1] - along[1] * across[0]
+    if abs(cross) < 1e-6 * np.linalg.norm(along) * np.linalg.norm(across):
+        return None
+    t = ((c[0] - a[0]) * across[1] - (c[1] - a[1]) * across[0]) / cross
+    return a + t * along
 
 
 def _plausible(quad: np.ndarray, shape: tuple[int, int]) -> bool:
