@@ -86,12 +86,14 @@ def phone_photo(
     tilt: float | None = None,
     texts: list[str] | None = None,
     thumb: bool = False,
+    corner_out: bool = False,
 ) -> PhonePhoto:
     """A photo of a sheet of ``paper`` holding ``lines`` lines of ``digits`` digits each
     (ranges, inclusive), on ``desk``, written with ``pen`` (random when None), turned by
     ``turn`` degrees in the frame (a few, when None) and seen ``tilt`` degrees off
-    perpendicular (0-30, when None); with ``thumb``, a thumb holds one corner down. Given
-    ``texts``, a careful writer wrote those lines (as ``digit-pipeline collect`` asks)."""
+    perpendicular (0-30, when None); with ``thumb``, a thumb holds one corner down; with
+    ``corner_out``, one corner is outside the frame. Given ``texts``, a careful writer wrote
+    those lines (as ``digit-pipeline collect`` asks)."""
     photo_size = SIZES[size]
     line_count = len(texts) if texts else int(rng.integers(lines[0], lines[1] + 1))
     # The sheet's size in its own pixels, about as many as it covers in the photo.
@@ -123,6 +125,8 @@ def phone_photo(
         sources.extend(written)
     page = _paper(page_sheet.ink, paper, pitch=pitch, margin=margin, pen=pen_name, rng=rng)
     corners = _placed_corners(page.shape[1], page.shape[0], photo_size, rng, turn=turn, tilt=tilt)
+    if corner_out:
+        corners = _one_corner_out(corners, photo_size, rng)
     held = corners[int(rng.integers(4))] if thumb else None
     desk = desk or str(rng.choice(list(DESKS)))
     photo = _photograph(page, corners, photo_size, desk, rng, thumb=held)
@@ -197,6 +201,23 @@ def _placed_corners(
     room = np.array(photo_size) - (high - low)
     offset = -low + room * rng.uniform(0.2, 0.8, size=2)
     return (projected + offset[:, None]).T.astype(np.float32)
+
+
+def _one_corner_out(
+    corners: np.ndarray, photo_size: tuple[int, int], rng: np.random.Generator
+) -> np.ndarray:
+    """The sheet moved towards one side of the frame until the corner nearest that side is
+    beyond it, by 30-70% of how much further out it lies than the next corner: the others
+    stay within."""
+    axis, far = int(rng.integers(2)), bool(rng.integers(2))
+    sign = 1.0 if far else -1.0
+    along = sign * corners[:, axis]  # how far each corner lies towards that side
+    first, second = np.sort(along)[::-1][:2]
+    side = photo_size[axis] if far else 0.0
+    shift = sign * side + (first - second) * rng.uniform(0.3, 0.7) - first
+    moved = corners.copy()
+    moved[:, axis] += sign * shift
+    return moved
 
 
 def _photograph(
@@ -305,5 +326,6 @@ KINDS: dict[str, Callable[[DigitPool, np.random.Generator], PhonePhoto]] = {
     "dotted, pencil": lambda p, r: phone_photo(p, r, paper="dotted", pen="pencil"),
     "turned any way": lambda p, r: phone_photo(p, r, turn=r.uniform(0, 360)),
     "thumb over a corner": lambda p, r: phone_photo(p, r, thumb=True),
+    "corner out of the frame": lambda p, r: phone_photo(p, r, corner_out=True),
     "12 MP, 20 lines": lambda p, r: phone_photo(p, r, size="12 MP", lines=(20, 20), digits=(4, 8)),
 }

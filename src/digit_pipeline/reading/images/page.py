@@ -60,6 +60,8 @@ VISIBLE_SIDE = 0.4
 COMPLETED_AREA = 0.9
 # An edge within this many pixels of the photo's border runs along the frame.
 ON_BORDER = 3
+# The finer outline that keeps a short cut (of the perimeter), for completing.
+FINE_TOLERANCE = 0.004
 
 
 @dataclass(frozen=True)
@@ -230,17 +232,35 @@ def _quadrilaterals_of(contours, image_area: int, shape: tuple[int, int]):
             continue
         perimeter = cv2.arcLength(hull, True)
         for tolerance in (0.01, 0.02, 0.04):
-            polygon = cv2.approxPolyDP(hull, tolerance * perimeter, True)
-            if len(polygon) == 4:
-                quad = polygon.reshape(4, 2).astype(np.float32)
+            polygon = cv2.approxPolyDP(hull, tolerance * perimeter, True).reshape(-1, 2)
+            if len(polygon) > MAX_OUTLINE_CORNERS:
+                continue
+            if len(polygon) == 4 and not _on_frame(polygon, shape):
+                quad = polygon.astype(np.float32)
                 if _plausible(quad, shape):
                     yield quad, True
                 break
-            if len(polygon) <= MAX_OUTLINE_CORNERS:
-                quad = _completed(polygon.reshape(-1, 2).astype(np.float64), shape)
-                if quad is not None and _plausible(quad, shape):
-                    yield quad, False
-                break
+            # Cut by a thumb or the frame: completed from its sides, the frame's cut kept
+            # by a finer outline; a quadrilateral cut at the frame, as it is, after those.
+            finer = cv2.approxPolyDP(hull, FINE_TOLERANCE * perimeter, True).reshape(-1, 2)
+            for outline in (polygon, finer):
+                if len(outline) <= MAX_OUTLINE_CORNERS:
+                    quad = _completed(outline.astype(np.float64), shape)
+                    if quad is not None and _plausible(quad, shape):
+                        yield quad, False
+            if len(polygon) == 4 and _plausible(polygon.astype(np.float32), shape):
+                yield polygon.astype(np.float32), False
+            break
+
+
+def _on_frame(polygon: np.ndarray, shape: tuple[int, int]) -> bool:
+    """Whether a corner of ``polygon`` lies on the photo's border (the frame cut it)."""
+    height, width = shape
+    return bool(
+        (polygon.min(axis=0) <= ON_BORDER).any()
+        or polygon[:, 0].max() >= width - 1 - ON_BORDER
+        or polygon[:, 1].max() >= height - 1 - ON_BORDER
+    )
 
 
 def _completed(polygon: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
