@@ -3,6 +3,7 @@ sheet found and rectified, its light evened and printed lines out, its lines cut
 each digit lies given in the photo's own pixels. How well they are read is measured by
 benchmarks/phone_photos.py; these tests hold the parts that cannot be allowed to slip."""
 
+import base64
 import io
 
 import cv2
@@ -12,8 +13,10 @@ from PIL import Image
 
 from digit_pipeline.generators.phone import KINDS, phone_photo
 from digit_pipeline.generators.photos import DigitPool, make_image
+from digit_pipeline.reading.errors import InvalidInput
 from digit_pipeline.reading.images import prepare_image
 from digit_pipeline.reading.images.page import _completed, clean_page, find_page
+from digit_pipeline.reading.items import ImageFile, parse_item, prepare_items
 
 from .support import encode, enlarge
 
@@ -175,3 +178,42 @@ def test_what_reaches_in_from_the_sheet_s_edge_is_not_writing():
     cleaned = clean_page(page)
     assert cleaned[:90, 220:].min() > 0.9
     assert cleaned[150:230, 121:125].max() < 0.4
+
+
+def test_a_sheet_is_read_where_the_person_says_it_is(pool):
+    photo = KINDS["ruled, dark desk"](pool, np.random.default_rng(5))
+    # The found sheet moved by hand: read within the corners given, not the ones found.
+    given = photo.corners + [[12, 8], [-10, 6], [-8, -12], [9, -7]]
+    (found,) = prepare_items([ImageFile(photo.data)])
+    (corrected,) = prepare_items([ImageFile(photo.data, given)])
+    assert corner_error(corrected.sheet.corners, given) < 1.0
+    assert corner_error(found.sheet.corners, given) > 5.0
+    # Corners of a sheet where none is found: an image filling the frame.
+    data = make_image("sheet ruled", pool, np.random.default_rng(0)).data
+    width, height = Image.open(io.BytesIO(data)).size
+    frame = np.array([[5, 5], [width - 5, 5], [width - 5, height - 5], [5, height - 5]], float)
+    (item,) = prepare_items([ImageFile(data, frame)])
+    assert item.sheet is not None and corner_error(item.sheet.corners, frame) < 1.0
+
+
+@pytest.mark.parametrize(
+    ("corners", "message"),
+    [
+        ([[0, 0], [10, 0], [10, 10]], "corners must be 4 points"),
+        ("top left", "corners must be 4 points"),
+        ([[0, 0], [900, 0], [450, 150], [450, 700]], "convex quadrilateral"),  # a dart
+        ([[0, 0], [40, 0], [40, 40], [0, 40]], "convex quadrilateral"),  # too small
+        ([[0, 0], [9000, 0], [9000, 700], [0, 700]], "within the image"),
+    ],
+)
+def test_corners_that_outline_no_sheet_are_refused_by_name(pool, corners, message):
+    photo = KINDS["ruled, dark desk"](pool, np.random.default_rng(5))
+    item = {"image": base64.b64encode(photo.data).decode(), "corners": corners}
+    with pytest.raises(InvalidInput, match=message) as error:
+        prepare_items([ImageFile(photo.data), ImageFile(photo.data), parse_item(item, 2)])
+    assert str(error.value).startswith("inputs[2]")  # the item named
+
+
+def test_corners_go_with_an_image_only():
+    with pytest.raises(InvalidInput, match='"corners" go with an "image"'):
+        parse_item({"pixels": [[0] * 28] * 28, "corners": [[0, 0]] * 4})

@@ -188,6 +188,8 @@ def test_the_model_shows_its_typed_contract_and_an_example(champion, tmp_path):
         "image": {"type": "binary", "required": False},
         "pixels": {"type": "array", "items": {"type": "array", "items": {"type": "double"}},
                    "required": False},
+        "corners": {"type": "array", "items": {"type": "array", "items": {"type": "double"}},
+                    "required": False},
     }  # fmt: skip
     (answer,) = model.metadata.get_output_schema().to_dict()
     assert {"digit", "confidence", "digits", "boxes", "lines", "page"} <= set(answer["properties"])
@@ -371,6 +373,27 @@ def test_a_phone_photo_is_read_on_its_sheet_in_the_photo_s_pixels(server, mnist_
         assert np.allclose(quad.max(axis=0), [x + width, y + height], atol=1)
     for line in prediction["lines"]:
         assert len(line["quads"]) == len(line["digits"])
+
+
+def test_the_served_request_takes_the_sheet_s_corners_from_the_person(server, mnist_train):
+    """A page found wrong, corrected: the corners sent with the image are where it is read."""
+    pool = DigitPool(*(array[:5000] for array in mnist_train))
+    photo = phone_photo(pool, np.random.default_rng(21), turn=180.0)
+    given = photo.corners + [[10, -8], [-6, 9], [7, 7], [-9, -6]]
+    image = base64.b64encode(photo.data).decode()
+    status, body = post(server, {"inputs": [{"image": image, "corners": given.tolist()}]})
+    assert status == 200
+    corners = np.array(body["predictions"][0]["page"])
+    assert min(np.abs(np.roll(corners, k, axis=0) - given).max() for k in range(4)) < 1
+    status, body = post(server, {"inputs": [{"image": image, "corners": [[0, 0]] * 3}]})
+    assert status == 400 and "inputs[0]: corners must be 4 points" in body["message"]
+    # Read each on its own: the corners hold, and bad ones fail their item only.
+    items = [{"image": image, "corners": given.tolist()}, {"image": image, "corners": [[0, 0]]}]
+    status, body = post(server, {"inputs": items, "params": {"errors": "item"}})
+    corrected, failed = body["predictions"]
+    assert status == 200 and corrected["error"] == ""
+    assert np.abs(np.array(corrected["page"]) - np.array(corners)).max() < 1e-6
+    assert failed["error"].startswith("corners must be 4 points") and failed["page"] is None
 
 
 def test_served_model_answers_the_contract(server, champion, mnist_test):

@@ -21,12 +21,15 @@ class DigitRequest(BaseModel):
         image: An image file (PNG, JPEG, BMP, GIF or WebP): base64 in JSON (a data URL
             too), raw bytes elsewhere (Spark's ``binaryFile`` content).
         pixels: 28 rows of 28 numbers in 0-255, bright ink on a dark background.
+        corners: With an image: where the sheet in it is, four points [x, y] in its
+            pixels (as a reading's ``page`` gives them), when the sheet found was wrong.
     """
 
     model_config = ConfigDict(extra="forbid")
 
     image: bytes | None = None
     pixels: list[list[float]] | None = None
+    corners: list[list[float]] | None = None
 
     @field_validator("image", mode="before")
     @classmethod
@@ -42,7 +45,8 @@ class DigitRequest(BaseModel):
 
     def as_item(self) -> dict[str, bytes | list[list[float]]]:
         """The item as the reader parses it (``items.parse_item``)."""
-        return {"image": self.image} if self.image is not None else {"pixels": self.pixels}
+        given = {"image": self.image, "pixels": self.pixels, "corners": self.corners}
+        return {key: value for key, value in given.items() if value is not None}
 
 
 class LineReading(BaseModel):

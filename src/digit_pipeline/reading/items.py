@@ -1,6 +1,6 @@
 """What the reader reads: image files and 28x28 pixel arrays, the served contract's
-items (``{"image": base64 or bytes}``, ``{"pixels": 28x28}``), and their preparation
-within a request's limits."""
+items (``{"image": base64 or bytes}``, with the sheet's ``"corners"`` where a person
+corrected them; ``{"pixels": 28x28}``), and their preparation within a request's limits."""
 
 from __future__ import annotations
 
@@ -35,9 +35,11 @@ _MAX_BASE64_CHARS = (MAX_IMAGE_BYTES + 2) // 3 * 4
 
 @dataclass(frozen=True)
 class ImageFile:
-    """An image file's bytes: PNG, JPEG, BMP, GIF or WebP."""
+    """An image file's bytes: PNG, JPEG, BMP, GIF or WebP; and where the sheet in it is,
+    when a person says so: (4, 2) corners (x, y) in its pixels, as a reading's ``page``."""
 
     data: bytes
+    corners: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -91,17 +93,42 @@ def parse_item(item: Any, index: int = 0) -> Item:
             f'expected an object with "image" or "pixels", got {type(item).__name__}', index
         )
     fields = set(item)
-    if fields - {"image", "pixels"}:
-        unknown = sorted(fields - {"image", "pixels"})
+    if fields - {"image", "pixels", "corners"}:
+        unknown = sorted(fields - {"image", "pixels", "corners"})
         raise InvalidInput(f'unknown field(s) {unknown}; use "image" or "pixels"', index)
-    if len(fields) != 1:
-        raise InvalidInput(f'give exactly one of "image" or "pixels", got {len(fields)}', index)
+    if len(fields - {"corners"}) != 1:
+        given = len(fields - {"corners"})
+        raise InvalidInput(f'give exactly one of "image" or "pixels", got {given}', index)
+    if "corners" in item and "image" not in item:
+        raise InvalidInput('"corners" go with an "image": where the sheet in it is', index)
     try:
         if "image" in item:
-            return ImageFile(image_bytes(item["image"]))
+            corners = item.get("corners")
+            return ImageFile(
+                image_bytes(item["image"]), None if corners is None else corners_array(corners)
+            )
         return Pixels(pixels_array(item["pixels"]))
     except ValueError as error:
         raise InvalidInput(str(error), index) from error
+
+
+def corners_array(corners: Any) -> np.ndarray:
+    """Four points ``[x, y]`` (a sheet's corners, as a reading's ``page`` gives them) as a
+    (4, 2) array; whether they outline a sheet is checked when the image is opened.
+
+    Raises:
+        ValueError: Not four pairs of finite numbers.
+    """
+    error = ValueError("corners must be 4 points [x, y]: the sheet's corners in the image")
+    if not isinstance(corners, list | tuple | np.ndarray):
+        raise error
+    try:
+        array = np.array(corners, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as cause:
+        raise error from cause
+    if array.shape != (4, 2) or not np.all(np.isfinite(array)):
+        raise error
+    return array
 
 
 def pixels_array(pixels: Any) -> np.ndarray:
@@ -157,7 +184,7 @@ def prepare_items(items: Sequence[Item]) -> list[PreparedImage]:
                     raise ValueError(
                         f"the request's images hold more than {MAX_REQUEST_PIXELS} pixels in all"
                     )
-                prepared_item = prepare_opened(image, upright_width)
+                prepared_item = prepare_opened(image, upright_width, item.corners)
         except (ImageError, ValueError) as error:
             raise InvalidInput(str(error), index) from error
         digits_left -= prepared_item.crop_count

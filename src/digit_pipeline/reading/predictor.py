@@ -63,7 +63,8 @@ class Reader:
 
         Args:
             files: File name to its bytes, or to a function returning them (as Kedro's
-                PartitionedDataset gives them). Hidden files (``.gitkeep``) are ignored.
+                PartitionedDataset gives them), or to an ``ImageFile``. Hidden files
+                (``.gitkeep``) are ignored.
 
         Returns:
             The reading of each readable file, and what is wrong with each other one.
@@ -79,8 +80,10 @@ class Reader:
             if PurePosixPath(name).name.startswith("."):
                 continue
             content = files[name]
+            if not isinstance(content, ImageFile):
+                content = ImageFile(content() if callable(content) else content)
             try:
-                (item,) = prepare_items([ImageFile(content() if callable(content) else content)])
+                (item,) = prepare_items([content])
             except InvalidInput as error:
                 errors[name] = error.reason
                 continue

@@ -69,15 +69,16 @@ class DigitClassifier(mlflow.pyfunc.PythonModel):
 
     def _read_each(self, model_input: list[DigitRequest]) -> list[dict[str, Any]]:
         keys = [str(index) for index in range(len(model_input))]
-        images = {k: item.image for k, item in zip(keys, model_input) if item.image is not None}
-        readings, errors = self.reader.read_each(images)
-        pixels = {}
+        images, pixels, errors = {}, {}, {}
         for index, (key, item) in enumerate(zip(keys, model_input)):
-            if item.pixels is not None:
-                try:
-                    pixels[key] = parse_item(item.as_item(), index)
-                except InvalidInput as error:
-                    errors[key] = error.reason
+            try:
+                parsed = parse_item(item.as_item(), index)
+            except InvalidInput as error:
+                errors[key] = error.reason
+                continue
+            (images if item.image is not None else pixels)[key] = parsed
+        readings, unread = self.reader.read_each(images)
+        errors.update(unread)
         readings.update(zip(pixels, self.reader.read(list(pixels.values())), strict=True))
         return [
             {**readings[key].export(), "error": ""} if key in readings else _failed(errors[key])

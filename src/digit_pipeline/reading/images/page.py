@@ -129,7 +129,7 @@ def find_page(photo: np.ndarray) -> np.ndarray | None:
             best, best_area = quad, area
     if best is None:
         return None
-    return _clockwise(best / factor)
+    return clockwise(best / factor)
 
 
 def rectified(photo: np.ndarray, sheet: Sheet) -> np.ndarray:
@@ -357,10 +357,36 @@ def _sample(image: np.ndarray, points: np.ndarray) -> np.ndarray:
     return image[y, x].astype(np.float32)
 
 
-def _clockwise(quad: np.ndarray) -> np.ndarray:
+def clockwise(quad: np.ndarray) -> np.ndarray:
     """The corners clockwise (as seen, y down), starting from the one nearest the top-left."""
     centre = quad.mean(axis=0)
     order = np.argsort(np.arctan2(quad[:, 1] - centre[1], quad[:, 0] - centre[0]))
     quad = quad[order]
     start = int(np.argmin(quad.sum(axis=1)))
     return np.roll(quad, -start, axis=0).astype(np.float64)
+
+
+def given_corners(corners: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Corners a person gave for the sheet in a photo of ``shape`` (its pixels), clockwise
+    from the one nearest the top-left.
+
+    Raises:
+        ValueError: Not a convex quadrilateral of at least ``MIN_SHEET_AREA`` of the photo,
+            or a corner further outside the photo than half its size.
+    """
+    height, width = shape[:2]
+    quad = clockwise(np.asarray(corners, dtype=np.float64))
+    outline = quad.astype(np.float32).reshape(-1, 1, 2)
+    if (
+        not cv2.isContourConvex(outline)
+        or cv2.contourArea(outline) < MIN_SHEET_AREA * width * height
+    ):
+        raise ValueError(
+            f"corners must outline a convex quadrilateral covering at least "
+            f"{MIN_SHEET_AREA:.0%} of the image"
+        )
+    if (quad < -np.array([width, height]) / 2).any() or (
+        quad > 1.5 * np.array([width, height])
+    ).any():
+        raise ValueError("corners must lie within the image (or half its size beyond)")
+    return quad

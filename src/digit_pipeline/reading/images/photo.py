@@ -17,6 +17,7 @@ from digit_pipeline.reading.images.page import (
     Sheet,
     clean_page,
     find_page,
+    given_corners,
     page_size,
     rectified,
 )
@@ -51,10 +52,21 @@ def prepare_image(data: bytes) -> PreparedImage:
     return prepare_opened(*open_image(data))
 
 
-def prepare_opened(image: Image.Image, upright_width: int) -> PreparedImage:
-    """``prepare_image`` of a file that ``open_image`` has checked: decodes it now."""
+def prepare_opened(
+    image: Image.Image, upright_width: int, corners: np.ndarray | None = None
+) -> PreparedImage:
+    """``prepare_image`` of a file that ``open_image`` has checked: decodes it now. Given
+    the sheet's ``corners`` (x, y in the image's pixels, as a person corrected them), the
+    sheet is read there instead of where it would be found.
+
+    Raises:
+        ImageError: As ``prepare_image``; ValueError: ``corners`` that outline no sheet
+            (``page.given_corners``).
+    """
     photo, scale = decode_photo(image, upright_width)
     pixels = np.asarray(photo)
+    if corners is not None:
+        return prepare_sheet(pixels, given_corners(corners * scale, pixels.shape), scale)
     corners = find_page(pixels)
     if corners is not None:
         try:
