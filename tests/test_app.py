@@ -3,6 +3,7 @@ champion, its JSON API, and the page driven by a real headless Chromium (Playwri
 
 import base64
 import io
+import json
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -87,6 +88,24 @@ def test_api_reads_an_image_and_returns_what_the_model_saw(app_url, mnist_test):
     assert header == "data:image/png;base64"
     seen = Image.open(io.BytesIO(base64.b64decode(encoded)))
     assert seen.size == (28, 28) and seen.mode == "L"
+
+
+def test_api_reads_the_sheet_within_the_corners_given(app_url, mnist_train):
+    photo = phone_photo(DigitPool(*(a[:5000] for a in mnist_train)), np.random.default_rng(9))
+    given = photo.corners + [[15, 10], [-10, 12], [-12, -9], [8, -14]]
+    files = {"file": ("desk.jpg", photo.data)}
+    answer = requests.post(
+        f"{app_url}/api/predict", files=files, data={"corners": json.dumps(given.tolist())},
+        timeout=60,
+    )  # fmt: skip
+    assert answer.status_code == 200
+    page = np.array(answer.json()["page"])
+    assert min(np.abs(np.roll(page, k, axis=0) - given).max() for k in range(4)) < 1
+    for bad in ("[[0, 0]]", "not json", "[[0, 0], [5, 0], [5, 5], [0, 5]]"):
+        refused = requests.post(
+            f"{app_url}/api/predict", files=files, data={"corners": bad}, timeout=60
+        )
+        assert refused.status_code == 400 and "corners must" in refused.json()["detail"]
 
 
 def test_api_gives_the_sheet_of_a_phone_photo_as_read(app_url, mnist_train):
@@ -409,6 +428,46 @@ def test_uploading_a_phone_photo_outlines_the_sheet_and_shows_it_rectified(
     )
     # And its digits can be kept, each cut from the photo where it was read.
     assert page.locator("#photo-digits li").count() == boxes
+
+
+def test_dragging_a_corner_of_the_sheet_reads_the_photo_again_there(page, tmp_path, mnist_train):
+    photo = phone_photo(DigitPool(*(a[:5000] for a in mnist_train)), np.random.default_rng(8))
+    path = tmp_path / "desk.jpg"
+    path.write_bytes(photo.data)
+    page.set_input_files("#file", str(path))
+    page.wait_for_selector("#outline .corner")
+    assert page.locator("#outline .corner").count() == 4
+    assert page.locator("#corners-hint").is_visible()
+
+    def outline() -> np.ndarray:
+        points = page.locator("#outline .page-outline").get_attribute("points").split()
+        return np.array([[float(v) for v in point.split(",")] for point in points])
+
+    found = outline()
+    # Drag the first corner 30 screen pixels right and 20 down, and let go.
+    page.locator("#outline .corner").first.scroll_into_view_if_needed()
+    handle = page.locator("#outline .corner").first.bounding_box()
+    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 15, y + 10)
+    page.mouse.move(x + 30, y + 20)
+    page.mouse.up()
+    scale = page.evaluate(
+        "document.getElementById('photo').naturalWidth / document.getElementById('photo').clientWidth"
+    )
+    # Read again: the server's sheet is the corners as dragged (its outline, redrawn).
+    page.wait_for_function(
+        "() => document.querySelector('#outline .page-outline') &&"
+        f" !document.querySelector('#outline .page-outline').getAttribute('points')"
+        f".startsWith('{found[0][0]:g},{found[0][1]:g}') && document.querySelector('.box')"
+    )
+    page.wait_for_selector("#outline .corner")
+    moved = outline()
+    shift = moved - found
+    assert np.allclose(shift[0], [30 * scale, 20 * scale], atol=2 * scale)
+    assert np.abs(shift[1:]).max() < 1
+    assert page.locator(".box").count() > 0
 
 
 def test_a_flat_scan_has_no_sheet_outline(page, tmp_path, mnist_test):

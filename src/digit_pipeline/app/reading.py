@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,8 @@ from digit_pipeline.app.uploads import (
     refuse_other_origins,
 )
 from digit_pipeline.reading import contract
-from digit_pipeline.reading.items import ImageFile
+from digit_pipeline.reading.errors import InvalidInput
+from digit_pipeline.reading.items import ImageFile, corners_array
 from digit_pipeline.reading.results import Reading
 
 
@@ -60,7 +62,11 @@ UPLOAD_BODY = {
             "schema": {
                 "type": "object",
                 "required": ["file"],
-                "properties": {"file": {"type": "string", "format": "binary"}},
+                "properties": {
+                    "file": {"type": "string", "format": "binary"},
+                    # Where the sheet is, as the person dragged its corners: JSON, 4 [x, y].
+                    "corners": {"type": "string"},
+                },
             }
         }
     },
@@ -79,13 +85,31 @@ router = APIRouter(tags=["reading"])
              openapi_extra={"requestBody": UPLOAD_BODY},
              dependencies=[Depends(refuse_other_origins)])  # fmt: skip
 async def predict(request: Request) -> dict[str, Any]:
-    """Read the digits of an uploaded image file (multipart field ``file``)."""
+    """Read the digits of an uploaded image file (multipart field ``file``); with
+    ``corners`` (JSON: the sheet's four corners [x, y] in the image's pixels, as a person
+    dragged them), the sheet is read there."""
     form = await read_form(request, max_files=1)
     if not isinstance(form.get("file"), UploadFile):
         raise HTTPException(status_code=400, detail="expected a multipart form with a field 'file'")
     data = await file_bytes(form, "file")
-    (reading,) = await run_in_threadpool(request.app.state.reader.read, [ImageFile(data)])
+    image = ImageFile(data, given_corners(form.get("corners")))
+    (reading,) = await run_in_threadpool(request.app.state.reader.read, [image])
     return answer(reading)
+
+
+def given_corners(field: Any) -> np.ndarray | None:
+    """The form's ``corners`` (JSON) as a (4, 2) array, or None without them (400 when
+    they are not four points)."""
+    if field is None:
+        return None
+    try:
+        value = json.loads(field) if isinstance(field, str) else None
+    except ValueError:
+        value = None  # not JSON: refused below as not four points
+    try:
+        return corners_array(value)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from error
 
 
 def answer(reading: Reading) -> dict[str, Any]:

@@ -19,10 +19,12 @@ export function dataUrlBlob(url) {
 // --- the server -------------------------------------------------------------
 let latestRequest = 0;       // answers to older requests are ignored
 
-export async function send(blob, name) {
+// `fields`: more of the form, e.g. the sheet's corners as a person set them.
+export async function send(blob, name, fields = {}) {
   const request = ++latestRequest;
   const form = new FormData();
   form.append("file", blob, name);
+  for (const [key, value] of Object.entries(fields)) form.append(key, value);
   let response;
   try {
     response = await fetch("/api/predict", { method: "POST", body: form });

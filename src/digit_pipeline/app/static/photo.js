@@ -5,14 +5,17 @@ import { $, send, showReading } from "./page.js";
 
 // A digit read with less confidence than this is marked as doubtful ("?").
 const DOUBTFUL = 0.8;
+// A corner's handle: this share of the photo's longest side across.
+const HANDLE = 0.012;
 
-async function readPhoto(file) {
+// `corners`: where the sheet is, as the person dragged its corners (else it is found).
+async function readPhoto(file, corners = null) {
   if (!file) return;
-  const reading = await send(file, file.name);
+  const reading = await send(file, file.name, corners ? { corners: JSON.stringify(corners) } : {});
   if (!reading) return;
   showReading(reading);
   const photo = $("photo");
-  photo.onload = () => { drawBoxes(reading); offerToKeepPhoto(reading); };
+  photo.onload = () => { drawBoxes(reading); dragCorners(reading, file); offerToKeepPhoto(reading); };
   photo.src = URL.createObjectURL(file);
   $("photo-frame").hidden = false;
   $("digits-read").hidden = false;
@@ -53,8 +56,14 @@ function drawSheet(reading) {
         shapes.push(`<polygon class="quad${doubtful}" points="${points(quad)}"/>`);
       });
     }
+    // A handle on each corner of the sheet, to drag where the page found is wrong.
+    const radius = HANDLE * Math.max(photo.naturalWidth, photo.naturalHeight);
+    reading.page.forEach(([x, y], corner) => {
+      shapes.push(`<circle class="corner" data-corner="${corner}" cx="${x}" cy="${y}" r="${radius}"/>`);
+    });
   }
   outline.innerHTML = shapes.join("");
+  $("corners-hint").hidden = !reading.page;
   $("sheet-figure").hidden = !reading.page_image;
   if (reading.page_image) $("sheet-image").src = reading.page_image;
 }
@@ -79,6 +88,37 @@ function drawBoxes(reading) {
     });
   }
   window.onresize = () => drawBoxes(reading);
+}
+
+// Dragging a corner of the sheet moves the outline; letting go reads the photo again
+// within the corners as they are now.
+function dragCorners(reading, file) {
+  if (!reading.page) return;
+  const outline = $("outline");
+  const corners = reading.page.map((point) => [...point]);
+  outline.querySelectorAll(".corner").forEach((handle) => {
+    handle.onpointerdown = (event) => {
+      event.preventDefault();
+      handle.setPointerCapture(event.pointerId);
+      const corner = Number(handle.dataset.corner);
+      handle.onpointermove = (move) => {
+        corners[corner] = inPhotoPixels(outline, move);
+        handle.setAttribute("cx", corners[corner][0]);
+        handle.setAttribute("cy", corners[corner][1]);
+        outline.querySelector(".page-outline").setAttribute("points", corners.map((p) => p.join(",")).join(" "));
+      };
+      handle.onpointerup = () => {
+        handle.onpointermove = handle.onpointerup = null;
+        readPhoto(file, corners);
+      };
+    };
+  });
+}
+
+// Where a pointer is, in the photo's own pixels (the outline's coordinates).
+function inPhotoPixels(svg, event) {
+  const point = new DOMPoint(event.clientX, event.clientY).matrixTransform(svg.getScreenCTM().inverse());
+  return [Math.round(point.x * 10) / 10, Math.round(point.y * 10) / 10];
 }
 
 for (const id of ["file", "camera"]) {
