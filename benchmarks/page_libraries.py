@@ -69,7 +69,7 @@ def find_with_skimage(photo: np.ndarray) -> np.ndarray | None:
                             and page._stands_out(smooth, quad)):  # fmt: skip
                         best, best_area = quad, area
                     break
-    return None if best is None else page._clockwise(best / factor)
+    return None if best is None else page.clockwise(best / factor)
 
 
 def rectify_with_skimage(photo: np.ndarray, sheet: page.Sheet) -> np.ndarray:
