@@ -22,8 +22,7 @@ from digit_pipeline.app.uploads import (
     refuse_other_origins,
 )
 from digit_pipeline.reading import contract
-from digit_pipeline.reading.errors import InvalidInput
-from digit_pipeline.reading.items import ImageFile, corners_array
+from digit_pipeline.reading.items import ImageFile, parse_item
 from digit_pipeline.reading.results import Reading
 
 
@@ -92,24 +91,21 @@ async def predict(request: Request) -> dict[str, Any]:
     if not isinstance(form.get("file"), UploadFile):
         raise HTTPException(status_code=400, detail="expected a multipart form with a field 'file'")
     data = await file_bytes(form, "file")
-    image = ImageFile(data, given_corners(form.get("corners")))
+    image = form_item(data, form.get("corners"))
     (reading,) = await run_in_threadpool(request.app.state.reader.read, [image])
     return answer(reading)
 
 
-def given_corners(field: Any) -> np.ndarray | None:
-    """The form's ``corners`` (JSON) as a (4, 2) array, or None without them (400 when
-    they are not four points)."""
-    if field is None:
-        return None
-    try:
-        value = json.loads(field) if isinstance(field, str) else None
-    except ValueError:
-        value = None  # not JSON: refused below as not four points
-    try:
-        return corners_array(value)
-    except ValueError as error:
-        raise InvalidInput(str(error)) from error
+def form_item(data: bytes, corners: Any) -> ImageFile:
+    """The upload as the served request's item (``items.parse_item``): the image, with the
+    sheet's corners where the form has them (JSON; anything else is refused there, 400)."""
+    item: dict[str, Any] = {"image": data}
+    if corners is not None:
+        try:
+            item["corners"] = json.loads(corners)
+        except (TypeError, ValueError):
+            item["corners"] = corners  # not JSON: not four points
+    return parse_item(item)
 
 
 def answer(reading: Reading) -> dict[str, Any]:

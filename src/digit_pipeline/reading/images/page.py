@@ -255,12 +255,16 @@ def _quadrilaterals_of(contours, image_area: int, shape: tuple[int, int]):
 
 def _on_frame(polygon: np.ndarray, shape: tuple[int, int]) -> bool:
     """Whether a corner of ``polygon`` lies on the photo's border (the frame cut it)."""
+    return any(_frame_sides(point, shape) for point in polygon)
+
+
+def _frame_sides(point: np.ndarray, shape: tuple[int, int]) -> set[str]:
+    """The sides of the photo that ``point`` (x, y) lies on, within ``ON_BORDER`` pixels."""
     height, width = shape
-    return bool(
-        (polygon.min(axis=0) <= ON_BORDER).any()
-        or polygon[:, 0].max() >= width - 1 - ON_BORDER
-        or polygon[:, 1].max() >= height - 1 - ON_BORDER
-    )
+    x, y = point
+    near = {"left": x <= ON_BORDER, "right": x >= width - 1 - ON_BORDER,
+            "top": y <= ON_BORDER, "bottom": y >= height - 1 - ON_BORDER}  # fmt: skip
+    return {side for side, on in near.items() if on}
 
 
 def _completed(polygon: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
@@ -286,11 +290,7 @@ def _completed(polygon: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None
 
 def _along_border(a: np.ndarray, b: np.ndarray, shape: tuple[int, int]) -> bool:
     """Whether the edge from ``a`` to ``b`` (x, y) runs along one side of the photo."""
-    height, width = shape
-    return any(
-        abs(a[axis] - edge) <= ON_BORDER and abs(b[axis] - edge) <= ON_BORDER
-        for axis, edge in ((0, 0), (0, width - 1), (1, 0), (1, height - 1))
-    )
+    return bool(_frame_sides(a, shape) & _frame_sides(b, shape))
 
 
 def _meeting(first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray]):
