@@ -7,7 +7,8 @@
 
 Per kind of photo: the sheet found (every corner within 1% of the photo's diagonal of the
 truth) and the median corner error in pixels; digits read (1 - edit distance / digits);
-lines and sheets read exactly; seconds per photo (one request per photo when served). The
+lines and sheets read exactly; photos answered as one digit (a sheet is never one);
+seconds per photo (one request per photo when served). The
 digits are those of ``real_world.py`` (``--digits``: tuning, holdout or MNIST's test file).
 """
 
@@ -68,6 +69,9 @@ def score(photos: list[PhonePhoto], answers: list[dict | None], diagonal: float)
         "corner_px": float(np.median(errors)),
         "digits": 1 - lost / digits,
         "lines": lines_exact / lines,
+        "one_digit": sum(
+            answer is not None and answer.get("read_as") == "digit" for answer in answers
+        ),
         "sheets": float(
             np.mean(
                 [
@@ -131,7 +135,7 @@ def main() -> None:
     print(f"CPU: {cpu['cpu']} ({cpu['cpu_flags']}); digits: {args.digits}; {args.model_uri}")
     print(
         "| kind | photos | sheet found | corner error (px) | digits read | lines exact"
-        " | sheets exact | s/photo |\n|---|---:|---:|---:|---:|---:|---:|---:|"
+        " | sheets exact | as one digit | s/photo |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
 
     def run(read) -> None:
@@ -147,6 +151,7 @@ def main() -> None:
             print(
                 f"| {kind} | {count} | {result['found']:.1%} | {result['corner_px']:.1f}"
                 f" | {result['digits']:.1%} | {result['lines']:.1%} | {result['sheets']:.1%}"
+                f" | {result['one_digit']}"
                 f" | {seconds:.2f} |",
                 flush=True,
             )

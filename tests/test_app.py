@@ -355,8 +355,9 @@ def test_drawing_a_one_is_read_while_drawing(page):
 def test_drawing_a_seven_shows_a_prediction_and_ten_bars(page):
     draw(page, "#pad", [[(70, 60), (210, 60), (130, 240)]])
     assert reading(page) in "0123456789"
-    assert page.locator("#bars li").count() == 10
+    assert page.locator("#bars li").count() == 10 and page.locator("#bars").is_visible()
     assert "% sure" in page.locator("#confidence").inner_text()
+    assert "lines" not in page.locator("#digit").get_attribute("class")
 
 
 def test_uploading_a_strip_shows_boxes_and_digits(page, tmp_path, mnist_test):
@@ -383,6 +384,12 @@ def test_uploading_a_sheet_shows_its_lines(page, tmp_path, mnist_train):
     lines = read.removeprefix("Digits read:").strip().split("\n")
     assert len(lines) == len(sheet.texts) and all(line.isdigit() for line in lines)
     assert page.locator(".box").count() == sum(map(len, lines))
+    # The answer is the sheet's lines, never one digit for the whole photo.
+    answer = page.locator("#digit")
+    assert "lines" in answer.get_attribute("class") and answer.inner_text().split() == lines
+    assert page.locator("#confidence").inner_text() == f"{len(lines)} lines read"
+    assert page.locator("#bars").is_hidden() and page.locator("#model-input").is_hidden()
+    assert page.locator("#keep-drawn").is_hidden()
     # Each box says how sure the model is; the doubtful ones (under 80%) are marked.
     for index in range(page.locator(".box").count()):
         box = page.locator(".box").nth(index)

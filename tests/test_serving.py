@@ -192,7 +192,9 @@ def test_the_model_shows_its_typed_contract_and_an_example(champion, tmp_path):
                     "required": False},
     }  # fmt: skip
     (answer,) = model.metadata.get_output_schema().to_dict()
-    assert {"digit", "confidence", "digits", "boxes", "lines", "page"} <= set(answer["properties"])
+    assert {"read_as", "digit", "confidence", "digits", "boxes", "lines", "page"} <= set(
+        answer["properties"]
+    )
     # The input example, a drawn digit, is what MLflow's own tools try the model with.
     serving_example = Path(mlflow.artifacts.download_artifacts(CHAMPION)) / (
         "serving_input_example.json"
@@ -409,9 +411,12 @@ def test_served_model_answers_the_contract(server, champion, mnist_test):
     assert status == 200
     pixels, image, line = body["predictions"]
     assert set(pixels) == {
-        "digit", "confidence", "probabilities", "digits", "boxes", "quads", "lines", "page"
+        "read_as", "digit", "confidence", "probabilities", "digits", "boxes", "quads", "lines",
+        "page",
     }  # fmt: skip
     assert pixels["page"] is None and image["page"] is None and line["page"] is None
+    # A pixels item and a drawn digit are one digit; a row of five is a line of writing.
+    assert [a["read_as"] for a in (pixels, image, line)] == ["digit", "digit", "lines"]
     assert body["predictions"] == json.loads(
         json.dumps(model.predict(inputs))
     )  # same as in-process

@@ -79,9 +79,10 @@ def predict(images: tuple[Path, ...], model_uri: str, output: str) -> None:
     the numbers of each line of writing, one per cell; as ``json``, one object per line of
     output: file and the served answer."""
     from digit_pipeline.pipelines.predict.nodes import lines_table, readings_table  # noqa: PLC0415
+    from digit_pipeline.reading.cores import every_core  # noqa: PLC0415
 
     readings, errors = _reader(model_uri).read_each(
-        {str(path): path.read_bytes() for path in images}
+        {str(path): path.read_bytes for path in images}, workers=every_core()
     )
     if output == "json":
         for name, reading in sorted(readings.items()):

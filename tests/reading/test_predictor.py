@@ -8,6 +8,7 @@ import pytest
 
 from digit_pipeline.reading import predictor
 from digit_pipeline.reading.errors import InvalidInput, ReadingError
+from digit_pipeline.reading.images import prepare_image
 from digit_pipeline.reading.items import ImageFile, Pixels
 from digit_pipeline.reading.predictor import Reader
 from digit_pipeline.reading.recognizer import Recognizer
@@ -120,4 +121,36 @@ def test_with_a_line_model_a_lone_digit_is_the_cnn_s(mnist_test):
     # Read as one digit or none by the line model, it is the CNN's whole: never the line
     # model's one digit.
     assert len(reading.digits) >= 2 or reading.digits == [reading.whole]
+    assert reading.read_as == ("digit" if reading.digits == [reading.whole] else "lines")
     assert reader.recognizer.line_calls == [1]
+
+
+def test_ink_over_many_marks_or_lines_is_never_one_digit(mnist_test):
+    reader = Reader(CountingLineRecognizer())
+    rows = [np.concatenate([enlarge(d, 56) for d in mnist_test[0][k : k + 4]], axis=1)
+            for k in (0, 4)]  # fmt: skip
+    two_rows = encode(np.pad(255 - np.concatenate(rows, axis=0), 20, constant_values=255))
+    for image in (strip(mnist_test, 8), two_rows):
+        (reading,) = reader.read([ImageFile(image)])
+        # Whatever the (untrained) line model reads in it, even nothing: lines.
+        assert reading.read_as == "lines" and reading.whole not in reading.digits
+        assert reading.export()["read_as"] == "lines"
+
+
+def test_a_line_reads_the_same_whatever_it_is_read_with(mnist_test):
+    recognizer = CountingLineRecognizer()
+    short, long = (prepare_image(strip(mnist_test, n)).lines[0].strip.pixels for n in (3, 9))
+    (alone,) = recognizer.line_steps([short])
+    # Read beside a longer line: its strip is padded to its own width, not the other's.
+    beside, _ = recognizer.line_steps([short, long])
+    np.testing.assert_array_equal(beside, alone)
+
+
+def test_image_files_are_prepared_on_every_core_and_read_the_same(mnist_test):
+    reader = Reader(CountingLineRecognizer())
+    files = {f"{k:02d}.png": strip((mnist_test[0][k:],), 2 + k % 4) for k in range(10)}
+    files["bad.png"] = b"not an image"
+    one, errors = reader.read_each(files)
+    several, several_errors = reader.read_each(files, workers=2)
+    assert {k: r.export() for k, r in several.items()} == {k: r.export() for k, r in one.items()}
+    assert several_errors == errors and list(errors) == ["bad.png"] and len(one) == 10

@@ -51,8 +51,15 @@ def test_a_reading_exports_the_served_contract():
             "confidences": [1.0],
         },  # fmt: skip
     ]
-    assert exported["page"] is None
+    assert exported["page"] is None and exported["read_as"] == "lines"
     assert [d.value for d in reading.digits] == [4, 2, 0]
+
+
+def test_an_image_read_as_one_digit_is_its_whole():
+    whole = digit(3, 0.8)
+    exported = Reading.one_digit(whole).export()
+    assert exported["read_as"] == "digit" and exported["digits"] == "3" == str(exported["digit"])
+    assert len(exported["lines"]) == 1 and exported["lines"][0]["confidences"] == [0.8]
 
 
 def test_a_reading_on_a_sheet_gives_its_corners_and_each_digit_s_quadrilateral():

@@ -38,6 +38,7 @@ class ReadingAnswer(BaseModel):
     one digit, and the sheet of paper it read the lines on, rectified (a PNG data URL; null
     when no sheet was found in the photo)."""
 
+    read_as: str
     digit: int
     confidence: float
     probabilities: list[float]

@@ -3,8 +3,11 @@ at an angle (a keystone, up to 30 degrees off perpendicular), turned any way in 
 on a textured desk of some colour, in uneven light with a shadow across it, blurred, noisy
 and saved as JPEG, with no EXIF to say which way is up.
 
-The paper is plain, ruled (light blue rules and a red margin), squared or dotted; the pen
-black, blue or a faint pencil. Make tuning photos from MNIST's training digits only.
+The paper is plain, ruled (light blue rules and a red margin), squared, graph (a fine grid,
+every fifth line bold) or dotted, in any of a few printed colours and pitches, and may have
+the holes of a spiral binding or a punch along one edge; the pen black, blue or a faint
+pencil; the desk may be as light as the paper, or busy with things beside the sheet. Make
+tuning photos from MNIST's training digits only.
 
     photo = phone_photo(pool, rng, paper="ruled")
     photo.data      # JPEG bytes
@@ -27,7 +30,8 @@ from digit_pipeline.generators.pen import DigitPool, Style
 from digit_pipeline.generators.photos import write_line
 from digit_pipeline.generators.sheet import Sheet
 
-PAPERS = ("plain", "ruled", "squared", "dotted")
+PAPERS = ("plain", "ruled", "squared", "graph", "dotted")
+HOLES = ("spiral", "punched")
 # Desk colours (RGB in [0, 1]) and whether the desk has a wood grain.
 DESKS = {
     "dark wood": ((0.33, 0.2, 0.11), True),
@@ -36,7 +40,11 @@ DESKS = {
     "black": ((0.1, 0.1, 0.11), False),
     "green mat": ((0.18, 0.38, 0.26), False),
     "light grey": ((0.72, 0.72, 0.7), False),
+    "white": ((0.86, 0.86, 0.84), False),
+    "pale wood": ((0.84, 0.77, 0.66), True),
 }
+# Desks as light as the paper: a sheet on them shows little edge.
+PALE_DESKS = ("white", "pale wood")
 PENS = {  # ink colour, and how solid the ink is
     "black pen": ((0.08, 0.08, 0.1), (0.95, 1.0)),
     "blue pen": ((0.1, 0.14, 0.45), (0.9, 1.0)),
@@ -44,7 +52,12 @@ PENS = {  # ink colour, and how solid the ink is
 }
 RULE_BLUE = np.array([0.55, 0.7, 0.92])
 MARGIN_RED = np.array([0.9, 0.35, 0.38])
-GRID_GREY = np.array([0.62, 0.66, 0.72])
+GRID_COLOURS = (  # printed grids: blue, grey, green, orange
+    np.array([0.55, 0.7, 0.92]),
+    np.array([0.62, 0.66, 0.72]),
+    np.array([0.55, 0.8, 0.6]),
+    np.array([0.95, 0.68, 0.45]),
+)
 SKIN = np.array([0.82, 0.62, 0.52])
 # Photos: about 1200x920 (a phone's photo as sent) or 12 MP (4000x3000, as taken).
 SIZES = {"phone": (1200, 920), "12 MP": (4000, 3000)}
@@ -87,12 +100,16 @@ def phone_photo(
     texts: list[str] | None = None,
     thumb: bool = False,
     corner_out: bool = False,
+    holes: str | None = None,
+    busy: bool = False,
 ) -> PhonePhoto:
     """A photo of a sheet of ``paper`` holding ``lines`` lines of ``digits`` digits each
     (ranges, inclusive), on ``desk``, written with ``pen`` (random when None), turned by
     ``turn`` degrees in the frame (a few, when None) and seen ``tilt`` degrees off
     perpendicular (0-30, when None); with ``thumb``, a thumb holds one corner down; with
-    ``corner_out``, one corner is outside the frame. Given ``texts``, a careful writer wrote
+    ``corner_out``, one corner is outside the frame; ``holes`` (``HOLES``) along the edge
+    the sheet was bound or filed by; with ``busy``, things lie on the desk beside the sheet
+    (a pen, a phone, a note, a mug, another printed page). Given ``texts``, a careful writer wrote
     those lines (as ``digit-pipeline collect`` asks)."""
     photo_size = SIZES[size]
     line_count = len(texts) if texts else int(rng.integers(lines[0], lines[1] + 1))
@@ -128,8 +145,9 @@ def phone_photo(
     if corner_out:
         corners = _one_corner_out(corners, photo_size, rng)
     held = corners[int(rng.integers(4))] if thumb else None
-    desk = desk or str(rng.choice(list(DESKS)))
-    photo = _photograph(page, corners, photo_size, desk, rng, thumb=held)
+    desk = desk or str(rng.choice([d for d in DESKS if d not in PALE_DESKS]))
+    punched = _holes(page.shape[:2], holes, rng) if holes else None
+    photo = _photograph(page, corners, photo_size, desk, rng, thumb=held, holes=punched, busy=busy)
     return PhonePhoto(photo, read_as, corners, tuple(sources))
 
 
@@ -148,9 +166,23 @@ def _paper(
         image += printed[..., None] * rng.uniform(0.7, 1.0) * (RULE_BLUE - image)
         x = int(margin)
         image[:, x : x + thickness + 1] = MARGIN_RED * white
+    elif paper == "graph":  # a fine grid, every fifth line bold
+        cell = pitch * rng.uniform(0.2, 0.3)
+        offset = rng.uniform(0, cell, size=2)
+        for axis, size in ((0, height), (1, width)):
+            for k, at in enumerate(np.arange(offset[axis], size, cell)):
+                bold = thickness + (1 if k % 5 == 0 else 0)
+                lines = (
+                    printed[int(at) : int(at) + bold]
+                    if axis == 0
+                    else printed[:, int(at) : int(at) + bold]
+                )
+                lines[...] = np.maximum(lines, 1.0 if k % 5 == 0 else 0.6)
+        colour = GRID_COLOURS[int(rng.integers(len(GRID_COLOURS)))]
+        image += printed[..., None] * rng.uniform(0.5, 0.9) * (colour - image)
     elif paper in ("squared", "dotted"):
         cell = pitch / 2
-        colour = RULE_BLUE if rng.random() < 0.5 else GRID_GREY
+        colour = GRID_COLOURS[0] if rng.random() < 0.5 else GRID_COLOURS[1]
         for y in np.arange(cell / 2, height, cell):
             if paper == "squared":
                 printed[int(y) : int(y) + thickness] = 1.0
@@ -228,20 +260,25 @@ def _photograph(
     rng: np.random.Generator,
     *,
     thumb: np.ndarray | None = None,
+    holes: Holes | None = None,
+    busy: bool = False,
 ) -> bytes:
-    """The sheet laid on the desk at ``corners``, a thumb over the corner at ``thumb``
-    (if any), lit and photographed: a JPEG file."""
+    """The sheet laid on the desk at ``corners``, through its ``holes`` (if any), a thumb
+    over the corner at ``thumb`` (if any), lit and photographed: a JPEG file."""
     width, height = photo_size
     source = np.float32(
         [[0, 0], [page.shape[1], 0], [page.shape[1], page.shape[0]], [0, page.shape[0]]]
     )
     homography = cv2.getPerspectiveTransform(source, corners)
     warped = cv2.warpPerspective(page, homography, photo_size, flags=cv2.INTER_AREA)
-    cover = cv2.warpPerspective(
-        np.ones(page.shape[:2], dtype=np.float32), homography, photo_size, flags=cv2.INTER_LINEAR
-    )
+    paper = np.ones(page.shape[:2], dtype=np.float32) if holes is None else holes.paper
+    cover = cv2.warpPerspective(paper, homography, photo_size, flags=cv2.INTER_LINEAR)
     image = _desk(desk, photo_size, rng)
+    if busy:
+        image = _things_on(image, rng)
     image += cover[..., None] * (warped - image)
+    if holes is not None and holes.coils is not None:
+        image = _coils(image, holes, homography, rng)
     if thumb is not None:
         image = _with_thumb(image, thumb, corners.mean(axis=0), rng)
     image *= _light(photo_size, rng)[..., None]
@@ -258,6 +295,107 @@ def _photograph(
     buffer = io.BytesIO()
     photo.save(buffer, format="JPEG", quality=int(rng.integers(70, 93)))
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Holes:
+    """Holes along one edge of a sheet: ``paper`` (H, W) is 1 where there is paper, 0
+    through a hole; ``coils``, a spiral binding's wire through each hole: (N, 2, 2) the
+    segment (x, y) from each hole's centre out past the edge, in the sheet's pixels."""
+
+    paper: np.ndarray
+    coils: np.ndarray | None
+    wire: float
+
+
+def _holes(shape: tuple[int, int], kind: str, rng: np.random.Generator) -> Holes:
+    """A spiral binding's holes (a row of small round or oblong holes, each with its wire)
+    or a punch's two or four holes, along the left or the top edge of a sheet."""
+    height, width = shape
+    along_top = rng.random() < 0.3
+    length, across = (width, height) if along_top else (height, width)
+    paper = np.ones(shape, dtype=np.float32)
+    if kind == "spiral":
+        radius = length * rng.uniform(0.006, 0.009)
+        pitch = length * rng.uniform(0.026, 0.034)
+        centres = np.arange(pitch, length - pitch / 2, pitch)
+        inset = max(radius * 2.2, length * rng.uniform(0.015, 0.025))
+    else:
+        radius = length * rng.uniform(0.009, 0.012)
+        spacing = length * (0.27 if rng.random() < 0.5 else rng.uniform(0.2, 0.24))
+        count = 2 if rng.random() < 0.6 else 4
+        centres = length / 2 + (np.arange(count) - (count - 1) / 2) * spacing
+        inset = length * rng.uniform(0.035, 0.05)
+    oblong = kind == "spiral" and rng.random() < 0.4
+    points = [(inset, c) if not along_top else (c, inset) for c in centres]
+    for x, y in points:
+        axes = (int(radius * 1.6), int(radius * 0.8)) if oblong else (int(radius), int(radius))
+        if along_top and oblong:
+            axes = axes[::-1]
+        cv2.ellipse(paper, (int(x), int(y)), axes, 0, 0, 360, 0.0, -1, cv2.LINE_AA)
+    coils = None
+    if kind == "spiral":
+        reach = inset + radius * rng.uniform(2, 4)
+        coils = np.array(
+            [[[x, y], [x - reach, y] if not along_top else [x, y - reach]] for x, y in points],
+            dtype=np.float32,
+        )
+    return Holes(paper, coils, radius * rng.uniform(0.4, 0.6))
+
+
+def _coils(
+    image: np.ndarray, holes: Holes, homography: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """A spiral binding's wire drawn from each hole out over the sheet's edge: metal grey
+    or a coloured plastic, a lighter streak along it."""
+    colour = np.array(
+        [(0.55, 0.56, 0.58), (0.15, 0.15, 0.17), (0.7, 0.2, 0.2)][int(rng.integers(3))]
+    )
+    segments = cv2.perspectiveTransform(holes.coils.reshape(-1, 1, 2), homography).reshape(-1, 2, 2)
+    scale = np.sqrt(abs(np.linalg.det(homography[:2, :2])))
+    wire = max(2, round(holes.wire * scale))
+    for (x0, y0), (x1, y1) in segments:
+        ends = (round(x0), round(y0)), (round(x1), round(y1))
+        cv2.line(image, *ends, colour.tolist(), wire, cv2.LINE_AA)
+        cv2.line(image, *ends, (colour * 1.4).clip(0, 1).tolist(), max(1, wire // 3), cv2.LINE_AA)
+    return image
+
+
+def _things_on(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Two to four things lying on the desk where they fall (the sheet is laid over them):
+    a pen, a phone, a sticky note, a mug's rim, a printed page."""
+    height, width = image.shape[:2]
+    for _ in range(int(rng.integers(2, 5))):
+        thing = str(rng.choice(["pen", "phone", "note", "mug", "printed page"]))
+        centre = (float(rng.uniform(0, width)), float(rng.uniform(0, height)))
+        angle = float(rng.uniform(0, 180))
+        size = min(width, height)
+        if thing == "pen":
+            colour = [(0.1, 0.1, 0.12), (0.15, 0.2, 0.6), (0.8, 0.75, 0.2)][int(rng.integers(3))]
+            box = (centre, (size * rng.uniform(0.35, 0.5), size * 0.025), angle)
+        elif thing == "phone":
+            colour, box = (0.06, 0.06, 0.07), (centre, (size * 0.2, size * 0.4), angle)
+        elif thing == "note":
+            colour, box = (0.95, 0.9, 0.45), (centre, (size * 0.22, size * 0.22), angle)
+        elif thing == "printed page":
+            colour, box = (0.93, 0.93, 0.92), (centre, (size * 0.6, size * 0.8), angle)
+        else:
+            radius = int(size * rng.uniform(0.1, 0.14))
+            cv2.circle(image, (int(centre[0]), int(centre[1])), radius, (0.85, 0.85, 0.83),
+                       int(size * 0.02), cv2.LINE_AA)  # fmt: skip
+            continue
+        corners = cv2.boxPoints(box).astype(np.int32)
+        cv2.fillConvexPoly(image, corners, colour, cv2.LINE_AA)
+        if thing == "printed page":  # lines of small print across it
+            page = np.zeros(image.shape[:2], np.uint8)
+            cv2.fillConvexPoly(page, corners, 1)
+            ink = np.zeros_like(page)
+            pitch = max(6, int(size * 0.02))
+            for y in range(0, height, pitch):
+                ink[y : y + max(1, pitch // 4)] = 1
+            printed = (page & ink).astype(bool)
+            image[printed] = (0.35, 0.35, 0.37)
+    return image
 
 
 def _with_thumb(
@@ -327,5 +465,12 @@ KINDS: dict[str, Callable[[DigitPool, np.random.Generator], PhonePhoto]] = {
     "turned any way": lambda p, r: phone_photo(p, r, turn=r.uniform(0, 360)),
     "thumb over a corner": lambda p, r: phone_photo(p, r, thumb=True),
     "corner out of the frame": lambda p, r: phone_photo(p, r, corner_out=True),
+    "paper close to the desk's colour": lambda p, r: phone_photo(
+        p, r, paper="plain", desk=str(r.choice(PALE_DESKS))
+    ),
+    "busy desk": lambda p, r: phone_photo(p, r, busy=True),
+    "spiral": lambda p, r: phone_photo(p, r, holes="spiral"),
+    "punched": lambda p, r: phone_photo(p, r, holes="punched"),
+    "graph": lambda p, r: phone_photo(p, r, paper="graph"),
     "12 MP, 20 lines": lambda p, r: phone_photo(p, r, size="12 MP", lines=(20, 20), digits=(4, 8)),
 }

@@ -70,6 +70,8 @@ class DigitReading(BaseModel):
     """What the reader answers for one item (``results.Reading.export``).
 
     Attributes:
+        read_as: ``"digit"``: the item is one digit, ``digit``; ``"lines"``: writing,
+            read in ``lines`` (a sheet is never one digit); null with an ``error``.
         digit, confidence, probabilities: All the item's ink read as one digit.
         digits: Every digit found, in reading order, lines separated by a newline.
         boxes: Each digit's (x, y, width, height) in the image's pixels.
@@ -80,6 +82,7 @@ class DigitReading(BaseModel):
             ``digit`` and ``confidence`` are null and the lists empty), or empty; else null.
     """
 
+    read_as: str | None = None
     digit: int | None = None
     confidence: float | None = None
     probabilities: list[float]

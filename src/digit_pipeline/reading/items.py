@@ -196,6 +196,15 @@ def prepare_items(items: Sequence[Item]) -> list[PreparedImage]:
     return prepared
 
 
+def prepare_file(file: ImageFile) -> PreparedImage | str:
+    """One image file prepared on its own (``prepare_items``), or why it cannot be read."""
+    try:
+        (prepared,) = prepare_items([file])
+    except InvalidInput as error:
+        return error.reason
+    return prepared
+
+
 def image_bytes(image: Any) -> bytes:
     """An item's image: its bytes as they are, or decoded from base64 (``_decode_base64``).
 

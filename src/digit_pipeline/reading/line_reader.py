@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digit_pipeline.reading.images.strip import batch_of
+from digit_pipeline.reading.images.strip import batch_of, padded_width
 
 BLANK = 0
 SPACE = 11
@@ -62,15 +62,19 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def read_steps(model, strips: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """Each strip's step probabilities, (steps, NUM_LABELS), ``STRIPS_PER_CALL`` strips of
-    like widths per model call."""
-    order = sorted(range(len(strips)), key=lambda index: strips[index].shape[1])
+    """Each strip's step probabilities, (steps, NUM_LABELS): strips of one padded width
+    (``strip.padded_width``) together, at most ``STRIPS_PER_CALL`` per model call, so that
+    a strip reads the same whatever it is read with."""
+    widths = [padded_width(strip.shape[1]) for strip in strips]
     steps: list[np.ndarray | None] = [None] * len(strips)
-    for start in range(0, len(order), STRIPS_PER_CALL):
-        chunk = order[start : start + STRIPS_PER_CALL]
-        logits = np.asarray(model.predict_on_batch(batch_of([strips[i] for i in chunk])))
-        for index, row in zip(chunk, logits, strict=True):
-            steps[index] = softmax(row[: strips[index].shape[1] // STEP].astype(np.float64))
+    for width in sorted(set(widths)):
+        same = [index for index, w in enumerate(widths) if w == width]
+        for start in range(0, len(same), STRIPS_PER_CALL):
+            chunk = same[start : start + STRIPS_PER_CALL]
+            batch = batch_of([strips[i] for i in chunk], width)
+            logits = np.asarray(model.predict_on_batch(batch))
+            for index, row in zip(chunk, logits, strict=True):
+                steps[index] = softmax(row[: strips[index].shape[1] // STEP].astype(np.float64))
     return steps
 
 

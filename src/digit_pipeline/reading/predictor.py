@@ -10,24 +10,37 @@ every caller gets the same preparation, limits, errors and CNN.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import PurePosixPath
 from typing import Any
 
 import numpy as np
 
-from digit_pipeline.reading.errors import InvalidInput, ReadingError
+from digit_pipeline.reading.cores import prepared_in_order
+from digit_pipeline.reading.errors import ReadingError
 from digit_pipeline.reading.gate import Gate
 from digit_pipeline.reading.images import PreparedImage
 from digit_pipeline.reading.images.framing import frame_digit
 from digit_pipeline.reading.images.prepared import COUNT_SLACK, PreparedLine
-from digit_pipeline.reading.items import ImageFile, Item, parse_request, prepare_items
-from digit_pipeline.reading.limits import MAX_REQUEST_DIGITS
+from digit_pipeline.reading.items import (
+    ImageFile,
+    Item,
+    parse_request,
+    prepare_file,
+    prepare_items,
+)
+from digit_pipeline.reading.limits import CNN_BATCH, MAX_REQUEST_DIGITS
 from digit_pipeline.reading.line_reader import Char, read_line, tidy
 from digit_pipeline.reading.recognizer import Recognizer
 from digit_pipeline.reading.results import Digit, Line, Reading, box_corners
 
 logger = logging.getLogger(__name__)
+
+# An image of one line holding at most this many marks (a digit's strokes broken apart,
+# a speck) may be one digit; more is writing, read as lines.
+ONE_DIGIT_PIECES = 6
 
 
 class Reader:
@@ -56,7 +69,7 @@ class Reader:
         return self.read(parse_request(model_input))
 
     def read_each(
-        self, files: Mapping[str, bytes | Callable[[], bytes]]
+        self, files: Mapping[str, bytes | Callable[[], bytes]], workers: int = 1
     ) -> tuple[dict[str, Reading], dict[str, str]]:
         """Read many image files, as few model calls as the limits allow, each file on its
         own: one that cannot be read is reported, not fatal.
@@ -65,34 +78,30 @@ class Reader:
             files: File name to its bytes, or to a function returning them (as Kedro's
                 PartitionedDataset gives them), or to an ``ImageFile``. Hidden files
                 (``.gitkeep``) are ignored.
+            workers: Processes preparing the images (``cores.prepared_in_order``; a batch
+                gives ``cores.every_core()``), while this one reads what they prepared.
 
         Returns:
             The reading of each readable file, and what is wrong with each other one.
         """
         readings, errors = {}, {}
-        names, prepared = [], []
-
-        def read_prepared() -> None:
-            readings.update(zip(names, self.gate.run(self.recognize, prepared), strict=True))
-            names.clear(), prepared.clear()
-
-        for name in sorted(files):
-            if PurePosixPath(name).name.startswith("."):
-                continue
-            content = files[name]
-            if not isinstance(content, ImageFile):
-                content = ImageFile(content() if callable(content) else content)
-            try:
-                (item,) = prepare_items([content])
-            except InvalidInput as error:
-                errors[name] = error.reason
-                continue
-            if sum(p.crop_count for p in prepared) + item.crop_count > MAX_REQUEST_DIGITS:
-                read_prepared()
-            names.append(name)
-            prepared.append(item)
-        if prepared:
-            read_prepared()
+        visible = [name for name in sorted(files) if not PurePosixPath(name).name.startswith(".")]
+        contents = (_image_file(files[name]) for name in visible)
+        named = zip(
+            visible, prepared_in_order(prepare_file, contents, len(visible), workers), strict=True
+        )
+        # On several cores, a batch is read (on a thread) while the workers prepare the
+        # next, in batches of a CNN call's size, so that they seldom wait.
+        limit, overlap = (MAX_REQUEST_DIGITS, 0) if workers <= 1 else (CNN_BATCH, 1)
+        with ThreadPoolExecutor(1, "read-batch") as reading:
+            being_read = deque()
+            for names, batch in _batches(named, errors, limit):
+                being_read.append((names, reading.submit(self.gate.run, self.recognize, batch)))
+                while len(being_read) > overlap:
+                    read_names, read = being_read.popleft()
+                    readings.update(zip(read_names, read.result(), strict=True))
+            for read_names, read in being_read:
+                readings.update(zip(read_names, read.result(), strict=True))
         return readings, errors
 
     def recognize(
@@ -101,9 +110,10 @@ class Reader:
         """Readings of prepared images, in two model calls for the request: the line model
         reads every line, its digits, where each is, and where the writer left a space
         between numbers (``line_reader``); the CNN reads each image's ink as one digit.
-        One rule decides between them: an image of one line that the line model reads as
-        one digit or none (a lone digit, drawn or photographed), and a ``pixels`` item, is
-        that one digit as the CNN reads it. A sheet is read every way up, and answered the
+        One rule decides between them: an image of one line of a few marks that the line
+        model reads as one digit or none (a lone digit, drawn or photographed), and a
+        ``pixels`` item, is that one digit as the CNN reads it (``_one_digit``); a sheet,
+        or ink over several lines or many marks, is never one digit. A sheet is read every way up, and answered the
         way up whose digits are surest. With ``digits_per_line``, lines are read as that
         many digits where most of them are (a sheet written in a pattern).
 
@@ -186,6 +196,31 @@ class Reader:
             raise ReadingError("the reader failed to read this request") from error
 
 
+def _batches(
+    named: Iterable[tuple[str, PreparedImage | str]], errors: dict[str, str], limit: int
+) -> Iterator[tuple[list[str], list[PreparedImage]]]:
+    """Prepared images in batches of at most ``limit`` crops in all (one image more where
+    it holds more), with their names; what cannot be read goes to ``errors``."""
+    names, batch = [], []
+    for name, item in named:
+        if isinstance(item, str):
+            errors[name] = item
+            continue
+        if batch and sum(p.crop_count for p in batch) + item.crop_count > limit:
+            yield names, batch
+            names, batch = [], []
+        names.append(name)
+        batch.append(item)
+    if batch:
+        yield names, batch
+
+
+def _image_file(content: bytes | Callable[[], bytes] | ImageFile) -> ImageFile:
+    if isinstance(content, ImageFile):
+        return content
+    return ImageFile(content() if callable(content) else content)
+
+
 def _reading(
     item: PreparedImage,
     rows: tuple[int, list[list[int]]],
@@ -224,18 +259,19 @@ def _reading(
         chosen_rows.extend(crop_rows[i] for i in chosen)
     whole = Digit.of(probabilities[whole_row], item.whole_box, item.whole)
     sureness = float(log_confidence[chosen_rows].mean()) if chosen_rows else -np.inf
-    return Reading(whole, tuple(lines), item.sheet), sureness
+    read_as = "digit" if len(lines) == 1 and len(lines[0].digits) == 1 else "lines"
+    return Reading(whole, tuple(lines), item.sheet, read_as), sureness
 
 
 def _lines_read(
     view: PreparedImage, steps: dict[int, np.ndarray], digits_per_line: int | None
-) -> list[Line]:
+) -> list[Line] | None:
     """The lines the line model read in a view (``steps``: each line's step probabilities,
-    by its id), lines without a digit left out; none where the view is one digit (a
-    ``pixels`` item, or one line read as one digit or none). With ``digits_per_line``,
-    lines read as that many where most lines are."""
+    by its id), lines without a digit left out; None where the view is one digit
+    (``_one_digit``). With ``digits_per_line``, lines read as that many where most lines
+    are."""
     if view.lines[0].strip is None:
-        return []
+        return None
     chars = [tidy(read_line(steps[id(line)])) for line in view.lines]
     counts = [sum(not c.is_space for c in line) for line in chars]
     if _pattern_holds(counts, digits_per_line):
@@ -247,9 +283,19 @@ def _lines_read(
         ]
     lines = [_line_of(line, read) for line, read in zip(view.lines, chars, strict=True)]
     lines = [line for line in lines if line.digits]
-    if len(view.lines) == 1 and sum(len(line.digits) for line in lines) <= 1:
-        return []
+    if _one_digit(view, sum(len(line.digits) for line in lines)):
+        return None
     return lines
+
+
+def _one_digit(view: PreparedImage, digits_read: int) -> bool:
+    """Whether a view is one digit, for the CNN to read whole: the line model read at
+    most one digit in it, and its ink is no more than one digit's, one line of at most
+    ``ONE_DIGIT_PIECES`` marks, not on a sheet found in a photo. A sheet, or ink that
+    spans lines or many marks, is read as lines, even where none is read in it."""
+    if digits_read > 1 or view.sheet is not None or len(view.lines) > 1:
+        return False
+    return max(c.stop for c in view.lines[0].candidates) <= ONE_DIGIT_PIECES
 
 
 def _line_of(line: PreparedLine, chars: list[Char]) -> Line:
@@ -276,16 +322,15 @@ def _line_of(line: PreparedLine, chars: list[Char]) -> Line:
 
 
 def _reading_of_lines(
-    view: PreparedImage, whole: Digit, lines: list[Line]
+    view: PreparedImage, whole: Digit, lines: list[Line] | None
 ) -> tuple[Reading, float]:
-    """A view's reading and how sure it is of its digits (their mean log-confidence); one
-    digit, the CNN's ``whole``, where the line model found no line of several."""
-    if not lines:
-        return Reading(whole, (Line((whole,)),), view.sheet), float(
-            np.log(whole.confidence + 1e-12)
-        )
+    """A view's reading and how sure it is of its digits (their mean log-confidence): one
+    digit, the CNN's ``whole``, where ``lines`` is None (``_one_digit``)."""
+    if lines is None:
+        return Reading.one_digit(whole, view.sheet), float(np.log(whole.confidence + 1e-12))
     confidences = np.array([digit.confidence for line in lines for digit in line.digits])
-    return Reading(whole, tuple(lines), view.sheet), float(np.mean(np.log(confidences + 1e-12)))
+    sureness = float(np.mean(np.log(confidences + 1e-12))) if lines else -np.inf
+    return Reading(whole, tuple(lines), view.sheet), sureness
 
 
 def _pattern_holds(counts: list[int], digits_per_line: int | None) -> bool:

@@ -88,8 +88,9 @@ class DigitClassifier(mlflow.pyfunc.PythonModel):
 
 def _failed(reason: str) -> dict[str, Any]:
     """An item that could not be read, in ``DigitReading``'s shape."""
-    return {"digit": None, "confidence": None, "probabilities": [], "digits": "", "boxes": [],
-            "quads": [], "lines": [], "page": None, "error": reason}  # fmt: skip
+    return {"read_as": None, "digit": None, "confidence": None, "probabilities": [],
+            "digits": "", "boxes": [], "quads": [], "lines": [], "page": None,
+            "error": reason}  # fmt: skip
 
 
 def _answered_by_the_reader(predict):

@@ -105,11 +105,20 @@ class Line:
 class Reading:
     """An image read: all its ink read as one digit (``whole``), its lines, top to
     bottom, and the sheet of paper they were read on when one was found in a photo
-    (``sheet.corners`` in the original image's pixels, ``sheet.image`` the page read)."""
+    (``sheet.corners`` in the original image's pixels, ``sheet.image`` the page read).
+    ``read_as`` says what the answer is: ``"digit"``, the image is one digit (``whole``,
+    its only line's only digit), or ``"lines"``, writing read line by line (none, where
+    no digit was found in it)."""
 
     whole: Digit
     lines: tuple[Line, ...]
     sheet: Sheet | None = None
+    read_as: str = "lines"
+
+    @classmethod
+    def one_digit(cls, whole: Digit, sheet: Sheet | None = None) -> Reading:
+        """An image read as the one digit all its ink is."""
+        return cls(whole, (Line((whole,)),), sheet, "digit")
 
     @property
     def digit_string(self) -> str:
@@ -128,8 +137,9 @@ class Reading:
     def export(self) -> dict[str, Any]:
         """The served contract: ``digit``, ``confidence``, ``probabilities`` of the whole
         image read as one digit; ``digits``, ``boxes`` and ``quads`` in reading order;
-        ``lines``; ``page``, the sheet's four corners (or null)."""
+        ``lines``; ``page``, the sheet's four corners (or null); ``read_as``."""
         return {
+            "read_as": self.read_as,
             "digit": self.whole.value,
             "confidence": self.whole.confidence,
             "probabilities": [float(p) for p in self.whole.probabilities],

@@ -85,7 +85,9 @@ for (let digit = 0; digit < 10; digit++) {
 }
 $("keep-yes").addEventListener("click", () => keepDrawing(drawnReading.digit));
 
+// Only a drawing read as one digit is offered as one: several digits are not one.
 export function offerToKeepDrawing(reading) {
+  if (reading?.read_as !== "digit") reading = null;
   drawnReading = reading;
   $("keep-drawn").hidden = !reading;
   if (reading) $("keep-yes").textContent = `Yes, it is a ${reading.digit}: keep it`;

@@ -51,9 +51,18 @@ for (let digit = 0; digit < 10; digit++) {
   bars.append(item);
 }
 
+// One digit: it, how sure, what the model saw and each digit's probability. Writing (a
+// sheet, a row, several digits drawn): its lines, never one digit for the whole.
 export function showReading(reading) {
-  $("digit").textContent = reading ? reading.digit : "–";
-  $("confidence").textContent = reading ? `${(100 * reading.confidence).toFixed(1)}% sure` : "draw or upload a digit";
+  const lines = reading?.read_as === "lines";
+  const text = lines ? reading.lines.map((line) => line.text).join("\n") : "";
+  $("digit").textContent = !reading ? "–" : lines ? text || "no digit read" : reading.digit;
+  $("digit").classList.toggle("lines", lines);
+  const count = lines ? `${reading.lines.length} line${reading.lines.length === 1 ? "" : "s"} read` : "";
+  $("confidence").textContent = !reading ? "draw or upload a digit"
+    : lines ? count : `${(100 * reading.confidence).toFixed(1)}% sure`;
+  $("model-input").closest("figure").hidden = lines;
+  bars.hidden = lines;
   if (reading) $("model-input").src = reading.input_image; else $("model-input").removeAttribute("src");
   [...bars.children].forEach((item, digit) => {
     const p = reading ? reading.probabilities[digit] : 0;

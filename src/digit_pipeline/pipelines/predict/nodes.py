@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 import mlflow
 import pandas as pd
 
+from digit_pipeline.reading.cores import every_core
 from digit_pipeline.reading.pyfunc import reader_of
 from digit_pipeline.reading.results import Reading
 
@@ -18,7 +19,7 @@ def predict_images(
     images: dict[str, Callable[[], bytes]], model: mlflow.pyfunc.PyFuncModel
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read the digits of every image in the folder, in as few model calls as the reader's
-    limits allow.
+    limits allow, the images prepared on every core.
 
     Args:
         images: The folder's files, as Kedro's PartitionedDataset lists them (name to loader).
@@ -29,7 +30,7 @@ def predict_images(
         (``readings_table``), and the numbers of each line (``lines_table``). Files that
         are not readable images are logged and left out.
     """
-    readings, errors = reader_of(model).read_each(images)
+    readings, errors = reader_of(model).read_each(images, workers=every_core())
     for name, error in errors.items():
         logger.warning("Skipped %s: %s", name, error)
     logger.info("Read the digits of %d images", len(readings))

@@ -51,6 +51,13 @@ DOT_OF_WRITING = 0.25
 WRITING_PERCENTILE = 50
 # This fraction of the page's longest side along its edges is paper, whatever is there.
 EDGE = 0.012
+# A binding's or a punch's holes: solid round or oblong marks (at least HOLE_FILL of their
+# box; at most HOLE_ASPECT times longer than wide), at most HOLE_SIZE of the page's
+# longest side across, wholly within HOLE_BAND of it from an edge.
+HOLE_FILL = 0.6
+HOLE_ASPECT = 2.5
+HOLE_SIZE = 0.035
+HOLE_BAND = 0.08
 # A sheet's corners are 60-120 degrees: seen up to ~30 degrees off perpendicular.
 MIN_CORNER_ANGLE, MAX_CORNER_ANGLE = 50.0, 130.0
 # An outline of up to this many corners may be a sheet with a corner hidden (a thumb) or
@@ -162,6 +169,7 @@ def clean_page(gray: np.ndarray) -> np.ndarray:
     floor = RESIDUE_OF_INK * float(np.percentile(written, INK_PERCENTILE))
     written = np.clip(written - floor, 0.0, 1.0)
     written[_dots(written > 0, round(max(height, width) * DOT_SIZE))] = 0.0
+    written[_holes(written > 0, max(height, width))] = 0.0
     # The sheet's very edge may hold a sliver of the desk: it is paper; and what reaches in
     # from the edge (a thumb, a binding's holes, the desk past a torn edge) is not writing.
     border = max(1, round(max(height, width) * EDGE))
@@ -182,6 +190,24 @@ def _from_the_edge(marks: np.ndarray, border: int) -> np.ndarray:
     reaching |= bottom > height - border
     reaching[0] = False  # the paper
     return reaching[labels]
+
+
+def _holes(marks: np.ndarray, side: int) -> np.ndarray:
+    """The holes of a spiral binding or a punch along the edges of a page whose longest
+    side is ``side`` pixels: solid, compact marks near an edge (a written digit is
+    strokes, with paper inside its box)."""
+    height, width = marks.shape
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(marks.astype(np.uint8), connectivity=8)
+    left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    widths, heights = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    band = HOLE_BAND * side
+    near_edge = (left + widths <= band) | (top + heights <= band)
+    near_edge |= (left >= width - band) | (top >= height - band)
+    longer, shorter = np.maximum(widths, heights), np.minimum(widths, heights)
+    solid = stats[:, cv2.CC_STAT_AREA] >= HOLE_FILL * widths * heights
+    holes = near_edge & solid & (longer <= HOLE_SIZE * side) & (longer <= HOLE_ASPECT * shorter)
+    holes[0] = False  # the paper
+    return holes[labels]
 
 
 def _dots(marks: np.ndarray, size: int) -> np.ndarray:

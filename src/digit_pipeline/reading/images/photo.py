@@ -4,7 +4,7 @@ is (``prepare.prepare_grayscale``)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -140,34 +140,45 @@ def _read_sheet(page: np.ndarray, sheet: Sheet, scale: float) -> PreparedImage:
     """A rectified, clean page prepared, its boxes in the original's pixels (``sheet``: how
     it lies in the photo, which is ``scale`` times the original)."""
     prepared = prepare_grayscale(page, sheet=True)
-
-    def on_photo(box: Box) -> np.ndarray:
-        x, y, w, h = box
-        corners = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=np.float64)
-        return sheet.to_photo(corners) / scale
-
-    def locate_on_photo(locate: Locate) -> Locate:
-        def located(corners: Corners) -> tuple[Box, np.ndarray]:
-            quad = on_photo(locate(corners)[0])
-            return _bounding(quad), quad
-
-        return located
-
+    on_photo = OnPhoto(sheet, scale, None)
     lines = [
         replace(
             line,
             boxes=[_bounding(q) for q in quads],
             quads=quads,
-            locate=locate_on_photo(line.locate),
+            locate=replace(on_photo, locate=line.locate),
         )
-        for line, quads in ((line, [on_photo(b) for b in line.boxes]) for line in prepared.lines)
+        for line, quads in (
+            (line, [on_photo.quad(b) for b in line.boxes]) for line in prepared.lines
+        )
     ]
     return PreparedImage(
         whole=prepared.whole,
-        whole_box=_bounding(on_photo(prepared.whole_box)),
+        whole_box=_bounding(on_photo.quad(prepared.whole_box)),
         lines=lines,
         sheet=sheet.in_original(scale, (page * 255).astype(np.uint8)),
     )
+
+
+@dataclass(frozen=True)
+class OnPhoto:
+    """Where a part of a rectified page lies in the original photo, which is ``1 / scale``
+    times the photo the ``sheet`` was found in: the quad and its box (``Locate``) of what
+    ``locate`` places on the page."""
+
+    sheet: Sheet
+    scale: float
+    locate: Locate | None
+
+    def quad(self, box: Box) -> np.ndarray:
+        """A box of the rectified page, as its corners in the original photo."""
+        x, y, w, h = box
+        corners = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=np.float64)
+        return self.sheet.to_photo(corners) / self.scale
+
+    def __call__(self, corners: Corners) -> tuple[Box, np.ndarray]:
+        quad = self.quad(self.locate(corners)[0])
+        return _bounding(quad), quad
 
 
 def _bounding(quad: np.ndarray) -> Box:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
@@ -13,7 +14,7 @@ from digit_pipeline.reading.images.framing import frame_digit
 from digit_pipeline.reading.images.ink import extract_ink, noise
 from digit_pipeline.reading.images.lines import LevelledPage, find_lines, one_digit_page
 from digit_pipeline.reading.images.pieces import INK_LEVEL
-from digit_pipeline.reading.images.prepared import Locate, PreparedImage, PreparedLine
+from digit_pipeline.reading.images.prepared import PreparedImage, PreparedLine
 from digit_pipeline.reading.images.segmentation import (
     Box,
     Candidate,
@@ -56,23 +57,7 @@ def prepare_grayscale(
     image_noise = noise(gray)
     page, candidates, reduced = _find_candidates(gray, image_noise, sheet=sheet)
     scale *= reduced
-    # A crop framed once, if a candidate is the whole.
-    framed: dict[tuple[Corners, Seam | None, Seam | None], np.ndarray] = {}
-
-    def frame(candidate: Candidate) -> np.ndarray:
-        key = (candidate.corners, candidate.after, candidate.before)
-        if key not in framed:
-            framed[key] = frame_digit(candidate.own_ink(page.ink))
-        return framed[key]
-
-    def locate(top: int) -> Locate:
-        def located(corners: Corners) -> tuple[Box, None]:
-            left, top_row, right, bottom = corners
-            box = page.to_original(left, top + top_row, right, top + bottom)
-            return _to_original(box, scale), None
-
-        return located
-
+    frame = Framer(page.ink)
     one_digit = reduced < 1  # a clean drawing of one digit: the CNN's alone
     lines = [
         PreparedLine(
@@ -81,7 +66,7 @@ def prepare_grayscale(
             boxes=[_to_original(page.to_original(*c.corners), scale) for c in found],
             strip=None if one_digit else line_strip(page.ink[top:bottom]),
             ink=page.ink[top:bottom],
-            locate=locate(top),
+            locate=OnImage(page, top, scale),
         )
         for (top, bottom), found in candidates
     ]
@@ -91,6 +76,37 @@ def prepare_grayscale(
         whole_box=_to_original(page.to_original(*whole_corners), scale),
         lines=lines,
     )
+
+
+class Framer:
+    """Candidates of a page's ``ink`` framed like MNIST, each once: a crop framed once, if
+    a candidate is the whole."""
+
+    def __init__(self, ink: np.ndarray) -> None:
+        self.ink = ink
+        self.framed: dict[tuple[Corners, Seam | None, Seam | None], np.ndarray] = {}
+
+    def __call__(self, candidate: Candidate) -> np.ndarray:
+        key = (candidate.corners, candidate.after, candidate.before)
+        if key not in self.framed:
+            self.framed[key] = frame_digit(candidate.own_ink(self.ink))
+        return self.framed[key]
+
+
+@dataclass(frozen=True)
+class OnImage:
+    """Where a part of a line (its corners in the line's band, from row ``top`` of the
+    levelled ``page``) lies in the original image, which is ``1 / scale`` times the page's
+    ink: its box (``Locate``)."""
+
+    page: LevelledPage
+    top: int
+    scale: float
+
+    def __call__(self, corners: Corners) -> tuple[Box, None]:
+        left, top, right, bottom = corners
+        box = self.page.to_original(left, self.top + top, right, self.top + bottom)
+        return _to_original(box, self.scale), None
 
 
 class FramedOnRead(Sequence):

@@ -19,6 +19,8 @@ INK_HEIGHT = 20
 # WIDTH_STEP (the line model's columns per output step, and fewer shapes to compile).
 MARGIN = 8
 WIDTH_STEP = 16
+# Strips are read padded to widths that grow by this factor (``padded_width``).
+PADDED_GROWTH = 1.25
 # Longer strips are squeezed to this width: a line of 40 wide digits fits.
 MAX_STRIP_WIDTH = 2048
 
@@ -73,9 +75,21 @@ def line_strip(ink: np.ndarray) -> Strip | None:
     return Strip(pixels, float(x_scale), float(scale), int(left), int(top))
 
 
-def batch_of(strips: list[np.ndarray]) -> np.ndarray:
-    """Strips of one batch padded with blank columns to the widest: (N, STRIP_HEIGHT, W, 1)."""
-    width = max(strip.shape[1] for strip in strips)
+def padded_width(width: int) -> int:
+    """The width a strip is read at: the least of ``WIDTH_STEP`` times a power of
+    ``PADDED_GROWTH`` (rounded to ``WIDTH_STEP``) that holds it. A strip is read with
+    strips of its padded width only, so its reading never depends on what else is read
+    with it, and the model meets few shapes."""
+    padded = WIDTH_STEP
+    while padded < width:
+        padded = max(padded + WIDTH_STEP, round(padded * PADDED_GROWTH / WIDTH_STEP) * WIDTH_STEP)
+    return min(padded, max(width, MAX_STRIP_WIDTH))
+
+
+def batch_of(strips: list[np.ndarray], width: int | None = None) -> np.ndarray:
+    """Strips of one batch padded with blank columns to ``width`` (the widest's, when
+    None): (N, STRIP_HEIGHT, W, 1)."""
+    width = width or max(strip.shape[1] for strip in strips)
     batch = np.zeros((len(strips), STRIP_HEIGHT, width, 1), dtype=np.float32)
     for index, strip in enumerate(strips):
         batch[index, :, : strip.shape[1], 0] = strip
