@@ -35,7 +35,7 @@ SMALL_NOISE_SIGMAS = 2
 SOLID_INK_PERCENTILE = 90
 
 
-def extract_ink(gray: np.ndarray) -> np.ndarray:
+def extract_ink(gray: np.ndarray, *, pen_on_paper: bool = False) -> np.ndarray:
     """Bright ink on a clean black background, from a grayscale image in [0, 1].
 
     Dark ink on light or grey paper is inverted. Uneven lighting and paper colour are
@@ -44,11 +44,13 @@ def extract_ink(gray: np.ndarray) -> np.ndarray:
     ink. Then each mark of ink is stretched by its own level so that solid ink is 1, faint
     marks too, keeping soft edges. A small image (a digit alone, 56 pixels a side at most)
     is stretched as a whole, and its faint ink kept where it continues a stroke.
+    ``pen_on_paper``: the ink is dark and its strokes a pen's, whatever the image's tones
+    say (a photo whose sheet was not found, the sheet brighter than the desk around it).
 
     Raises:
         ImageError: No ink: the image is blank.
     """
-    ink = 1.0 - gray if _dark_ink(gray) else gray
+    ink = 1.0 - gray if pen_on_paper or _dark_ink(gray) else gray
     if max(ink.shape) > 2 * IMAGE_SIZE:
         window = max(ink.shape) / BACKGROUND_WINDOW_OF_IMAGE
         flat = np.clip(ink - _background(ink, window), 0.0, None)
@@ -56,7 +58,7 @@ def extract_ink(gray: np.ndarray) -> np.ndarray:
             ndimage.binary_opening(flat > otsu_threshold(flat))  # specks of noise out
         )
         widest = _widest(strokes)
-        if BACKGROUND_WINDOW_OF_INK * widest > window:  # a bold pen
+        if BACKGROUND_WINDOW_OF_INK * widest > window and not pen_on_paper:  # a bold pen
             # The opening took the inside of the widest strokes for background: what
             # stands out from the whole image near them is ink too.
             near = ndimage.distance_transform_edt(~strokes) < widest / 2

@@ -65,6 +65,8 @@ MIN_CORNER_ANGLE, MAX_CORNER_ANGLE = 50.0, 130.0
 MAX_OUTLINE_CORNERS = 8
 VISIBLE_SIDE = 0.4
 COMPLETED_AREA = 0.9
+# ...and the outline of a sheet that things on the desk touch, of up to this many corners.
+MAX_TOUCHED_CORNERS = 16
 # An edge within this many pixels of the photo's border runs along the frame.
 ON_BORDER = 3
 # The finer outline that keeps a short cut (of the perimeter), for completing.
@@ -256,27 +258,40 @@ def _quadrilaterals_of(contours, image_area: int, shape: tuple[int, int]):
         hull = cv2.convexHull(contour)
         if cv2.contourArea(hull) < MIN_SHEET_AREA * image_area:
             continue
-        perimeter = cv2.arcLength(hull, True)
-        for tolerance in (0.01, 0.02, 0.04):
-            polygon = cv2.approxPolyDP(hull, tolerance * perimeter, True).reshape(-1, 2)
-            if len(polygon) > MAX_OUTLINE_CORNERS:
-                continue
-            if len(polygon) == 4 and not _on_frame(polygon, shape):
-                quad = polygon.astype(np.float32)
-                if _plausible(quad, shape):
-                    yield quad, True
-                break
-            # Cut by a thumb or the frame: completed from its sides, the frame's cut kept
-            # by a finer outline; a quadrilateral cut at the frame, as it is, after those.
-            finer = cv2.approxPolyDP(hull, FINE_TOLERANCE * perimeter, True).reshape(-1, 2)
-            for outline in (polygon, finer):
-                if len(outline) <= MAX_OUTLINE_CORNERS:
-                    quad = _completed(outline.astype(np.float64), shape)
-                    if quad is not None and _plausible(quad, shape):
-                        yield quad, False
-            if len(polygon) == 4 and _plausible(polygon.astype(np.float32), shape):
-                yield polygon.astype(np.float32), False
-            break
+        yield from _hull_quadrilaterals(hull, shape)
+        # Things touching the sheet (a note, a pen) stretch its hull: its own outline
+        # keeps the sheet's sides, and the corners where they meet the things.
+        outline = cv2.approxPolyDP(contour, 0.01 * cv2.arcLength(hull, True), True)
+        if len(outline) <= MAX_TOUCHED_CORNERS:
+            quad = _completed(outline.reshape(-1, 2).astype(np.float64), shape)
+            if quad is not None and _plausible(quad, shape):
+                yield quad, False
+
+
+def _hull_quadrilaterals(hull: np.ndarray, shape: tuple[int, int]):
+    """The quadrilaterals of a large outline's convex hull: itself, when it is one whose
+    corners are all in the photo; else completed from its sides (``_completed``)."""
+    perimeter = cv2.arcLength(hull, True)
+    for tolerance in (0.01, 0.02, 0.04):
+        polygon = cv2.approxPolyDP(hull, tolerance * perimeter, True).reshape(-1, 2)
+        if len(polygon) > MAX_OUTLINE_CORNERS:
+            continue
+        if len(polygon) == 4 and not _on_frame(polygon, shape):
+            quad = polygon.astype(np.float32)
+            if _plausible(quad, shape):
+                yield quad, True
+            return
+        # Cut by a thumb or the frame: completed from its sides, the frame's cut kept
+        # by a finer outline; a quadrilateral cut at the frame, as it is, after those.
+        finer = cv2.approxPolyDP(hull, FINE_TOLERANCE * perimeter, True).reshape(-1, 2)
+        for outline in (polygon, finer):
+            if len(outline) <= MAX_OUTLINE_CORNERS:
+                quad = _completed(outline.astype(np.float64), shape)
+                if quad is not None and _plausible(quad, shape):
+                    yield quad, False
+        if len(polygon) == 4 and _plausible(polygon.astype(np.float32), shape):
+            yield polygon.astype(np.float32), False
+        return
 
 
 def _on_frame(polygon: np.ndarray, shape: tuple[int, int]) -> bool:

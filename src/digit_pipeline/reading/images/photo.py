@@ -14,6 +14,7 @@ from digit_pipeline.reading.images.decode import decode_photo, open_image, worki
 from digit_pipeline.reading.images.errors import ImageError
 from digit_pipeline.reading.images.ink import MIN_INK_CONTRAST
 from digit_pipeline.reading.images.page import (
+    MIN_PHOTO_SIDE,
     Sheet,
     clean_page,
     find_page,
@@ -75,7 +76,15 @@ def prepare_opened(
             if not error.blank:
                 raise
             # No writing on it: not the sheet the digits are on. Read the whole photo.
-    return prepare_grayscale(*working_gray(photo, scale))
+    gray, scale = working_gray(photo, scale)
+    try:
+        return prepare_grayscale(gray, scale)
+    except ImageError as error:
+        if not error.blank or min(pixels.shape[:2]) < MIN_PHOTO_SIDE:
+            raise
+        # A photo of a sheet not found, brighter than the desk around it, looks like one
+        # bold light stroke on a dark ground, and then like no ink: read it as pen on paper.
+        return prepare_grayscale(gray, scale, pen_on_paper=True)
 
 
 def prepare_sheet(photo: np.ndarray, corners: np.ndarray, scale: float) -> PreparedImage:

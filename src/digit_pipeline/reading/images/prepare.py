@@ -39,7 +39,7 @@ DIGIT_SIZE = 112
 
 
 def prepare_grayscale(
-    gray: np.ndarray, scale: float = 1.0, *, sheet: bool = False
+    gray: np.ndarray, scale: float = 1.0, *, sheet: bool = False, pen_on_paper: bool = False
 ) -> PreparedImage:
     """Frame the digits of a decoded grayscale image like MNIST (``prepare_image`` after
     decoding).
@@ -50,12 +50,15 @@ def prepare_grayscale(
             original's pixels.
         sheet: A sheet of writing found in a photo, cleaned (``page.clean_page``): never
             read small as one clean digit, its printed lines out already.
+        pen_on_paper: Its ink is a pen's, dark on paper (``ink.extract_ink``).
 
     Raises:
         ImageError: No ink to be found.
     """
     image_noise = noise(gray)
-    page, candidates, reduced = _find_candidates(gray, image_noise, sheet=sheet)
+    page, candidates, reduced = _find_candidates(
+        gray, image_noise, sheet=sheet, pen_on_paper=pen_on_paper
+    )
     scale *= reduced
     frame = Framer(page.ink)
     one_digit = reduced < 1  # a clean drawing of one digit: the CNN's alone
@@ -140,7 +143,7 @@ def prepare_whole_digit(gray: np.ndarray) -> np.ndarray:
 
 
 def _find_candidates(
-    gray: np.ndarray, image_noise: float, *, sheet: bool = False
+    gray: np.ndarray, image_noise: float, *, sheet: bool = False, pen_on_paper: bool = False
 ) -> tuple[LevelledPage, list[tuple[tuple[int, int], list[Candidate]]], float]:
     """The levelled page, each line's band and candidates (lines without ink left out), checked
     against the limit on digits before any is framed, and the factor from ``gray`` to the
@@ -154,7 +157,7 @@ def _find_candidates(
     if page is not None:
         reduced = page.ink.shape[1] / gray.shape[1]
     else:
-        page = find_lines(extract_ink(gray), sheet=sheet)
+        page = find_lines(extract_ink(gray, pen_on_paper=pen_on_paper), sheet=sheet)
     candidates = [(band, line_candidates(page.ink, *band)) for band in page.bands]
     candidates = [(band, found) for band, found in candidates if found]
     if not candidates:
