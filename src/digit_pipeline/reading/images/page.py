@@ -52,9 +52,12 @@ WRITING_PERCENTILE = 50
 # This fraction of the page's longest side along its edges is paper, whatever is there.
 EDGE = 0.012
 # A binding's or a punch's holes: solid round or oblong marks (at least HOLE_FILL of their
-# box; at most HOLE_ASPECT times longer than wide), at most HOLE_SIZE of the page's
-# longest side across, wholly within HOLE_BAND of it from an edge.
+# box and HOLE_SOLIDITY of their convex hull; at most HOLE_ASPECT times longer than wide),
+# at most HOLE_SIZE of the page's longest side across, within HOLE_BAND of it from an
+# edge, each with a twin as deep in and as large, within HOLE_ALIKE of the longest side.
 HOLE_FILL = 0.6
+HOLE_SOLIDITY = 0.85
+HOLE_ALIKE = 0.002
 HOLE_ASPECT = 2.5
 HOLE_SIZE = 0.035
 HOLE_BAND = 0.08
@@ -196,20 +199,44 @@ def _from_the_edge(marks: np.ndarray, border: int) -> np.ndarray:
 
 def _holes(marks: np.ndarray, side: int) -> np.ndarray:
     """The holes of a spiral binding or a punch along the edges of a page whose longest
-    side is ``side`` pixels: solid, compact marks near an edge (a written digit is
-    strokes, with paper inside its box)."""
+    side is ``side`` pixels: solid, convex marks near an edge, each with a twin along the
+    same edge (as deep in, as large). A bold digit near the edge has no twin so alike."""
     height, width = marks.shape
     _, labels, stats, _ = cv2.connectedComponentsWithStats(marks.astype(np.uint8), connectivity=8)
     left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     widths, heights = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
-    band = HOLE_BAND * side
-    near_edge = (left + widths <= band) | (top + heights <= band)
-    near_edge |= (left >= width - band) | (top >= height - band)
+    insets = np.stack([left, top, width - left - widths, height - top - heights], axis=1)
+    edge, inset = insets.argmin(axis=1), insets.min(axis=1)
     longer, shorter = np.maximum(widths, heights), np.minimum(widths, heights)
     solid = stats[:, cv2.CC_STAT_AREA] >= HOLE_FILL * widths * heights
-    holes = near_edge & solid & (longer <= HOLE_SIZE * side) & (longer <= HOLE_ASPECT * shorter)
-    holes[0] = False  # the paper
+    candidates = (inset <= HOLE_BAND * side) & solid & (longer <= HOLE_SIZE * side)
+    candidates &= longer <= HOLE_ASPECT * shorter
+    candidates[0] = False  # the paper
+    for label in np.flatnonzero(candidates):
+        x, y, w, h = left[label], top[label], widths[label], heights[label]
+        candidates[label] = _solidity(labels[y : y + h, x : x + w] == label) >= HOLE_SOLIDITY
+    found = np.flatnonzero(candidates)
+    holes = np.zeros(len(stats), bool)
+    for label in found:
+        twins = found[
+            (found != label)
+            & (edge[found] == edge[label])
+            & (np.abs(inset[found] - inset[label]) <= HOLE_ALIKE * side)
+            & (np.abs(widths[found] - widths[label]) <= HOLE_ALIKE * side)
+            & (np.abs(heights[found] - heights[label]) <= HOLE_ALIKE * side)
+        ]
+        holes[label] = twins.size > 0
     return holes[labels]
+
+
+def _solidity(mark: np.ndarray) -> float:
+    """How much of its convex hull a mark fills: nearly all for a disc or an ellipse, less
+    for strokes however bold (the inside of a bend, the gap of a loop)."""
+    points = cv2.findNonZero(mark.astype(np.uint8))
+    hull = cv2.convexHull(points)
+    # Pixel centres: the hull runs half a pixel inside the mark's edge all round.
+    area = cv2.contourArea(hull) + cv2.arcLength(hull, True) / 2 + 1
+    return float(np.count_nonzero(mark)) / area
 
 
 def _dots(marks: np.ndarray, size: int) -> np.ndarray:
