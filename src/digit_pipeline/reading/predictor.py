@@ -113,8 +113,8 @@ class Reader:
         One rule decides between them: an image of one line of a few marks that the line
         model reads as one digit or none (a lone digit, drawn or photographed), and a
         ``pixels`` item, is that one digit as the CNN reads it (``_one_digit``); a sheet,
-        or ink over several lines or many marks, is never one digit. A sheet is read every way up, and answered the
-        way up whose digits are surest. With ``digits_per_line``, lines are read as that
+        or ink over several lines or many marks, is never one digit. A sheet is read every
+        way up, and answered the way up whose digits are surest. With ``digits_per_line``, lines are read as that
         many digits where most of them are (a sheet written in a pattern).
 
         A recognizer without a line model (a version registered before it) cuts lines into
@@ -199,8 +199,8 @@ class Reader:
 def _batches(
     named: Iterable[tuple[str, PreparedImage | str]], errors: dict[str, str], limit: int
 ) -> Iterator[tuple[list[str], list[PreparedImage]]]:
-    """Prepared images in batches of at most ``limit`` crops in all (one image more where
-    it holds more), with their names; what cannot be read goes to ``errors``."""
+    """Prepared images in batches of at most ``limit`` crops in all (an image of more, in a
+    batch of its own), with their names; what cannot be read goes to ``errors``."""
     names, batch = [], []
     for name, item in named:
         if isinstance(item, str):
