@@ -34,8 +34,11 @@ EDGE_THRESHOLDS = (20, 45, 100)
 # edge.
 PAPER_REACH = 1 / 40
 MIN_PAPER_REACH = 9
-# A printed line runs straight along at least this fraction of the page's width or height.
+# A printed line runs straight along at least this fraction of the page's width or height,
+# at least PRINTED_LINE dark; its darkness is its own along LOCAL_LINE_LENGTH of it.
 PRINTED_LINE_LENGTH = 1 / 3
+PRINTED_LINE = 0.05
+LOCAL_LINE_LENGTH = 1 / 8
 LINE_SLACK = 5
 # Darker than this many times the printed line under it is a pen's stroke across it.
 CROSSING = 2
@@ -256,11 +259,19 @@ def _dots(marks: np.ndarray, size: int) -> np.ndarray:
 
 def _straight_lines(darkness: np.ndarray, axis: int) -> np.ndarray:
     """The darkness of straight lines along ``axis`` (0: rows) for ``PRINTED_LINE_LENGTH``
-    of the page, within ``LINE_SLACK`` pixels across (what perspective left of a tilt)."""
-    length = max(3, round(darkness.shape[1 - axis] * PRINTED_LINE_LENGTH))
-    across, along = ((LINE_SLACK, 1), (1, length)) if axis == 0 else ((1, LINE_SLACK), (length, 1))
+    of the page, within ``LINE_SLACK`` pixels across (what perspective left of a tilt),
+    each at its own darkness along ``LOCAL_LINE_LENGTH`` of it (light falls unevenly on a
+    line: its darkest stretch would leave the rest of it behind)."""
+    size = darkness.shape[1 - axis]
+    length, local = (
+        max(3, round(size * share)) for share in (PRINTED_LINE_LENGTH, LOCAL_LINE_LENGTH)
+    )
+    across = (LINE_SLACK, 1) if axis == 0 else (1, LINE_SLACK)
     widened = cv2.dilate(darkness, np.ones(across, np.uint8))
-    return cv2.morphologyEx(widened, cv2.MORPH_OPEN, np.ones(along, np.uint8))
+    along = lambda n: np.ones((1, n) if axis == 0 else (n, 1), np.uint8)  # noqa: E731
+    lines = cv2.morphologyEx(widened, cv2.MORPH_OPEN, along(length))
+    nearby = cv2.morphologyEx(widened, cv2.MORPH_OPEN, along(local))
+    return np.where(lines > PRINTED_LINE, np.maximum(lines, nearby), lines)
 
 
 def page_size(corners: np.ndarray) -> tuple[float, float]:
