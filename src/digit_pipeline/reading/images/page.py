@@ -266,12 +266,15 @@ def _straight_lines(darkness: np.ndarray, axis: int) -> np.ndarray:
     length, local = (
         max(3, round(size * share)) for share in (PRINTED_LINE_LENGTH, LOCAL_LINE_LENGTH)
     )
-    across = (LINE_SLACK, 1) if axis == 0 else (1, LINE_SLACK)
-    widened = cv2.dilate(darkness, np.ones(across, np.uint8))
-    along = lambda n: np.ones((1, n) if axis == 0 else (n, 1), np.uint8)  # noqa: E731
-    lines = cv2.morphologyEx(widened, cv2.MORPH_OPEN, along(length))
-    nearby = cv2.morphologyEx(widened, cv2.MORPH_OPEN, along(local))
+    widened = cv2.dilate(darkness, _along(LINE_SLACK, 1 - axis))
+    lines = cv2.morphologyEx(widened, cv2.MORPH_OPEN, _along(length, axis))
+    nearby = cv2.morphologyEx(widened, cv2.MORPH_OPEN, _along(local, axis))
     return np.where(lines > PRINTED_LINE, np.maximum(lines, nearby), lines)
+
+
+def _along(length: int, axis: int) -> np.ndarray:
+    """A straight structuring element ``length`` pixels along ``axis`` (0: a row)."""
+    return np.ones((1, length) if axis == 0 else (length, 1), np.uint8)
 
 
 def page_size(corners: np.ndarray) -> tuple[float, float]:
