@@ -176,43 +176,52 @@ def clean_page(gray: np.ndarray) -> np.ndarray:
     # What is left of a line (its noise, JPEG's smear of its colour) is far fainter than ink.
     floor = RESIDUE_OF_INK * float(np.percentile(written, INK_PERCENTILE))
     written = np.clip(written - floor, 0.0, 1.0)
-    written[_dots(written > 0, round(max(height, width) * DOT_SIZE))] = 0.0
-    written[_holes(written > 0, max(height, width))] = 0.0
-    # The sheet's very edge may hold a sliver of the desk: it is paper; and what reaches in
-    # from the edge (a thumb, a binding's holes, the desk past a torn edge) is not writing.
-    border = max(1, round(max(height, width) * EDGE))
-    written[_from_the_edge(written > 0, border)] = 0.0
+    # Dots, specks and a binding's holes are not writing; nor is what reaches in from the
+    # edge (a thumb, the desk past a torn edge). The sheet's very edge, a sliver of the
+    # desk perhaps, is paper.
+    side = max(height, width)
+    border = max(1, round(side * EDGE))
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(
+        (written > 0).astype(np.uint8), connectivity=8
+    )
+    dots = _dots(stats, round(side * DOT_SIZE))
+    not_writing = (
+        dots
+        | _holes(labels, stats, side, among=~dots)
+        | _from_the_edge(stats, border, labels.shape)
+    )
+    not_writing[0] = False  # the paper
+    written[not_writing[labels]] = 0.0
     cleaned = 1.0 - written
     cleaned[:border], cleaned[-border:], cleaned[:, :border], cleaned[:, -border:] = 1, 1, 1, 1
     return cleaned
 
 
-def _from_the_edge(marks: np.ndarray, border: int) -> np.ndarray:
-    """The marks that reach the sheet's ``border`` pixels along its edges."""
-    height, width = marks.shape
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(marks.astype(np.uint8), connectivity=8)
+def _from_the_edge(stats: np.ndarray, border: int, shape: tuple[int, int]) -> np.ndarray:
+    """Of the marks on a page of ``shape`` (``cv2.connectedComponentsWithStats``'s
+    ``stats``), those that reach its ``border`` pixels along its edges."""
+    height, width = shape
     left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     right = left + stats[:, cv2.CC_STAT_WIDTH]
     bottom = top + stats[:, cv2.CC_STAT_HEIGHT]
     reaching = (left < border) | (top < border) | (right > width - border)
-    reaching |= bottom > height - border
-    reaching[0] = False  # the paper
-    return reaching[labels]
+    return reaching | (bottom > height - border)
 
 
-def _holes(marks: np.ndarray, side: int) -> np.ndarray:
-    """The holes of a spiral binding or a punch along the edges of a page whose longest
-    side is ``side`` pixels: solid, convex marks near an edge, each with a twin along the
-    same edge (as deep in, as large). A bold digit near the edge has no twin so alike."""
-    height, width = marks.shape
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(marks.astype(np.uint8), connectivity=8)
+def _holes(labels: np.ndarray, stats: np.ndarray, side: int, among: np.ndarray) -> np.ndarray:
+    """Of the marks ``among`` those on a page (``cv2.connectedComponentsWithStats``'s
+    ``labels`` and ``stats``) whose longest side is ``side`` pixels, the holes of a spiral
+    binding or a punch along its edges: solid, convex marks near an edge, each with a twin
+    along the same edge (as deep in, as large). A bold digit near the edge has no twin so
+    alike."""
+    height, width = labels.shape
     left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     widths, heights = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     insets = np.stack([left, top, width - left - widths, height - top - heights], axis=1)
     edge, inset = insets.argmin(axis=1), insets.min(axis=1)
     longer, shorter = np.maximum(widths, heights), np.minimum(widths, heights)
     solid = stats[:, cv2.CC_STAT_AREA] >= HOLE_FILL * widths * heights
-    candidates = (inset <= HOLE_BAND * side) & solid & (longer <= HOLE_SIZE * side)
+    candidates = among & (inset <= HOLE_BAND * side) & solid & (longer <= HOLE_SIZE * side)
     candidates &= longer <= HOLE_ASPECT * shorter
     candidates[0] = False  # the paper
     for label in np.flatnonzero(candidates):
@@ -229,7 +238,7 @@ def _holes(marks: np.ndarray, side: int) -> np.ndarray:
             & (np.abs(heights[found] - heights[label]) <= HOLE_ALIKE * side)
         ]
         holes[label] = twins.size > 0
-    return holes[labels]
+    return holes
 
 
 def _solidity(mark: np.ndarray) -> float:
@@ -242,10 +251,10 @@ def _solidity(mark: np.ndarray) -> float:
     return float(np.count_nonzero(mark)) / area
 
 
-def _dots(marks: np.ndarray, size: int) -> np.ndarray:
-    """The marks smaller than ``size`` pixels both ways, or than a quarter of the writing's
-    marks (up to twice ``size``): the dots of dotted paper, specks."""
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(marks.astype(np.uint8), connectivity=8)
+def _dots(stats: np.ndarray, size: int) -> np.ndarray:
+    """Of the marks on a page (``cv2.connectedComponentsWithStats``'s ``stats``), those
+    smaller than ``size`` pixels both ways, or than a quarter of the writing's marks (up
+    to twice ``size``): the dots of dotted paper, specks."""
     widths, heights = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     sides = np.maximum(widths, heights)[1:]
     writing = sides[sides >= 2 * size]  # marks twice a dot's size at the page's scale
@@ -254,7 +263,7 @@ def _dots(marks: np.ndarray, size: int) -> np.ndarray:
         size = min(max(size, round(DOT_OF_WRITING * typical)), 2 * size)
     small = (widths < size) & (heights < size)
     small[0] = False  # the paper
-    return small[labels]
+    return small
 
 
 def _straight_lines(darkness: np.ndarray, axis: int) -> np.ndarray:
