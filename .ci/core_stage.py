@@ -150,7 +150,7 @@ EXTRAS_MISSING = """import json
 from digit_pipeline.extras import EXTRAS, missing_modules
 print(json.dumps({extra: missing_modules(extra) for extra in EXTRAS}))"""
 CONSOLE_COMMANDS = """import json, click
-from digit_pipeline.console import main
+from digit_pipeline.command_line.main import main
 def walk(group, path):
     for name, command in group.commands.items():
         yield [*path, name]
@@ -162,7 +162,7 @@ PATTERN_SHEET = """import sys
 import numpy as np
 from digit_pipeline.generators.pen import DigitPool
 from digit_pipeline.generators.photos import pattern_sheet
-from digit_pipeline.idx import IDXDataset
+from digit_pipeline.datasets.idx import IDXDataset
 raw = "data/01_raw/mnist/train-{}-idx{}-ubyte.gz"
 pool = DigitPool(IDXDataset(raw.format("images", 3)).load(), IDXDataset(raw.format("labels", 1)).load())
 sheet = pattern_sheet(pool, np.random.default_rng(0), ["0123456789"] * 3)

@@ -60,9 +60,9 @@ def main() -> None:
     # need none of TensorFlow, MLflow or Kedro.
     from current_code import in_process_networks  # noqa: PLC0415
 
-    from digit_pipeline.hardware import describe, detect  # noqa: PLC0415
     from digit_pipeline.project import champion_uri  # noqa: PLC0415
     from digit_pipeline.reading.predictor import Reader  # noqa: PLC0415
+    from digit_pipeline.training.hardware import describe, detect  # noqa: PLC0415
 
     args.model_uri = args.model_uri or champion_uri()
     from digit_pipeline.reading.recognizer import Recognizer  # noqa: PLC0415

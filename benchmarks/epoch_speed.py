@@ -37,9 +37,9 @@ import keras
 import tensorflow as tf
 from plain_keras import parameters, training_split
 
-from digit_pipeline import hardware
-from digit_pipeline.model import build_cnn
 from digit_pipeline.parameters import TrainParameters
+from digit_pipeline.training import hardware
+from digit_pipeline.training.cnn import build_cnn
 
 ROOT = Path(__file__).resolve().parent
 TRAIN_IMAGES = 54_000

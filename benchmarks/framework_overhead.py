@@ -44,7 +44,7 @@ import mlflow
 from mlflow import MlflowClient
 from mlflow.entities import Run
 
-from digit_pipeline.sweep import kedro_command, latest_run_since
+from digit_pipeline.operations.sweep import kedro_command, latest_run_since
 
 ROOT = Path(__file__).resolve().parents[1]
 CHILD_ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}  # output line by line, as it comes

@@ -182,8 +182,8 @@ def main() -> None:
         print(json.dumps(measure_one(args.model_uri, args.measure)))
         return
 
-    from digit_pipeline.hardware import describe, detect  # noqa: PLC0415
     from digit_pipeline.project import champion_uri  # noqa: PLC0415
+    from digit_pipeline.training.hardware import describe, detect  # noqa: PLC0415
 
     model_uri = args.model_uri or champion_uri()
     cpu = describe(detect(), "-")

@@ -37,8 +37,8 @@ import numpy as np
 import requests
 from PIL import Image, ImageDraw
 
-from digit_pipeline.hardware import describe, detect
 from digit_pipeline.project import champion_uri
+from digit_pipeline.training.hardware import describe, detect
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

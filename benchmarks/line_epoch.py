@@ -32,10 +32,10 @@ def measure(precision: str, steps: int) -> dict[str, float]:
     from plain_keras import training_split  # noqa: PLC0415
 
     from digit_pipeline.generators.lines import LineMaker  # noqa: PLC0415
-    from digit_pipeline.line_model import build_line_model, line_batches  # noqa: PLC0415
-    from digit_pipeline.model import build_cnn  # noqa: PLC0415
     from digit_pipeline.parameters import TrainLinesParameters, TrainParameters  # noqa: PLC0415
     from digit_pipeline.project import load_conf  # noqa: PLC0415
+    from digit_pipeline.training.cnn import build_cnn  # noqa: PLC0415
+    from digit_pipeline.training.line_model import build_line_model, line_batches  # noqa: PLC0415
 
     conf = load_conf("parameters")
     params = TrainLinesParameters.from_conf(conf["train_lines"])
@@ -73,7 +73,7 @@ def main() -> None:
     if args.row:
         print(json.dumps(measure(args.row, args.steps)))
         return
-    from digit_pipeline import hardware  # noqa: PLC0415
+    from digit_pipeline.training import hardware  # noqa: PLC0415
 
     rows = [(k, p) for k in args.kernels.split(",") for p in args.precisions.split(",")]
     results: dict[tuple[str, str], list[dict]] = {row: [] for row in rows}

@@ -29,9 +29,9 @@ import numpy as np
 
 from digit_pipeline.generators.lines import LineMaker, Writer, font_files
 from digit_pipeline.generators.writer import HANDS, write_in_hand
-from digit_pipeline.hardware import describe, detect
-from digit_pipeline.line_model import edit_distance
 from digit_pipeline.project import champion_uri
+from digit_pipeline.training.hardware import describe, detect
+from digit_pipeline.training.line_model import edit_distance
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

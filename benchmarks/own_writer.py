@@ -24,11 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from digit_pipeline.generators.writer import HANDS, Hand, write_in_hand
-from digit_pipeline.hardware import describe, detect
-from digit_pipeline.model import class_probabilities
 from digit_pipeline.parameters import TrainParameters
 from digit_pipeline.pipelines.train.nodes import train_model
 from digit_pipeline.project import champion_uri
+from digit_pipeline.training.cnn import class_probabilities
+from digit_pipeline.training.hardware import describe, detect
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

@@ -29,8 +29,8 @@ if message := missing_extra("benchmarks", "benchmarks/page_libraries.py"):
 from skimage import feature, measure, morphology, transform  # noqa: E402
 
 from digit_pipeline.generators.phone import KINDS
-from digit_pipeline.hardware import describe, detect
 from digit_pipeline.reading.images import page
+from digit_pipeline.training.hardware import describe, detect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from phone_photos import CORNER_TOLERANCE, corner_error  # noqa: E402

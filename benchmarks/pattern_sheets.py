@@ -18,15 +18,15 @@ from pathlib import Path
 
 import numpy as np
 
-from digit_pipeline.collect import lines_off
+from digit_pipeline.command_line.collect import lines_off
 from digit_pipeline.generators.pen import DigitPool
 from digit_pipeline.generators.photos import pattern_sheet
 from digit_pipeline.generators.writer import HANDS
-from digit_pipeline.hardware import describe, detect
 from digit_pipeline.project import champion_uri
 from digit_pipeline.reading.items import ImageFile
 from digit_pipeline.reading.predictor import Reader
 from digit_pipeline.reading.recognizer import Recognizer
+from digit_pipeline.training.hardware import describe, detect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from current_code import network_of  # noqa: E402

@@ -28,9 +28,9 @@ import numpy as np
 from PIL import Image
 
 from digit_pipeline.generators.phone import KINDS, PhonePhoto
-from digit_pipeline.hardware import describe, detect
-from digit_pipeline.line_model import edit_distance
 from digit_pipeline.project import champion_uri
+from digit_pipeline.training.hardware import describe, detect
+from digit_pipeline.training.line_model import edit_distance
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

@@ -18,9 +18,7 @@ from typing import TypeVar
 import keras
 import numpy as np
 
-from digit_pipeline import hardware
-from digit_pipeline.idx import IDXDataset
-from digit_pipeline.model import build_cnn, portable_copy
+from digit_pipeline.datasets.idx import IDXDataset
 from digit_pipeline.parameters import Parameters, PreprocessParameters, TrainParameters
 from digit_pipeline.pipelines.preprocess.nodes import (
     prepare_test_set,
@@ -28,7 +26,9 @@ from digit_pipeline.pipelines.preprocess.nodes import (
     split_validation,
 )
 from digit_pipeline.project import load_conf
-from digit_pipeline.training import batches, training_callbacks
+from digit_pipeline.training import hardware
+from digit_pipeline.training.cnn import build_cnn, portable_copy
+from digit_pipeline.training.fit import batches, training_callbacks
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "01_raw" / "mnist"

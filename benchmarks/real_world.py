@@ -31,8 +31,8 @@ import numpy as np
 
 from digit_pipeline.generators.photos import KINDS, DigitPool, Sample, make_image
 from digit_pipeline.generators.writer import HANDS, write_in_hand
-from digit_pipeline.hardware import describe, detect
 from digit_pipeline.project import champion_uri
+from digit_pipeline.training.hardware import describe, detect
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

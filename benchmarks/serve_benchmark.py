@@ -33,8 +33,8 @@ import mlflow
 import numpy as np
 from PIL import Image
 
-from digit_pipeline.hardware import describe, detect
 from digit_pipeline.project import champion_uri
+from digit_pipeline.training.hardware import describe, detect
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))

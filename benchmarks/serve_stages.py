@@ -23,9 +23,9 @@ from current_code import with_current_code
 from mlflow.pyfunc import scoring_server
 from serve_benchmark import pixels_request, test_digits
 
-from digit_pipeline.hardware import describe, detect
 from digit_pipeline.project import champion_uri
 from digit_pipeline.reading.items import parse_request, prepare_items
+from digit_pipeline.training.hardware import describe, detect
 
 
 def argument_parser() -> argparse.ArgumentParser:

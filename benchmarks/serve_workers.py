@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from digit_pipeline.extras import missing_extra
-from digit_pipeline.hardware import describe, detect
 from digit_pipeline.project import champion_uri
+from digit_pipeline.training.hardware import describe, detect
 
 if message := missing_extra("benchmarks", "benchmarks/serve_workers.py"):
     sys.exit(f"Error: {message}")

@@ -22,14 +22,14 @@ from pathlib import Path
 import numpy as np
 from rich.progress import track
 
+from digit_pipeline.datasets.idx import IDXDataset
 from digit_pipeline.generators.photos import DigitPool, make_image
-from digit_pipeline.hardware import describe, detect
 from digit_pipeline.hooks import spark_session
-from digit_pipeline.idx import IDXDataset
 from digit_pipeline.parameters import PredictSparkParameters
 from digit_pipeline.pipelines.predict_spark.nodes import read_images_with_spark
 from digit_pipeline.project import champion_uri, load_conf
 from digit_pipeline.reading.pyfunc import load_reader
+from digit_pipeline.training.hardware import describe, detect
 
 ROOT = Path(__file__).resolve().parents[1]
 MNIST = ROOT / "data" / "01_raw" / "mnist"

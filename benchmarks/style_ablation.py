@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from digit_pipeline.generators.writer import HANDS
-from digit_pipeline.model import class_probabilities
 from digit_pipeline.parameters import TrainParameters
 from digit_pipeline.pipelines.train.nodes import train_model
+from digit_pipeline.training.cnn import class_probabilities
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from own_writer import writer_digits  # noqa: E402

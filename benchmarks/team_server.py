@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from digit_pipeline.hardware import describe, detect  # noqa: E402
-from digit_pipeline.sweep import kedro_command  # noqa: E402
+from digit_pipeline.operations.sweep import kedro_command  # noqa: E402
+from digit_pipeline.training.hardware import describe, detect  # noqa: E402
 from tests.support import copy_project, team_server  # noqa: E402  (the tests' helpers)
 
 

@@ -16,8 +16,8 @@ import keras
 import tensorflow as tf
 from plain_keras import ENV_HELP, training_parameters, training_split  # the same configuration
 
-from digit_pipeline.model import build_cnn
 from digit_pipeline.parameters import Augmentation
+from digit_pipeline.training.cnn import build_cnn
 
 
 def seconds(work) -> float:

@@ -14,7 +14,7 @@ from kedro.framework.startup import bootstrap_project
 from mlflow import MlflowClient
 from mlflow.entities import Run
 
-from digit_pipeline.idx import parse_idx
+from digit_pipeline.datasets.idx import parse_idx
 from digit_pipeline.project import champion_uri, experiment_name, registered_model
 
 from .support import (

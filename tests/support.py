@@ -27,9 +27,9 @@ import keras
 import numpy as np
 from PIL import Image, ImageDraw
 
-from digit_pipeline.model import build_cnn
 from digit_pipeline.parameters import Parameters, TrainParameters
 from digit_pipeline.project import load_conf
+from digit_pipeline.training.cnn import build_cnn
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MNIST_DIR = PROJECT_ROOT / "data" / "01_raw" / "mnist"
@@ -68,8 +68,8 @@ def tiny_cnn() -> keras.Model:
 def tiny_line_model() -> keras.Model:
     """An untrained, small line model of the project's design (Keras's own layers,
     float32): for the reader's mechanics, in milliseconds."""
-    from digit_pipeline.line_model import build_line_model  # noqa: PLC0415
     from digit_pipeline.parameters import TrainLinesParameters  # noqa: PLC0415
+    from digit_pipeline.training.line_model import build_line_model  # noqa: PLC0415
 
     params = smoke_parameters(TrainLinesParameters, recurrent_units=4, precision="float32", seed=1)
     return build_line_model(params, tiny_cnn())

@@ -12,12 +12,12 @@ import mlflow
 import numpy as np
 import pytest
 
-from digit_pipeline.perturbations import shift, thicker
 from digit_pipeline.reading.errors import InvalidInput
 from digit_pipeline.reading.images import ImageError, prepare_image
 from digit_pipeline.reading.items import ImageFile
 from digit_pipeline.reading.predictor import Reader
 from digit_pipeline.reading.pyfunc import reader_of
+from digit_pipeline.training.perturbations import shift, thicker
 
 from .conftest import CHAMPION, tracking_uri
 from .support import encode

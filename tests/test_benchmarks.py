@@ -198,8 +198,8 @@ def test_epoch_speed_sets_the_kernels_for_a_child_process(epoch_speed, monkeypat
 
 
 def test_multiply_adds_counts_convolutions_and_dense_layers(epoch_speed):
-    from digit_pipeline.model import build_cnn  # noqa: PLC0415
     from digit_pipeline.parameters import TrainParameters  # noqa: PLC0415
+    from digit_pipeline.training.cnn import build_cnn  # noqa: PLC0415
 
     from .support import smoke_parameters  # noqa: PLC0415
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from digit_pipeline.calibration import (
+from digit_pipeline.training.calibration import (
     expected_calibration_error,
     fit_temperature,
     reliability_table,

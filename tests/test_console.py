@@ -10,7 +10,7 @@ COMMANDS = [[], ["predict"], ["app"], ["collect"], ["sweep"], ["server"], ["serv
 PROBE = """
 import atexit, sys
 atexit.register(lambda: print("heavy:", sorted(m for m in ("tensorflow", "keras", "mlflow", "kedro") if m in sys.modules)))
-from digit_pipeline.console import main
+from digit_pipeline.command_line.main import main
 main(sys.argv[1:])
 """
 

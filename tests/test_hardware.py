@@ -1,4 +1,4 @@
-"""How the training precision follows the hardware (digit_pipeline.hardware)."""
+"""How the training precision follows the hardware (digit_pipeline.training.hardware)."""
 
 import os
 import subprocess
@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from digit_pipeline.hardware import (
+from digit_pipeline.training.hardware import (
     Hardware,
     describe,
     onednn_enabled,

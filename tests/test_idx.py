@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from kedro.io import DatasetError
 
-from digit_pipeline.idx import IDXDataset, IDXFormatError, parse_idx
+from digit_pipeline.datasets.idx import IDXDataset, IDXFormatError, parse_idx
 
 from .conftest import MNIST_DIR
 

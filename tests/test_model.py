@@ -5,14 +5,14 @@ import keras
 import numpy as np
 import pytest
 
-from digit_pipeline.augmentation import RandomHand, RandomStrokeWidth
 from digit_pipeline.generators.writer import with_everyday_forms
-from digit_pipeline.model import FusedBatchNormalization, build_cnn, portable_copy
-from digit_pipeline.not_one_digit import cut_from_rows
 from digit_pipeline.parameters import Augmentation, TrainParameters
 from digit_pipeline.reading.images import NOT_ONE_DIGIT
 from digit_pipeline.reading.recognizer import digit_probabilities
-from digit_pipeline.training import batches, training_callbacks
+from digit_pipeline.training.augmentation import RandomHand, RandomStrokeWidth
+from digit_pipeline.training.cnn import FusedBatchNormalization, build_cnn, portable_copy
+from digit_pipeline.training.fit import batches, training_callbacks
+from digit_pipeline.training.not_one_digit import cut_from_rows
 
 from .support import smoke_parameters
 

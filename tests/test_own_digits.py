@@ -14,8 +14,8 @@ import pytest
 from kedro.io import DataCatalog, DatasetError
 from PIL import Image
 
-from digit_pipeline.collect import PatternError, labels_from_pattern
-from digit_pipeline.own_digits import OwnDigits, split_own_digits
+from digit_pipeline.command_line.collect import PatternError, labels_from_pattern
+from digit_pipeline.datasets.own_digits import OwnDigits, split_own_digits
 
 
 def png(array: np.ndarray) -> bytes:
@@ -164,7 +164,12 @@ def test_split_holds_each_sample_out_or_in_for_good(tmp_path, digits):
 
 def test_the_kedro_dataset_loads_nothing_then_what_was_saved(tmp_path, digits):
     catalog = DataCatalog.from_config(
-        {"own": {"type": "digit_pipeline.own_digits.OwnDigitsDataset", "path": str(tmp_path)}}
+        {
+            "own": {
+                "type": "digit_pipeline.datasets.own_digits.OwnDigitsDataset",
+                "path": str(tmp_path),
+            }
+        }
     )
     assert catalog.load("own").empty
     images, labels = digits

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from digit_pipeline.perturbations import (
+from digit_pipeline.training.perturbations import (
     frame_each,
     gaussian_noise,
     invert,

@@ -11,7 +11,7 @@ from kedro.runner import SequentialRunner
 from matplotlib.figure import Figure
 from mlflow import MlflowClient
 
-from digit_pipeline.own_digits import OwnDigits
+from digit_pipeline.datasets.own_digits import OwnDigits
 from digit_pipeline.pipeline_registry import register_pipelines
 
 from .conftest import CHAMPION_ALIAS, MODEL_NAME

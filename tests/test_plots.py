@@ -4,7 +4,7 @@ import io
 
 import numpy as np
 
-from digit_pipeline.plots import CAPTION_ROWS, GAP, digit_grid
+from digit_pipeline.training.plots import CAPTION_ROWS, GAP, digit_grid
 
 
 def test_each_digit_sits_in_its_cell_under_its_caption(mnist_test):

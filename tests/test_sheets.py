@@ -12,8 +12,8 @@ from scipy import ndimage
 
 from digit_pipeline.generators.photos import KINDS, DigitPool, Style, make_image, write_digit
 from digit_pipeline.reading.images import prepare_image
+from digit_pipeline.reading.images.network_input import COUNT_SLACK, PreparedLine
 from digit_pipeline.reading.images.pieces import INK_LEVEL
-from digit_pipeline.reading.images.prepared import COUNT_SLACK, PreparedLine
 from digit_pipeline.reading.images.segmentation import (
     Candidate,
     best_reading,

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from digit_pipeline.sweep import SweepResult, kedro_command, parse_grid, results_table
+from digit_pipeline.operations.sweep import SweepResult, kedro_command, parse_grid, results_table
 
 
 def test_parse_grid_gives_every_combination_with_yaml_values():

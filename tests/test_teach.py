@@ -12,10 +12,10 @@ import pytest
 from mlflow import MlflowClient
 from PIL import Image
 
+from digit_pipeline.datasets.own_digits import OwnDigits, split_own_digits
 from digit_pipeline.generators.phone import phone_photo
 from digit_pipeline.generators.photos import DigitPool, pattern_sheet
 from digit_pipeline.generators.writer import write_in_hand
-from digit_pipeline.own_digits import OwnDigits, split_own_digits
 
 from .conftest import MODEL_NAME, kedro_run, tracking_uri
 from .support import copy_project, digit_pipeline_app

@@ -16,7 +16,7 @@ import requests
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
-from digit_pipeline.team_server import POSTGRES_BIN
+from digit_pipeline.operations.team_server import POSTGRES_BIN
 
 from .conftest import CHAMPION, CHAMPION_ALIAS, EXPERIMENT, MODEL_NAME
 from .support import ADA, BIN, copy_project, mlflow_models_serve, team_server
@@ -165,7 +165,7 @@ def _stop_server(folder: str) -> None:
 
 
 def test_the_server_names_the_driver_and_keeps_no_password_in_its_uri(tmp_path):
-    from digit_pipeline.team_server import TeamServer  # noqa: PLC0415
+    from digit_pipeline.operations.team_server import TeamServer  # noqa: PLC0415
 
     server = TeamServer(tmp_path, 5000, 5432)
     uri = server.database_uri("mlflow")

@@ -4,7 +4,7 @@ import mlflow
 import pytest
 from kedro.io import DatasetError
 
-from digit_pipeline.tracking import MlflowTagsDataset
+from digit_pipeline.datasets.tracking import MlflowTagsDataset
 
 
 def test_tags_dataset_tags_the_active_run_and_cannot_be_read(tmp_path):

@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 from kedro.pipeline import Node
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from digit_pipeline.hardware import PRECISIONS
+from digit_pipeline.training.hardware import PRECISIONS
 
 PositiveInt = Annotated[int, Field(ge=1)]
 Fraction = Annotated[float, Field(gt=0, lt=1)]

@@ -4,9 +4,9 @@
                        [--allowed-host NAME ...] [--own-digits DIR]
 
 ``GET /`` the page (``static/``: no build step, nothing from the internet). One router per
-concern: ``model`` (``GET /api/model``: which model answers), ``reading``
+concern: ``model_info`` (``GET /api/model``: which model answers), ``predict``
 (``POST /api/predict``: an uploaded image read by the reader, with the 28x28 images the CNN
-read) and ``own_digits`` (``/api/own-digits``: keep, list, look at and forget your digits).
+read) and ``kept_digits`` (``/api/own-digits``: keep, list, look at and forget your digits).
 
 Hardened for a hostile network: requests must name an allowed host, a POST from a page of
 another origin is refused (403), an upload is cut off at the reader's limit on a file as
@@ -24,8 +24,8 @@ from fastapi.staticfiles import StaticFiles
 from kedro.io.core import DatasetError
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from digit_pipeline.app import model, own_digits, reading
-from digit_pipeline.own_digits import OwnDigits
+from digit_pipeline.app import kept_digits, model_info, predict
+from digit_pipeline.datasets.own_digits import OwnDigits
 from digit_pipeline.reading.errors import Busy, InvalidInput, ReadingError
 from digit_pipeline.reading.predictor import Reader
 
@@ -50,7 +50,7 @@ def create_app(
     app.state.own_digits = own_digits_store
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for router in (model.router, reading.router, own_digits.router):
+    for router in (model_info.router, predict.router, kept_digits.router):
         app.include_router(router)
     app.add_exception_handler(ReadingError, _reading_error)
     app.add_exception_handler(DatasetError, _data_error)

@@ -26,9 +26,9 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from digit_pipeline.generators.paper import Paper
 from digit_pipeline.generators.pen import DigitPool, Style
 from digit_pipeline.generators.photos import write_line
-from digit_pipeline.generators.sheet import Sheet
 
 PAPERS = ("plain", "ruled", "squared", "graph", "dotted")
 HOLES = ("spiral", "punched")
@@ -119,7 +119,7 @@ def phone_photo(
     page_width = int(page_height / aspect)
     rows = max(2 * line_count + 2, int(rng.uniform(1.6, 2.6) * line_count + 3))
     pitch = page_height / rows
-    page_sheet = Sheet(page_height, page_width, rng)
+    page_sheet = Paper(page_height, page_width, rng)
     margin = page_width * rng.uniform(0.1, 0.17)
     pen_name = pen or str(rng.choice(list(PENS)))
     style = replace(Style.random(rng), faint=False, careful=bool(texts))  # faint: a pencil

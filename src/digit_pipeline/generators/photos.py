@@ -20,8 +20,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from digit_pipeline.generators.paper import Paper
 from digit_pipeline.generators.pen import PEN_WIDTH, DigitPool, Style, write_digit
-from digit_pipeline.generators.sheet import Sheet
 
 __all__ = ["KINDS", "DigitPool", "Sample", "Style", "make_image", "pattern_sheet", "write_digit"]
 
@@ -41,7 +41,7 @@ class Sample:
 
 
 def write_line(
-    paper_sheet: Sheet,
+    paper_sheet: Paper,
     pool: DigitPool,
     *,
     count: int,
@@ -99,7 +99,7 @@ def photographed_digit(
 ) -> Sample:
     """One digit photographed on grey, unevenly lit paper."""
     size = int(rng.integers(200, 900))
-    paper_sheet = Sheet(size, int(size * rng.uniform(0.8, 1.25)), rng)
+    paper_sheet = Paper(size, int(size * rng.uniform(0.8, 1.25)), rng)
     height = size * rng.uniform(0.35, 0.7)
     index = pool.draw(rng)
     alpha = write_digit(pool.images[index], height, style or Style.random(rng), rng)
@@ -121,7 +121,7 @@ def row(
     faint (``write_line``)."""
     height = rng.uniform(40, 90)
     count = int(rng.integers(3, 7))
-    paper_sheet = Sheet(int(height * 2), int(count * height * 1.3 + height), rng)
+    paper_sheet = Paper(int(height * 2), int(count * height * 1.3 + height), rng)
     style = Style.random(rng)
     written = write_line(
         paper_sheet, pool, count=count, height=height, baseline=height * 1.5, left=height * 0.4,
@@ -145,7 +145,7 @@ def sheet(pool: DigitPool, rng: np.random.Generator, paper: str = "plain") -> Sa
     height = rng.uniform(28, 48)
     pitch = height * rng.uniform(1.7, 2.2)
     width = int(height * rng.uniform(8, 11))
-    paper_sheet = Sheet(int(pitch * (line_count + 0.8)), width, rng)
+    paper_sheet = Paper(int(pitch * (line_count + 0.8)), width, rng)
     if paper == "ruled":
         paper_sheet.rule(pitch, offset=pitch * 0.9 + 1)
     elif paper == "squared":
@@ -188,7 +188,7 @@ def pattern_sheet(pool: DigitPool, rng: np.random.Generator, texts: list[str]) -
     height = rng.uniform(36, 48)
     pitch = height * 2.0
     width = int(height * (1.4 * max(map(len, texts)) + 2))
-    paper_sheet = Sheet(int(pitch * (len(texts) + 0.8)), width, rng)
+    paper_sheet = Paper(int(pitch * (len(texts) + 0.8)), width, rng)
     style = Style(width=rng.uniform(*PEN_WIDTH["normal"]), careful=True)
     written = [
         write_line(

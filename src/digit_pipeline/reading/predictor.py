@@ -23,7 +23,7 @@ from digit_pipeline.reading.errors import ReadingError
 from digit_pipeline.reading.gate import Gate
 from digit_pipeline.reading.images import PreparedImage
 from digit_pipeline.reading.images.framing import frame_digit
-from digit_pipeline.reading.images.prepared import COUNT_SLACK, PreparedLine
+from digit_pipeline.reading.images.network_input import COUNT_SLACK, PreparedLine
 from digit_pipeline.reading.items import (
     ImageFile,
     Item,

@@ -16,7 +16,7 @@ from digit_pipeline.reading.line_reader import read_steps
 class Recognizer:
     """Reads framed digits with the CNN, ``CNN_BATCH`` at a time, and lines with the line
     model (``line_reader``) where there is one. The CNN's probabilities are calibrated
-    with the temperature fitted on the validation split (``digit_pipeline.calibration``)."""
+    with the temperature fitted on the validation split (``digit_pipeline.training.calibration``)."""
 
     def __init__(
         self,

@@ -1,13 +1,13 @@
 import numpy as np
 import pytest
 
+from digit_pipeline.datasets.tracking import as_metric_history
 from digit_pipeline.pipelines.calibrate.nodes import (
     calibrate,
     classify_validation_set,
     plot_reliability,
 )
 from digit_pipeline.reading.images import to_model_input
-from digit_pipeline.tracking import as_metric_history
 
 from ...support import tiny_cnn
 

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-import digit_pipeline.model
+import digit_pipeline.training.cnn
+from digit_pipeline.datasets.tracking import as_metric_history
 from digit_pipeline.parameters import EvaluateParameters
 from digit_pipeline.pipelines.evaluate.nodes import (
     classification_report,
@@ -15,7 +16,6 @@ from digit_pipeline.pipelines.evaluate.nodes import (
     plot_own_misclassified,
 )
 from digit_pipeline.reading.images import to_model_input
-from digit_pipeline.tracking import as_metric_history
 
 from ...support import smoke_parameters, tiny_cnn
 
@@ -80,7 +80,7 @@ def test_plot_misclassified_shows_the_mistakes(probabilities):
 def test_classify_test_set_reads_in_batches(mnist_test, monkeypatch):
     model = tiny_cnn()
     X_test = to_model_input(mnist_test[0][:50])
-    monkeypatch.setattr(digit_pipeline.model, "CNN_BATCH", 16)
+    monkeypatch.setattr(digit_pipeline.training.cnn, "CNN_BATCH", 16)
     probabilities = classify_test_set(model, X_test)
     assert probabilities.shape == (50, 10)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)

@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from digit_pipeline.calibration import scale_temperature
 from digit_pipeline.parameters import PackageParameters
 from digit_pipeline.pipelines.package.nodes import (
     decide_promotion,
@@ -22,6 +21,7 @@ from digit_pipeline.pipelines.package.nodes import (
     logged_model_id,
     promote_if_better,
 )
+from digit_pipeline.training.calibration import scale_temperature
 
 from ...support import PROJECT_ROOT, smoke_parameters, tiny_cnn, tiny_line_model
 

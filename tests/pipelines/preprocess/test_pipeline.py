@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from digit_pipeline.own_digits import OwnDigits
+from digit_pipeline.datasets.own_digits import OwnDigits
 from digit_pipeline.parameters import PreprocessParameters
 from digit_pipeline.pipelines.preprocess.nodes import (
     prepare_test_set,

@@ -2,11 +2,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from digit_pipeline.model import class_probabilities
 from digit_pipeline.parameters import RobustnessParameters
-from digit_pipeline.perturbations import perturbations
 from digit_pipeline.pipelines.robustness.nodes import plot_robustness, robustness_report
 from digit_pipeline.reading.images import to_model_input
+from digit_pipeline.training.cnn import class_probabilities
+from digit_pipeline.training.perturbations import perturbations
 
 from ...support import smoke_parameters, tiny_cnn
 

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from digit_pipeline import hardware
+from digit_pipeline.datasets.tracking import as_metric_history
 from digit_pipeline.parameters import (
     PreprocessParameters,
     TrainParameters,
@@ -11,7 +11,7 @@ from digit_pipeline.parameters import (
 from digit_pipeline.pipelines.preprocess.nodes import split_validation
 from digit_pipeline.pipelines.train.nodes import plot_learning_curves, train_model
 from digit_pipeline.reading.images import NOT_ONE_DIGIT
-from digit_pipeline.tracking import as_metric_history
+from digit_pipeline.training import hardware
 
 from ...support import smoke_parameters
 

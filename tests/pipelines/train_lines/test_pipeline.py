@@ -6,9 +6,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
+from digit_pipeline.datasets.tracking import as_metric_history
 from digit_pipeline.generators.lines import LineMaker
-from digit_pipeline.line_model import build_line_model, line_batch
-from digit_pipeline.model import build_cnn
 from digit_pipeline.parameters import TrainLinesParameters, TrainParameters
 from digit_pipeline.pipelines.train_lines.nodes import (
     evaluate_line_model,
@@ -18,7 +17,8 @@ from digit_pipeline.pipelines.train_lines.nodes import (
 )
 from digit_pipeline.reading.images.strip import STRIP_HEIGHT
 from digit_pipeline.reading.line_reader import NUM_LABELS
-from digit_pipeline.tracking import as_metric_history
+from digit_pipeline.training.cnn import build_cnn
+from digit_pipeline.training.line_model import build_line_model, line_batch
 
 from ...support import smoke_parameters, tiny_cnn
 

@@ -6,15 +6,15 @@ import keras
 import numpy as np
 from matplotlib.figure import Figure
 
-from digit_pipeline.calibration import (
+from digit_pipeline.pipelines.evaluate.nodes import check_predictions
+from digit_pipeline.training.calibration import (
     ECE_BINS,
     expected_calibration_error,
     fit_temperature,
     reliability_table,
     scale_temperature,
 )
-from digit_pipeline.model import class_probabilities
-from digit_pipeline.pipelines.evaluate.nodes import check_predictions
+from digit_pipeline.training.cnn import class_probabilities
 
 
 def classify_validation_set(model: keras.Model, X_val: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@ scales its probabilities with that temperature."""
 
 from kedro.pipeline import Node, Pipeline
 
-from digit_pipeline.tracking import as_metric_history
+from digit_pipeline.datasets.tracking import as_metric_history
 
 from .nodes import calibrate, classify_validation_set, plot_reliability
 

@@ -9,10 +9,10 @@ from matplotlib.figure import Figure
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss
 from sklearn.metrics import classification_report as sklearn_classification_report
 
-from digit_pipeline.model import class_probabilities
 from digit_pipeline.parameters import EvaluateParameters
-from digit_pipeline.plots import digit_grid
 from digit_pipeline.reading.images import NUM_CLASSES
+from digit_pipeline.training.cnn import class_probabilities
+from digit_pipeline.training.plots import digit_grid
 
 DIGITS = list(range(NUM_CLASSES))
 

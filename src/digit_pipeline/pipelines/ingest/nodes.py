@@ -5,8 +5,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from digit_pipeline.parameters import IngestParameters
-from digit_pipeline.plots import digit_grid
 from digit_pipeline.reading.images import IMAGE_SIZE, NUM_CLASSES
+from digit_pipeline.training.plots import digit_grid
 
 
 def validate_split(

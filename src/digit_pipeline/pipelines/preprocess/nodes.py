@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from digit_pipeline.own_digits import split_own_digits
+from digit_pipeline.datasets.own_digits import split_own_digits
 from digit_pipeline.parameters import PreprocessParameters
 from digit_pipeline.reading.images import to_model_input
 

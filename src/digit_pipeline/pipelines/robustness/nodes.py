@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from digit_pipeline.model import class_probabilities
 from digit_pipeline.parameters import RobustnessParameters
-from digit_pipeline.perturbations import frame_each, perturbations
+from digit_pipeline.training.cnn import class_probabilities
+from digit_pipeline.training.perturbations import frame_each, perturbations
 
 
 def robustness_report(
@@ -18,7 +18,7 @@ def robustness_report(
     y_test: np.ndarray,
     params: RobustnessParameters,
 ) -> pd.DataFrame:
-    """Test accuracy under each perturbation of ``digit_pipeline.perturbations``, with the
+    """Test accuracy under each perturbation of ``digit_pipeline.training.perturbations``, with the
     perturbed 28x28 image given to the model as it is (``raw``) and with the project's
     image preparation applied first (``preprocessed``, as for an uploaded image).
 

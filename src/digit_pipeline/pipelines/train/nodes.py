@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from digit_pipeline import hardware
 from digit_pipeline.generators.writer import with_everyday_forms
-from digit_pipeline.model import build_cnn, portable_copy
-from digit_pipeline.not_one_digit import cut_from_rows
 from digit_pipeline.parameters import TrainParameters
-from digit_pipeline.training import batches, training_callbacks
+from digit_pipeline.training import hardware
+from digit_pipeline.training.cnn import build_cnn, portable_copy
+from digit_pipeline.training.fit import batches, training_callbacks
+from digit_pipeline.training.not_one_digit import cut_from_rows
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def train_model(
     The person's own digits, if any, make up ``own_digits_share`` of every batch.
 
     The precision ``auto`` becomes mixed bfloat16 where the hardware computes it natively,
-    float32 elsewhere (``digit_pipeline.hardware.resolve_precision``).
+    float32 elsewhere (``digit_pipeline.training.hardware.resolve_precision``).
 
     Args:
         X_train, y_train: Training images (N, 28, 28, 1) float32 and labels (N,).

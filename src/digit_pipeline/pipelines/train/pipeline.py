@@ -2,8 +2,8 @@
 
 from kedro.pipeline import Node, Pipeline
 
+from digit_pipeline.datasets.tracking import as_metric_history
 from digit_pipeline.parameters import TrainParameters
-from digit_pipeline.tracking import as_metric_history
 
 from .nodes import plot_learning_curves, train_model
 

@@ -8,9 +8,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from digit_pipeline import hardware
+from digit_pipeline.datasets.tracking import as_metric_history
 from digit_pipeline.generators.lines import LineMaker
-from digit_pipeline.line_model import (
+from digit_pipeline.parameters import TrainLinesParameters
+from digit_pipeline.training import hardware
+from digit_pipeline.training.fit import EpochTimer
+from digit_pipeline.training.line_model import (
     LineScores,
     build_line_model,
     line_batches,
@@ -19,9 +22,6 @@ from digit_pipeline.line_model import (
     read_texts,
     validation_lines,
 )
-from digit_pipeline.parameters import TrainLinesParameters
-from digit_pipeline.tracking import as_metric_history
-from digit_pipeline.training import EpochTimer
 
 logger = logging.getLogger(__name__)
 

@@ -23,9 +23,9 @@ from digit_pipeline.reading.images.mnist import (
     NUM_OUTPUTS,
     to_model_input,
 )
+from digit_pipeline.reading.images.network_input import PreparedImage, PreparedLine
 from digit_pipeline.reading.images.photo import prepare_image, prepare_opened
 from digit_pipeline.reading.images.prepare import prepare_grayscale, prepare_whole_digit
-from digit_pipeline.reading.images.prepared import PreparedImage, PreparedLine
 
 __all__ = [
     "IMAGE_SIZE",

@@ -13,6 +13,7 @@ from PIL import Image
 from digit_pipeline.reading.images.decode import decode_photo, open_image, working_gray
 from digit_pipeline.reading.images.errors import ImageError
 from digit_pipeline.reading.images.ink import MIN_INK_CONTRAST
+from digit_pipeline.reading.images.network_input import Locate, PreparedImage
 from digit_pipeline.reading.images.page import (
     MIN_PHOTO_SIDE,
     Sheet,
@@ -23,7 +24,6 @@ from digit_pipeline.reading.images.page import (
     rectified,
 )
 from digit_pipeline.reading.images.prepare import prepare_grayscale
-from digit_pipeline.reading.images.prepared import Locate, PreparedImage
 from digit_pipeline.reading.images.segmentation import Box, Corners
 
 # A sheet is rectified at its own resolution in the photo, at most this many pixels on its

@@ -13,8 +13,8 @@ from digit_pipeline.reading.images.errors import BLANK, ImageError
 from digit_pipeline.reading.images.framing import frame_digit
 from digit_pipeline.reading.images.ink import extract_ink, noise
 from digit_pipeline.reading.images.lines import LevelledPage, find_lines, one_digit_page
+from digit_pipeline.reading.images.network_input import PreparedImage, PreparedLine
 from digit_pipeline.reading.images.pieces import INK_LEVEL
-from digit_pipeline.reading.images.prepared import PreparedImage, PreparedLine
 from digit_pipeline.reading.images.segmentation import (
     Box,
     Candidate,

@@ -73,7 +73,7 @@ def checked_precision(precision: str, *, auto: bool = False) -> str:
     if precision in PRECISIONS or (auto and precision == "auto"):
         return precision
     known = f"auto or one of {', '.join(PRECISIONS)}" if auto else f"one of {', '.join(PRECISIONS)}"
-    hint = "" if auto else " (resolve auto with digit_pipeline.hardware.resolve_precision)"
+    hint = "" if auto else " (resolve auto with digit_pipeline.training.hardware.resolve_precision)"
     raise ValueError(f"precision must be {known}, got {precision!r}{hint}")
 
 

@@ -18,8 +18,6 @@ import tensorflow as tf
 from keras import layers
 
 from digit_pipeline.generators.lines import MAX_DIGITS
-from digit_pipeline.hardware import checked_precision
-from digit_pipeline.model import BATCH_NORM_MOMENTUM
 from digit_pipeline.parameters import TrainLinesParameters
 from digit_pipeline.reading.images.strip import STRIP_HEIGHT, batch_of
 from digit_pipeline.reading.line_reader import (
@@ -30,6 +28,8 @@ from digit_pipeline.reading.line_reader import (
     read_steps,
     tidy,
 )
+from digit_pipeline.training.cnn import BATCH_NORM_MOMENTUM
+from digit_pipeline.training.hardware import checked_precision
 
 CLIP_NORM = 1.0
 # The longest text a generated line holds: 12 digits and 11 spaces.

@@ -5,12 +5,12 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from digit_pipeline.augmentation import augmentation_layers
-from digit_pipeline.hardware import checked_precision
 from digit_pipeline.parameters import TrainParameters
 from digit_pipeline.reading.images import IMAGE_SIZE, NUM_CLASSES, NUM_OUTPUTS
 from digit_pipeline.reading.limits import CNN_BATCH
 from digit_pipeline.reading.recognizer import digit_probabilities
+from digit_pipeline.training.augmentation import augmentation_layers
+from digit_pipeline.training.hardware import checked_precision
 
 INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
 # Batch normalisation's running statistics forget faster than Keras's default (0.99), so
@@ -38,7 +38,7 @@ def build_cnn(params: TrainParameters, for_training: bool = True) -> keras.Model
             ``kernel_size``, ``dense_units``, ``dropout`` (rate in [0, 1)),
             ``learning_rate``, ``seed``, ``precision`` (``float32``, ``mixed_bfloat16`` or
             ``mixed_float16``: the layers compute in 16 bits, weights stay float32; see
-            ``digit_pipeline.hardware.resolve_precision`` for ``auto``), and
+            ``digit_pipeline.training.hardware.resolve_precision`` for ``auto``), and
             ``augmentation``: ``rotation_degrees``, ``zoom`` and ``shift`` (fractions of
             the image size), each 0 to turn it off.
         for_training: batch normalisation by TensorFlow's fused kernel after the

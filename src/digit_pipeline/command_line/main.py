@@ -112,8 +112,8 @@ def app(
     import uvicorn  # noqa: PLC0415  (only this command needs the web server)
 
     from digit_pipeline.app import LOCAL_HOSTS, create_app  # noqa: PLC0415
-    from digit_pipeline.app.model import describe_model  # noqa: PLC0415
-    from digit_pipeline.own_digits import OwnDigits  # noqa: PLC0415
+    from digit_pipeline.app.model_info import describe_model  # noqa: PLC0415
+    from digit_pipeline.datasets.own_digits import OwnDigits  # noqa: PLC0415
 
     version_uri, model = describe_model(model_uri)
     reader = _reader(version_uri)
@@ -151,8 +151,8 @@ def collect(
     it is kept (with --keep-matching, the lines that match are kept)."""
     if (rows is None) == (each_line_is is None):
         raise click.UsageError("give one pattern: --rows or --each-line-is")
-    from digit_pipeline.collect import PatternError, collect_sheet  # noqa: PLC0415
-    from digit_pipeline.own_digits import OwnDigits  # noqa: PLC0415
+    from digit_pipeline.command_line.collect import PatternError, collect_sheet  # noqa: PLC0415
+    from digit_pipeline.datasets.own_digits import OwnDigits  # noqa: PLC0415
     from digit_pipeline.reading.errors import InvalidInput  # noqa: PLC0415
     from digit_pipeline.reading.images.mnist import digit_label  # noqa: PLC0415
 
@@ -202,7 +202,7 @@ def sweep(specs: tuple[str, ...], env: str | None) -> None:
     digit-pipeline sweep train.seed=1,2,3
     digit-pipeline sweep train.learning_rate=0.0005,0.001 train.dropout=0.3,0.4
     """
-    from digit_pipeline.sweep import parse_grid, results_table, run_sweep  # noqa: PLC0415
+    from digit_pipeline.operations.sweep import parse_grid, results_table, run_sweep  # noqa: PLC0415
 
     try:
         grid = parse_grid(list(specs))
@@ -230,7 +230,7 @@ def server(context, folder: Path, port: int, db_port: int, workers: int) -> None
     MLFLOW_AUTH_ADMIN_PASSWORD=... digit-pipeline server      # the first start makes `admin`
     digit-pipeline server add-user NAME                       # as admin (MLFLOW_TRACKING_*)
     """
-    from digit_pipeline.team_server import ServerError, TeamServer, serve  # noqa: PLC0415
+    from digit_pipeline.operations.team_server import ServerError, TeamServer, serve  # noqa: PLC0415
 
     context.obj = TeamServer(folder, port, db_port)
     if context.invoked_subcommand is None:
@@ -249,7 +249,7 @@ def add_user(team_server, username: str, password: str) -> None:
     """Make a user, logged in as an admin (MLFLOW_TRACKING_USERNAME and _PASSWORD)."""
     from mlflow.exceptions import MlflowException  # noqa: PLC0415
 
-    from digit_pipeline.team_server import add_user as create_user  # noqa: PLC0415
+    from digit_pipeline.operations.team_server import add_user as create_user  # noqa: PLC0415
 
     require("server", "digit-pipeline server add-user")
     uri = os.environ.get("MLFLOW_TRACKING_URI", team_server.url)

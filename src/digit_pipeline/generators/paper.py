@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 
 
-class Sheet:
+class Paper:
     """A sheet of paper being written on: ink is laid on it, then it is lit and photographed."""
 
     def __init__(self, height: int, width: int, rng: np.random.Generator) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps
 
-from digit_pipeline.own_digits import OwnDigits
+from digit_pipeline.datasets.own_digits import OwnDigits
 from digit_pipeline.reading.items import ImageFile
 from digit_pipeline.reading.predictor import Reader
 

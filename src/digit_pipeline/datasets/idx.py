@@ -117,7 +117,7 @@ class IDXDataset(AbstractDataset[None, np.ndarray]):
     Example catalog entry::
 
         mnist_train_images:
-          type: digit_pipeline.idx.IDXDataset
+          type: digit_pipeline.datasets.idx.IDXDataset
           filepath: data/01_raw/mnist/train-images-idx3-ubyte.gz
           record_shape: [28, 28]
           records: 60000

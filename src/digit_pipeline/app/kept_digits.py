@@ -1,5 +1,5 @@
 """Your own digits in the GUI: keep a digit as you labelled it, look through what is kept,
-forget a sample (``digit_pipeline.own_digits``, on this machine only)."""
+forget a sample (``digit_pipeline.datasets.own_digits``, on this machine only)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from digit_pipeline.app.reading import ERRORS
+from digit_pipeline.app.predict import ERRORS
 from digit_pipeline.app.uploads import file_bytes, read_form, refuse_other_origins
-from digit_pipeline.own_digits import OwnDigits, read_digit
+from digit_pipeline.datasets.own_digits import OwnDigits, read_digit
 
 router = APIRouter(prefix="/api/own-digits", tags=["own digits"])
 

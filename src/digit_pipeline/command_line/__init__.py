@@ -1,0 +1,1 @@
+"""The ``digit-pipeline`` command and what only it uses."""

@@ -1,0 +1,1 @@
+"""Running the project with others: the team's MLflow server and sweeps of runs."""
