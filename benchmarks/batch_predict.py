@@ -26,7 +26,6 @@ import numpy as np
 from digit_pipeline.reading.cores import every_core
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 
 def write_photos(folder: Path, count: int, *, phone_photos: bool) -> None:

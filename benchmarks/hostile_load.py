@@ -38,20 +38,18 @@ import requests
 from PIL import Image, ImageDraw
 
 from digit_pipeline.project import champion_uri
-from digit_pipeline.training.hardware import describe, detect
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from current_code import with_current_code  # noqa: E402
-
-from tests.support import (  # noqa: E402  (the tests' server helpers)
+from digit_pipeline.testing.images import worst_image
+from digit_pipeline.testing.servers import (
     digit_pipeline_app,
     listening_pid,
     memory_mb,
     mlflow_models_serve,
-    worst_image,
 )
+from digit_pipeline.training.hardware import describe, detect
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from current_code import with_current_code  # noqa: E402
 
 
 def ordinary_image() -> bytes:

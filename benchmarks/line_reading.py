@@ -20,7 +20,6 @@ import argparse
 import base64
 import http.client
 import json
-import sys
 import tempfile
 from pathlib import Path
 
@@ -34,7 +33,6 @@ from digit_pipeline.training.hardware import describe, detect
 from digit_pipeline.training.line_model import edit_distance
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 from current_code import network_of, with_current_code  # noqa: E402
 from plain_keras import read_mnist, training_split  # noqa: E402
 from real_world import digits_right  # noqa: E402

@@ -17,7 +17,6 @@ models never trained on in MNIST's own form.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
@@ -31,7 +30,6 @@ from digit_pipeline.training.cnn import class_probabilities
 from digit_pipeline.training.hardware import describe, detect
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 from plain_keras import ENV_HELP, parameters, read_mnist, training_split  # noqa: E402
 
 

@@ -19,7 +19,6 @@ import base64
 import http.client
 import io
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,7 +32,6 @@ from digit_pipeline.training.hardware import describe, detect
 from digit_pipeline.training.line_model import edit_distance
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 from current_code import in_process_networks, with_current_code  # noqa: E402
 from real_world import SEEDS, digit_pool  # noqa: E402
 from serve_benchmark import served  # noqa: E402

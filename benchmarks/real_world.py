@@ -22,7 +22,6 @@ import base64
 import difflib
 import http.client
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -35,7 +34,6 @@ from digit_pipeline.project import champion_uri
 from digit_pipeline.training.hardware import describe, detect
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 from current_code import in_process_networks, with_current_code  # noqa: E402
 from plain_keras import read_mnist, training_split  # noqa: E402
 from serve_benchmark import served  # noqa: E402

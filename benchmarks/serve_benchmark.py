@@ -23,7 +23,6 @@ import http.client
 import io
 import json
 import statistics
-import sys
 import tempfile
 import time
 from contextlib import contextmanager
@@ -34,15 +33,13 @@ import numpy as np
 from PIL import Image
 
 from digit_pipeline.project import champion_uri
+from digit_pipeline.testing.servers import mlflow_models_serve
 from digit_pipeline.training.hardware import describe, detect
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 from current_code import network_of, with_current_code  # noqa: E402
 from epoch_speed import kernel_environment  # noqa: E402
 from plain_keras import read_mnist  # noqa: E402
-
-from tests.support import mlflow_models_serve  # noqa: E402  (the tests' server helper)
 
 
 @contextmanager

@@ -30,6 +30,7 @@ import numpy as np
 
 from digit_pipeline.extras import missing_extra
 from digit_pipeline.project import champion_uri
+from digit_pipeline.testing.servers import free_port, memory_mb, running_server
 from digit_pipeline.training.hardware import describe, detect
 
 if message := missing_extra("benchmarks", "benchmarks/serve_workers.py"):
@@ -37,12 +38,9 @@ if message := missing_extra("benchmarks", "benchmarks/serve_workers.py"):
 import psutil  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 from epoch_speed import kernel_environment  # noqa: E402
 from plain_keras import read_mnist  # noqa: E402
 from serve_benchmark import drawing_png  # noqa: E402
-
-from tests.support import free_port, memory_mb, running_server  # noqa: E402
 
 
 def drawn_digit_body() -> bytes:

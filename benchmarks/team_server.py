@@ -17,17 +17,17 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from digit_pipeline.testing.project import copy_project
+from digit_pipeline.testing.servers import team_server
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from digit_pipeline.operations.sweep import kedro_command  # noqa: E402
 from digit_pipeline.training.hardware import describe, detect  # noqa: E402
-from tests.support import copy_project, team_server  # noqa: E402  (the tests' helpers)
 
 
 def timed_smoke_run(project: Path, environment: dict[str, str]) -> float:

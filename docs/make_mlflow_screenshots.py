@@ -16,15 +16,11 @@ from pathlib import Path
 from mlflow import MlflowClient
 from playwright.sync_api import Page, sync_playwright
 
+from digit_pipeline.testing.browser import CHROMIUM, CHROMIUM_ARGS
+from digit_pipeline.testing.project import copy_project
+from digit_pipeline.testing.servers import free_port, running_server
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from tests.support import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    copy_project,
-    free_port,
-    running_server,
-)
 
 MODEL_NAME = "digit-classifier"
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from digit_pipeline.testing.browser import CHROMIUM, CHROMIUM_ARGS
+from digit_pipeline.testing.servers import running_server
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from tests.support import CHROMIUM, CHROMIUM_ARGS, running_server  # noqa: E402
 
 
 def port_is_free(port: int) -> bool:

@@ -4,14 +4,14 @@ registered champion, draw a 7, upload docs/samples/7210.jpg, take a screenshot.
     python docs/make_screenshot.py      # from the project root, after `make run`
 """
 
-import sys
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from digit_pipeline.testing.browser import CHROMIUM, CHROMIUM_ARGS, draw
+from digit_pipeline.testing.servers import digit_pipeline_app
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from tests.support import CHROMIUM, CHROMIUM_ARGS, digit_pipeline_app, draw  # noqa: E402
 
 SEVEN = [[(70, 60), (210, 60), (130, 240)]]
 

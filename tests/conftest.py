@@ -3,39 +3,26 @@ temporary directories, and copies of the project to run Kedro sessions in."""
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import mlflow
 import numpy as np
 import pytest
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
-from mlflow import MlflowClient
 from mlflow.entities import Run
 
-from digit_pipeline.datasets.idx import parse_idx
-from digit_pipeline.project import champion_uri, experiment_name, registered_model
-
-from .support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    MNIST_DIR,
-    PROJECT_ROOT,
+from digit_pipeline.testing.browser import CHROMIUM, CHROMIUM_ARGS
+from digit_pipeline.testing.project import (
+    CHAMPION,
+    EXPERIMENT,
     copy_project,
-    mlflow_models_serve,
+    kedro_run,
+    read_mnist,
+    tracking_uri,
 )
-
-MODEL_NAME, CHAMPION_ALIAS = registered_model(PROJECT_ROOT)
-CHAMPION = champion_uri(PROJECT_ROOT)  # models:/<registered model>@<champion alias>
-EXPERIMENT = experiment_name(PROJECT_ROOT)
+from digit_pipeline.testing.servers import mlflow_models_serve
 
 # No telemetry from Kedro or MLflow, whatever the caller's environment says.
 os.environ.update(KEDRO_DISABLE_TELEMETRY="1", DO_NOT_TRACK="1", MLFLOW_DISABLE_TELEMETRY="true")
-
-
-def _read(name: str) -> np.ndarray:
-    return parse_idx((MNIST_DIR / name).read_bytes(), name)
 
 
 # Fixtures that run `kedro run -e smoke`: the tests that use them are marked slow.
@@ -51,13 +38,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def mnist_train() -> tuple[np.ndarray, np.ndarray]:
     """The real MNIST training images (60000, 28, 28) and labels (60000,), uint8."""
-    return _read("train-images-idx3-ubyte.gz"), _read("train-labels-idx1-ubyte.gz")
+    return read_mnist("train-images-idx3-ubyte.gz"), read_mnist("train-labels-idx1-ubyte.gz")
 
 
 @pytest.fixture(scope="session")
 def mnist_test() -> tuple[np.ndarray, np.ndarray]:
     """The real MNIST test images (10000, 28, 28) and labels (10000,), uint8."""
-    return _read("t10k-images-idx3-ubyte.gz"), _read("t10k-labels-idx1-ubyte.gz")
+    return read_mnist("t10k-images-idx3-ubyte.gz"), read_mnist("t10k-labels-idx1-ubyte.gz")
 
 
 @pytest.fixture
@@ -71,48 +58,6 @@ def mlflow_store(tmp_path, monkeypatch) -> str:
     yield uri
     if mlflow.active_run():
         mlflow.end_run()
-
-
-def tracking_uri(project: Path) -> str:
-    """The sqlite MLflow store of a project copy, at its root."""
-    return f"sqlite:///{project / 'mlflow.db'}"
-
-
-@contextmanager
-def in_project(project: Path) -> Iterator[None]:
-    """Inside a project copy, as a user in its root: MLflow logs to the copy's own store
-    (through MLFLOW_TRACKING_URI, as a user would point it elsewhere)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(project)  # before the store opens: MLflow puts artifacts in ./mlruns
-        patch.setenv("MLFLOW_TRACKING_URI", tracking_uri(project))
-        bootstrap_project(project)
-        yield
-
-
-def kedro_run(project: Path, runtime_params: dict | None = None) -> Run:
-    """`kedro run -e smoke` in a project copy.
-
-    Returns:
-        The MLflow run it made, also kept as ``kedro_run.last`` when the run fails.
-    """
-    with in_project(project):
-        client = MlflowClient(tracking_uri(project))
-        before = {run.info.run_id for run in _runs(client)}
-        try:
-            with KedroSession.create(
-                project_path=project, env="smoke", runtime_params=runtime_params
-            ) as session:
-                session.run()
-        finally:
-            new = [run for run in _runs(client) if run.info.run_id not in before]
-            assert len(new) == 1, "each kedro run makes exactly one MLflow run"
-            kedro_run.last = new[0]
-    return new[0]
-
-
-def _runs(client: MlflowClient) -> list[Run]:
-    experiment = client.get_experiment_by_name(EXPERIMENT)
-    return client.search_runs([experiment.experiment_id]) if experiment else []
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import tracking_uri
-from .support import BIN, PROJECT_ROOT
+from digit_pipeline.testing.project import PROJECT_ROOT, tracking_uri
+from digit_pipeline.testing.servers import BIN
 
 BENCHMARKS = PROJECT_ROOT / "benchmarks"
 SCRIPT = BENCHMARKS / "framework_overhead.py"
@@ -199,9 +199,8 @@ def test_epoch_speed_sets_the_kernels_for_a_child_process(epoch_speed, monkeypat
 
 def test_multiply_adds_counts_convolutions_and_dense_layers(epoch_speed):
     from digit_pipeline.parameters import TrainParameters  # noqa: PLC0415
+    from digit_pipeline.testing.project import smoke_parameters  # noqa: PLC0415
     from digit_pipeline.training.cnn import build_cnn  # noqa: PLC0415
-
-    from .support import smoke_parameters  # noqa: PLC0415
 
     default = smoke_parameters(TrainParameters, seed=0, precision="float32")
     small = default.model_copy(update={"conv_blocks": [[4]], "dense_units": 8})

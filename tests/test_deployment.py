@@ -12,8 +12,7 @@ from pathlib import Path
 import yaml
 
 from digit_pipeline.pipelines.package.nodes import SERVING_PACKAGES
-
-from .conftest import CHAMPION, tracking_uri
+from digit_pipeline.testing.project import CHAMPION, tracking_uri
 
 
 def test_the_champion_gets_a_docker_context_offline(smoke_project, tmp_path):

@@ -12,9 +12,7 @@ from kedro.framework.session import KedroSession
 from digit_pipeline import extras
 from digit_pipeline.hooks import SparkHooks
 from digit_pipeline.project import load_conf
-
-from .conftest import in_project
-from .support import PROJECT_ROOT, copy_project
+from digit_pipeline.testing.project import PROJECT_ROOT, copy_project, in_project
 
 SPARK_DATASETS = {"images_spark", "digit_predictions_spark"}
 

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from digit_pipeline.pipeline_registry import register_pipelines
-
-from .support import copy_project, free_port, running_server
+from digit_pipeline.testing.project import copy_project
+from digit_pipeline.testing.servers import free_port, running_server
 
 KEDRO = str(Path(sys.executable).parent / "kedro")
 

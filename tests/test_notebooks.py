@@ -4,7 +4,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from .conftest import tracking_uri
+from digit_pipeline.testing.project import tracking_uri
 
 
 def _execute(path, monkeypatch) -> str:

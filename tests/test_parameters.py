@@ -16,8 +16,7 @@ from digit_pipeline.parameters import (
 )
 from digit_pipeline.pipeline_registry import register_pipelines
 from digit_pipeline.project import load_conf
-
-from .support import PROJECT_ROOT
+from digit_pipeline.testing.project import PROJECT_ROOT
 
 KINDS = [
     IngestParameters,

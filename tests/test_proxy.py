@@ -17,14 +17,8 @@ import pytest
 import requests
 
 from digit_pipeline.reading.limits import MAX_DIGITS_PER_IMAGE
-
-from .support import (
-    free_port,
-    hostile_images,
-    running_server,
-    send_chunked_until_answered,
-    worst_image,
-)
+from digit_pipeline.testing.images import hostile_images, worst_image
+from digit_pipeline.testing.servers import free_port, running_server, send_chunked_until_answered
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy" / "nginx"
 NGINX = "/usr/sbin/nginx"

@@ -13,16 +13,15 @@ import yaml
 from mlflow import MlflowClient
 
 from digit_pipeline.parameters import ParameterError
-
-from .conftest import (
+from digit_pipeline.testing.project import (
     CHAMPION_ALIAS,
     EXPERIMENT,
     MODEL_NAME,
+    PROJECT_ROOT,
     copy_project,
     kedro_run,
     tracking_uri,
 )
-from .support import PROJECT_ROOT
 
 
 def _champion(client: MlflowClient) -> str | None:

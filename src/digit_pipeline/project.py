@@ -14,12 +14,12 @@ from kedro.utils import find_kedro_project
 from digit_pipeline.settings import CONFIG_LOADER_ARGS
 
 # The source checkout this package was installed from (an editable install).
-_CHECKOUT = Path(__file__).resolve().parents[2]
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def project_root() -> Path:
     """The Kedro project around the working directory, else this package's checkout."""
-    root = find_kedro_project(Path.cwd()) or _CHECKOUT
+    root = find_kedro_project(Path.cwd()) or CHECKOUT
     if not (root / "conf" / "base").is_dir():
         raise FileNotFoundError(f"no conf/base in {root}: run from the digit-pipeline project")
     return root

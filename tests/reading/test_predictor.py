@@ -12,8 +12,8 @@ from digit_pipeline.reading.images import prepare_image
 from digit_pipeline.reading.items import ImageFile, Pixels
 from digit_pipeline.reading.predictor import Reader
 from digit_pipeline.reading.recognizer import Recognizer
-
-from ..support import encode, enlarge, tiny_cnn, tiny_line_model
+from digit_pipeline.testing.images import encode, enlarge
+from digit_pipeline.testing.project import tiny_cnn, tiny_line_model
 
 
 class CountingRecognizer(Recognizer):

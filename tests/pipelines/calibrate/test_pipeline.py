@@ -8,8 +8,7 @@ from digit_pipeline.pipelines.calibrate.nodes import (
     plot_reliability,
 )
 from digit_pipeline.reading.images import to_model_input
-
-from ...support import tiny_cnn
+from digit_pipeline.testing.project import tiny_cnn
 
 
 def overconfident(labels: np.ndarray, right: float, seed: int) -> np.ndarray:

@@ -16,8 +16,7 @@ from digit_pipeline.pipelines.evaluate.nodes import (
     plot_own_misclassified,
 )
 from digit_pipeline.reading.images import to_model_input
-
-from ...support import smoke_parameters, tiny_cnn
+from digit_pipeline.testing.project import smoke_parameters, tiny_cnn
 
 # Four test digits; the model gets the 3 wrong (reads it as an 8, 70% sure).
 Y_TRUE = np.array([0, 1, 2, 3])

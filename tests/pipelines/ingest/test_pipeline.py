@@ -10,8 +10,7 @@ from digit_pipeline.pipelines.ingest.nodes import (
     validate_test_split,
     validate_train_split,
 )
-
-from ...support import smoke_parameters
+from digit_pipeline.testing.project import smoke_parameters
 
 
 @pytest.fixture

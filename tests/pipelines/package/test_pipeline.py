@@ -21,9 +21,8 @@ from digit_pipeline.pipelines.package.nodes import (
     logged_model_id,
     promote_if_better,
 )
+from digit_pipeline.testing.project import PROJECT_ROOT, smoke_parameters, tiny_cnn, tiny_line_model
 from digit_pipeline.training.calibration import scale_temperature
-
-from ...support import PROJECT_ROOT, smoke_parameters, tiny_cnn, tiny_line_model
 
 PARAMS = smoke_parameters(PackageParameters, min_test_accuracy=0.98)
 NAME, ALIAS = PARAMS.registered_model_name, PARAMS.champion_alias

@@ -8,41 +8,14 @@ import sys
 from pathlib import Path
 
 import mlflow
-import numpy as np
 import pandas as pd
 import pytest
 from kedro.framework.session import KedroSession
 from mlflow import MlflowClient
 
 from digit_pipeline.pipelines.predict.nodes import predict_images
-
-from ...conftest import CHAMPION, EXPERIMENT, in_project, tracking_uri
-from ...support import encode, enlarge
-
-
-@pytest.fixture
-def image_folder(tmp_path, mnist_test) -> Path:
-    """Three drawn digits (PNG, JPEG, WebP), a strip of four, a text file and a .gitkeep."""
-    images, _ = mnist_test
-    folder = tmp_path / "to_predict"
-    folder.mkdir()
-
-    def drawn(i, size=112):
-        return 255 - enlarge(images[i], size)
-
-    (folder / "a_seven.png").write_bytes(encode(drawn(0), "PNG"))
-    (folder / "b_two.jpg").write_bytes(encode(drawn(1), "JPEG"))
-    (folder / "c_one.webp").write_bytes(encode(drawn(2), "WEBP"))
-    strip = np.pad(
-        np.concatenate([drawn(i, 84) for i in range(4)], axis=1), 20, constant_values=255
-    )
-    (folder / "d_strip.png").write_bytes(encode(strip, "PNG"))
-    (folder / "notes.txt").write_text("not an image")
-    (folder / ".gitkeep").write_text("")
-    return folder
-
-
-EXPECTED_FILES = ["a_seven.png", "b_two.jpg", "c_one.webp", "d_strip.png"]
+from digit_pipeline.testing.images import FOLDER_IMAGES
+from digit_pipeline.testing.project import CHAMPION, EXPERIMENT, in_project, tracking_uri
 
 
 @pytest.fixture
@@ -60,7 +33,7 @@ def test_predict_images_node(image_folder, champion, caplog):
     assert strip["line"].tolist() == [1]
     digits = table.set_index("file").loc["d_strip.png", "digits"]
     assert strip["number_1"].iloc[0] == int(digits)
-    assert table["file"].tolist() == EXPECTED_FILES
+    assert table["file"].tolist() == FOLDER_IMAGES
     assert table["digit"].between(0, 9).all() and table["confidence"].between(0, 1).all()
     assert len(table.set_index("file").loc["d_strip.png", "digits"]) == 4
     assert "Skipped notes.txt: not an image" in caplog.text
@@ -77,7 +50,7 @@ def test_predict_pipeline_writes_a_csv_and_logs_it(project_with_a_champion, imag
     table = pd.read_csv(
         project / "data" / "07_model_output" / "predictions.csv", dtype={"digits": str}
     )
-    assert table["file"].tolist() == EXPECTED_FILES
+    assert table["file"].tolist() == FOLDER_IMAGES
     assert len(table.loc[3, "digits"]) == 4
     # The batch prediction is an MLflow run of its own, holding the CSV.
     client = MlflowClient(tracking_uri(project))
@@ -89,7 +62,7 @@ def test_predict_pipeline_writes_a_csv_and_logs_it(project_with_a_champion, imag
         "predictions/predictions.csv",
     ]
     lines = pd.read_csv(project / "data" / "07_model_output" / "lines.csv")
-    assert lines["file"].tolist() == EXPECTED_FILES  # one line each
+    assert lines["file"].tolist() == FOLDER_IMAGES  # one line each
     assert lines["number_1"].tolist() == table["digits"].astype(int).tolist()
 
 

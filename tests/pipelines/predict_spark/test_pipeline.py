@@ -13,9 +13,8 @@ from kedro.framework.session import KedroSession
 from digit_pipeline.parameters import PredictSparkParameters
 from digit_pipeline.pipelines.predict.nodes import predict_images
 from digit_pipeline.pipelines.predict_spark.nodes import read_images_with_spark
-
-from ...conftest import CHAMPION, in_project, tracking_uri
-from ..predict.test_pipeline import EXPECTED_FILES, image_folder  # noqa: F401  (a fixture)
+from digit_pipeline.testing.images import FOLDER_IMAGES
+from digit_pipeline.testing.project import CHAMPION, in_project, tracking_uri
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +25,7 @@ def _java_installed():
         pytest.fail("no Java: apt-get install openjdk-17-jre-headless (.ci/run installs it)")
 
 
-def test_spark_reads_the_folder_as_the_reader_does(smoke_project, image_folder):  # noqa: F811
+def test_spark_reads_the_folder_as_the_reader_does(smoke_project, image_folder):
     project = smoke_project[0]
     seven = (image_folder / "a_seven.png").read_bytes()
     (image_folder / "truncated.png").write_bytes(seven[: len(seven) // 2])
@@ -41,23 +40,23 @@ def test_spark_reads_the_folder_as_the_reader_does(smoke_project, image_folder):
     table["file"] = table["path"].str.rsplit("/", n=1).str[-1]
     table = table.set_index("file").sort_index()
     # Every file but the hidden one has its row; the unreadable ones their error.
-    assert table.index.tolist() == sorted([*EXPECTED_FILES, "notes.txt", "truncated.png"])
+    assert table.index.tolist() == sorted([*FOLDER_IMAGES, "notes.txt", "truncated.png"])
     assert table.loc["notes.txt", "error"].startswith("not an image")
     assert table.loc["truncated.png", "error"]
     assert table.loc[["notes.txt", "truncated.png"], ["digit", "confidence"]].isna().all().all()
 
     # The same readings as the reader's own batch prediction, in process.
     mlflow.set_tracking_uri(tracking_uri(project))
-    files = {name: (image_folder / name).read_bytes for name in EXPECTED_FILES}
+    files = {name: (image_folder / name).read_bytes for name in FOLDER_IMAGES}
     expected = predict_images(files, mlflow.pyfunc.load_model(CHAMPION))[0].set_index("file")
-    read = table.loc[EXPECTED_FILES]
+    read = table.loc[FOLDER_IMAGES]
     assert read["error"].isna().all()
     assert read["digits"].tolist() == expected["digits"].tolist()
     assert read["digit"].astype(int).tolist() == expected["digit"].tolist()
     assert read["confidence"].round(4).tolist() == pytest.approx(expected["confidence"].tolist())
 
 
-def test_read_images_with_spark_keeps_a_row_for_each_file(smoke_project, image_folder, monkeypatch):  # noqa: F811
+def test_read_images_with_spark_keeps_a_row_for_each_file(smoke_project, image_folder, monkeypatch):
     """The node alone, on the session the pipeline made (or a new one on local[2])."""
     from pyspark.sql import SparkSession  # noqa: PLC0415
 

@@ -9,8 +9,7 @@ from digit_pipeline.pipelines.preprocess.nodes import (
     split_own_digits_node,
     split_validation,
 )
-
-from ...support import smoke_parameters
+from digit_pipeline.testing.project import smoke_parameters
 
 PARAMS = smoke_parameters(PreprocessParameters)  # 2,000 training images, 10% to validate
 

@@ -5,10 +5,9 @@ import pytest
 from digit_pipeline.parameters import RobustnessParameters
 from digit_pipeline.pipelines.robustness.nodes import plot_robustness, robustness_report
 from digit_pipeline.reading.images import to_model_input
+from digit_pipeline.testing.project import smoke_parameters, tiny_cnn
 from digit_pipeline.training.cnn import class_probabilities
 from digit_pipeline.training.perturbations import perturbations
-
-from ...support import smoke_parameters, tiny_cnn
 
 
 def test_plot_robustness_shows_every_perturbation(mnist_test):

@@ -11,9 +11,8 @@ from digit_pipeline.parameters import (
 from digit_pipeline.pipelines.preprocess.nodes import split_validation
 from digit_pipeline.pipelines.train.nodes import plot_learning_curves, train_model
 from digit_pipeline.reading.images import NOT_ONE_DIGIT
+from digit_pipeline.testing.project import smoke_parameters
 from digit_pipeline.training import hardware
-
-from ...support import smoke_parameters
 
 # A small CNN, two epochs: enough to see it learn in seconds.
 PARAMS = smoke_parameters(

@@ -17,10 +17,9 @@ from digit_pipeline.pipelines.train_lines.nodes import (
 )
 from digit_pipeline.reading.images.strip import STRIP_HEIGHT
 from digit_pipeline.reading.line_reader import NUM_LABELS
+from digit_pipeline.testing.project import smoke_parameters, tiny_cnn
 from digit_pipeline.training.cnn import build_cnn
 from digit_pipeline.training.line_model import build_line_model, line_batch
-
-from ...support import smoke_parameters, tiny_cnn
 
 PARAMS = smoke_parameters(
     TrainLinesParameters, seed=3, recurrent_units=8, precision="float32",

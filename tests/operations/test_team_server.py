@@ -17,9 +17,14 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
 from digit_pipeline.operations.team_server import POSTGRES_BIN
-
-from .conftest import CHAMPION, CHAMPION_ALIAS, EXPERIMENT, MODEL_NAME
-from .support import ADA, BIN, copy_project, mlflow_models_serve, team_server
+from digit_pipeline.testing.project import (
+    CHAMPION,
+    CHAMPION_ALIAS,
+    EXPERIMENT,
+    MODEL_NAME,
+    copy_project,
+)
+from digit_pipeline.testing.servers import ADA, BIN, mlflow_models_serve, team_server
 
 PIXELS = [[0.0] * 28] * 28
 

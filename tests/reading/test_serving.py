@@ -28,18 +28,9 @@ from digit_pipeline.reading.limits import (
 from digit_pipeline.reading.predictor import Reader
 from digit_pipeline.reading.pyfunc import reader_of
 from digit_pipeline.reading.recognizer import Recognizer
-
-from .conftest import CHAMPION, tracking_uri
-from .support import (
-    encode,
-    enlarge,
-    hostile_images,
-    listening_pid,
-    memory_mb,
-    restart_peak_memory,
-    worst_image,
-)
-from .test_images import HOSTILE
+from digit_pipeline.testing.images import HOSTILE, encode, enlarge, hostile_images, worst_image
+from digit_pipeline.testing.project import CHAMPION, tracking_uri
+from digit_pipeline.testing.servers import listening_pid, memory_mb, restart_peak_memory
 
 
 def png_base64(pixels: np.ndarray) -> str:
@@ -267,7 +258,7 @@ def test_each_distinct_digit_goes_through_the_cnn_once(champion, mnist_test):
     served = champion[0].unwrap_python_model().reader
     reader = Reader(CountingRecognizer(served.recognizer))
     images = mnist_test[0]
-    strip = Path(__file__).parents[1] / "docs" / "samples" / "7210.jpg"
+    strip = Path(__file__).parents[2] / "docs" / "samples" / "7210.jpg"
     items = [
         {"pixels": images[0].tolist()},
         {"pixels": images[1].tolist()},

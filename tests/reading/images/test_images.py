@@ -20,9 +20,8 @@ from digit_pipeline.reading.images import (
     to_model_input,
 )
 from digit_pipeline.reading.images.ink import otsu_threshold, resize_bilinear
-from digit_pipeline.reading.limits import MAX_DIGITS_PER_IMAGE, MAX_IMAGE_BYTES
-
-from .support import encode, enlarge, hostile_images, worst_image
+from digit_pipeline.reading.limits import MAX_IMAGE_BYTES
+from digit_pipeline.testing.images import HOSTILE, encode, enlarge, hostile_images, worst_image
 
 SAMPLES = 60  # real test digits per variant
 
@@ -300,14 +299,6 @@ def test_too_many_pixels_is_refused_before_decoding():
     Image.new("1", (8000, 6000)).save(buffer, "PNG")  # a few kB on disk, 48 megapixels
     with pytest.raises(ImageError, match=r"8000x6000 pixels, more than the limit"):
         prepare_image(buffer.getvalue())
-
-
-HOSTILE = {
-    "thin bar": f"more than {MAX_DIGITS_PER_IMAGE} digits in one image",
-    "decompression bomb": "the image declares more pixels than the limit of 40000000",
-    "text bomb": "not an image",
-    "truncated header": "not an image",
-}
 
 
 @pytest.mark.parametrize("name", HOSTILE)

@@ -1,78 +1,28 @@
-"""Helpers shared by the tests and the benchmarks: the project's parameters, real servers
-on 127.0.0.1, real images."""
+"""Real servers on 127.0.0.1 for the tests and benchmarks (`mlflow models serve`, the GUI,
+the team server), and what a process holds."""
 
 from __future__ import annotations
 
 import http.client
-import io
 import os
 import select
-import shutil
 import socket
-import struct
 import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from copy import deepcopy
-from functools import cache
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO
 from urllib.parse import urlsplit
 
-import keras
-import numpy as np
-from PIL import Image, ImageDraw
-
-from digit_pipeline.parameters import Parameters, TrainParameters
-from digit_pipeline.project import load_conf
-from digit_pipeline.training.cnn import build_cnn
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-MNIST_DIR = PROJECT_ROOT / "data" / "01_raw" / "mnist"
 BIN = Path(sys.executable).parent
 # The team server's admin and one user, made by `team_server`.
 ADMIN = ("admin", "an-admin-password-for-tests")
+
+
 ADA = ("ada", "ada-password-for-tests")
-P = TypeVar("P", bound=Parameters)
-
-
-@cache
-def _smoke_conf() -> dict[str, Any]:
-    return load_conf("parameters", env="smoke", root=PROJECT_ROOT)
-
-
-def smoke_conf() -> dict[str, Any]:
-    """Every pipeline's raw parameter block, as `kedro run -e smoke` reads them from conf/."""
-    return deepcopy(_smoke_conf())
-
-
-def smoke_parameters(kind: type[P], **overrides: Any) -> P:
-    """A pipeline's parameters as `kedro run -e smoke` reads them from conf/, validated,
-    with ``overrides`` of whole keys."""
-    return kind.from_conf({**smoke_conf()[kind.section], **overrides})
-
-
-def tiny_cnn() -> keras.Model:
-    """An untrained, small CNN of the project's design, as the train node returns one
-    (Keras's own layers, float32): for nodes that need a model, in milliseconds."""
-    params = smoke_parameters(
-        TrainParameters, conv_blocks=[[4], [4]], dense_units=8, precision="float32"
-    )
-    return build_cnn(params, for_training=False)
-
-
-def tiny_line_model() -> keras.Model:
-    """An untrained, small line model of the project's design (Keras's own layers,
-    float32): for the reader's mechanics, in milliseconds."""
-    from digit_pipeline.parameters import TrainLinesParameters  # noqa: PLC0415
-    from digit_pipeline.training.line_model import build_line_model  # noqa: PLC0415
-
-    params = smoke_parameters(TrainLinesParameters, recurrent_units=4, precision="float32", seed=1)
-    return build_line_model(params, tiny_cnn())
 
 
 def free_port() -> int:
@@ -137,28 +87,6 @@ def digit_pipeline_app(env: dict[str, str] | None = None, *args: str) -> Iterato
         yield f"http://127.0.0.1:{port}"
 
 
-# Debian's Chromium, as root, with no network but loopback: these flags keep it quiet.
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-
-
-def draw(
-    page, canvas_selector: str, strokes: list[list[tuple[float, float]]], size: float = 280
-) -> None:
-    """Draw strokes with the mouse on a canvas; points in the canvas's own pixels (0-size)."""
-    box = page.locator(canvas_selector).bounding_box()
-    scale = box["width"] / size
-    for stroke in strokes:
-        page.mouse.move(box["x"] + stroke[0][0] * scale, box["y"] + stroke[0][1] * scale)
-        page.mouse.down()
-        for x, y in stroke[1:]:
-            page.mouse.move(box["x"] + x * scale, box["y"] + y * scale, steps=8)
-        page.mouse.up()
-
-
 def wait_for_http(
     port: int, path: str, process: subprocess.Popen, timeout: float, log: IO[bytes]
 ) -> None:
@@ -181,20 +109,6 @@ def wait_for_http(
         time.sleep(0.5)
     process.kill()
     raise RuntimeError(f"the server did not answer {path} within {timeout} s")
-
-
-def encode(pixels: np.ndarray, format: str = "PNG", **options) -> bytes:
-    """An array of 0-255 values as the bytes of an image file."""
-    buffer = io.BytesIO()
-    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, format, **options)
-    return buffer.getvalue()
-
-
-def enlarge(digit: np.ndarray, size: int) -> np.ndarray:
-    """A 28x28 MNIST digit resized to size x size (bilinear), as float values 0-255."""
-    return np.asarray(
-        Image.fromarray(digit).resize((size, size), Image.Resampling.BILINEAR), dtype=np.float64
-    )
 
 
 def listening_pid(port: int) -> int:
@@ -233,42 +147,6 @@ def restart_peak_memory(pid: int) -> float:
     return memory_mb(pid)["peak"]
 
 
-def png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def png_header(width: int, height: int) -> bytes:
-    """A PNG's signature and IHDR (8-bit grayscale): what Pillow reads when it opens one."""
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr)
-
-
-def hostile_images() -> dict[str, bytes]:
-    """Small files that cost a careless reader dearly, as an attacker would send them."""
-    bar = Image.new("L", (640, 20), 255)
-    bar.paste(0, (0, 9, 640, 11))  # a thin line: hundreds of "touching digits"
-    end = png_chunk(b"IEND", b"")
-    return {
-        "thin bar": encode(np.asarray(bar)),
-        "decompression bomb": png_header(20_000, 20_000)
-        + png_chunk(b"IDAT", zlib.compress(b""))
-        + end,
-        "text bomb": png_header(10, 10)
-        + png_chunk(b"zTXt", b"k\x00\x00" + zlib.compress(b"a" * 200_000_000))
-        + end,
-        "truncated header": png_header(10, 10)[:20],
-    }
-
-
-def worst_image() -> bytes:
-    """As many pixels as the limit allows (40 MP of RGBA) in a ~190 KB PNG: one stroke."""
-    image = Image.new("RGBA", (6324, 6324), (0, 0, 0, 0))
-    ImageDraw.Draw(image).line([(1000, 1000), (5000, 5000)], fill=(0, 0, 0, 255), width=200)
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG", optimize=True)
-    return buffer.getvalue()
-
-
 def send_chunked_until_answered(
     url: str, path: str, content_type: str, limit: int = 1 << 30
 ) -> tuple[bytes, int]:
@@ -288,26 +166,6 @@ def send_chunked_until_answered(
                 break
             sent += len(chunk)
         return sock.recv(4096), sent
-
-
-def copy_project(destination: Path) -> Path:
-    """A runnable copy of the project: its configuration, notebooks and raw data.
-
-    The code is the installed package (``src/`` stays empty); outputs land in the copy.
-    """
-    (destination / "src").mkdir()
-    for name in ("pyproject.toml", ".telemetry"):
-        shutil.copy2(PROJECT_ROOT / name, destination / name)
-    shutil.copytree(
-        PROJECT_ROOT / "conf", destination / "conf", ignore=shutil.ignore_patterns("local")
-    )
-    (destination / "conf" / "local").mkdir()
-    shutil.copytree(PROJECT_ROOT / "notebooks", destination / "notebooks")
-    shutil.copytree(MNIST_DIR, destination / "data" / "01_raw" / "mnist")
-    for layer in (PROJECT_ROOT / "data").glob("0[2-8]_*"):
-        (destination / "data" / layer.name).mkdir()
-    (destination / "mlruns").mkdir()
-    return destination
 
 
 @contextmanager

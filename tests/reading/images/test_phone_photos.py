@@ -17,8 +17,7 @@ from digit_pipeline.reading.errors import InvalidInput
 from digit_pipeline.reading.images import prepare_image
 from digit_pipeline.reading.images.page import _completed, clean_page, find_page
 from digit_pipeline.reading.items import ImageFile, parse_item, prepare_items
-
-from .support import encode, enlarge
+from digit_pipeline.testing.images import encode, enlarge
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,7 @@ from mlflow import MlflowClient
 
 from digit_pipeline.datasets.own_digits import OwnDigits
 from digit_pipeline.pipeline_registry import register_pipelines
-
-from .conftest import CHAMPION_ALIAS, MODEL_NAME
-from .support import smoke_conf
+from digit_pipeline.testing.project import CHAMPION_ALIAS, MODEL_NAME, smoke_conf
 
 
 def test_pipelines_are_registered_in_order():

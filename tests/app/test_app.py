@@ -20,22 +20,17 @@ from digit_pipeline.app.uploads import MAX_UPLOAD_BYTES
 from digit_pipeline.generators.phone import phone_photo
 from digit_pipeline.generators.photos import DigitPool, make_image
 from digit_pipeline.reading.limits import MAX_CONCURRENT_READS, MAX_WAITING
-
-from .conftest import CHAMPION, CHAMPION_ALIAS, MODEL_NAME, tracking_uri
-from .support import (
+from digit_pipeline.testing.browser import draw
+from digit_pipeline.testing.images import HOSTILE, encode, enlarge, hostile_images, worst_image
+from digit_pipeline.testing.project import CHAMPION, CHAMPION_ALIAS, MODEL_NAME, tracking_uri
+from digit_pipeline.testing.servers import (
     digit_pipeline_app,
-    draw,
-    encode,
-    enlarge,
-    hostile_images,
     listening_pid,
     memory_mb,
     send_chunked_until_answered,
-    worst_image,
 )
-from .test_images import HOSTILE
 
-STATIC = Path(__file__).resolve().parents[1] / "src" / "digit_pipeline" / "app" / "static"
+STATIC = Path(__file__).resolve().parents[2] / "src" / "digit_pipeline" / "app" / "static"
 
 
 def strip_of(images: np.ndarray, count: int) -> bytes:

@@ -8,8 +8,7 @@ import pytest
 from kedro.io import DatasetError
 
 from digit_pipeline.datasets.idx import IDXDataset, IDXFormatError, parse_idx
-
-from .conftest import MNIST_DIR
+from digit_pipeline.testing.project import MNIST_DIR
 
 TRAIN_LABELS_SHA256 = "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"
 TEST_IMAGES_SHA256 = "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"

@@ -17,10 +17,9 @@ from digit_pipeline.reading.images import ImageError, prepare_image
 from digit_pipeline.reading.items import ImageFile
 from digit_pipeline.reading.predictor import Reader
 from digit_pipeline.reading.pyfunc import reader_of
+from digit_pipeline.testing.images import encode
+from digit_pipeline.testing.project import CHAMPION, tracking_uri
 from digit_pipeline.training.perturbations import shift, thicker
-
-from .conftest import CHAMPION, tracking_uri
-from .support import encode
 
 
 @pytest.fixture(scope="module")
