@@ -29,7 +29,8 @@ if message := missing_extra("benchmarks", "benchmarks/page_libraries.py"):
 from skimage import feature, measure, morphology, transform  # noqa: E402
 
 from digit_pipeline.generators.phone import KINDS
-from digit_pipeline.reading.images import page
+from digit_pipeline.reading.images import geometry, page
+from digit_pipeline.reading.limits import WORKING_SIZE
 from digit_pipeline.training.hardware import describe, detect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -39,7 +40,7 @@ from real_world import digit_pool  # noqa: E402
 
 def smoothed(photo: np.ndarray) -> np.ndarray:
     gray = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
-    factor = page.FIND_SIZE / max(gray.shape)
+    factor = WORKING_SIZE / max(gray.shape)
     small = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
     return cv2.GaussianBlur(cv2.medianBlur(small, 5), (0, 0), 1.5), factor
 
@@ -69,7 +70,7 @@ def find_with_skimage(photo: np.ndarray) -> np.ndarray | None:
                             and page._stands_out(smooth, quad)):  # fmt: skip
                         best, best_area = quad, area
                     break
-    return None if best is None else page.clockwise(best / factor)
+    return None if best is None else geometry.clockwise(best / factor)
 
 
 def rectify_with_skimage(photo: np.ndarray, sheet: page.Sheet) -> np.ndarray:

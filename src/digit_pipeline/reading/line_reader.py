@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from digit_pipeline.reading.images.mnist import PROBABILITY_FLOOR
 from digit_pipeline.reading.images.strip import batch_of, padded_width
 
 BLANK = 0
@@ -88,7 +89,7 @@ def counted_path(steps: np.ndarray, digits: int) -> np.ndarray | None:
     (a Viterbi over the steps, counting the digits emitted); None when the line has too
     few steps to hold them."""
     count, labels = len(steps), steps.shape[1]
-    log = np.log(np.maximum(steps, 1e-12))
+    log = np.log(np.maximum(steps, PROBABILITY_FLOOR))
     log[:, SPACE] = -np.inf
     # best[k, l]: the best score of a path through the current step that has emitted k
     # digits and is at label l (l = BLANK: between digits).
@@ -153,7 +154,7 @@ def chars_of(steps: np.ndarray, path: np.ndarray) -> list[Char]:
         chars.append(
             Char(
                 label=label,
-                probabilities=(digits / max(digits.sum(), 1e-12)).astype(np.float32),
+                probabilities=(digits / max(digits.sum(), PROBABILITY_FLOOR)).astype(np.float32),
                 confidence=float(steps[surest, label]),
                 span=(start * STEP, stop * STEP),
             )

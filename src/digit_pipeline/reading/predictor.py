@@ -18,12 +18,12 @@ from typing import Any
 
 import numpy as np
 
+from digit_pipeline.reading.assemble import lines_read, reading_by_cuts, reading_of_lines
 from digit_pipeline.reading.cores import prepared_in_order
 from digit_pipeline.reading.errors import ReadingError
 from digit_pipeline.reading.gate import Gate
 from digit_pipeline.reading.images import PreparedImage
-from digit_pipeline.reading.images.framing import frame_digit
-from digit_pipeline.reading.images.network_input import COUNT_SLACK, PreparedLine
+from digit_pipeline.reading.images.mnist import PROBABILITY_FLOOR
 from digit_pipeline.reading.items import (
     ImageFile,
     Item,
@@ -32,15 +32,10 @@ from digit_pipeline.reading.items import (
     prepare_items,
 )
 from digit_pipeline.reading.limits import CNN_BATCH, MAX_REQUEST_DIGITS
-from digit_pipeline.reading.line_reader import Char, read_line, tidy
 from digit_pipeline.reading.recognizer import Recognizer
-from digit_pipeline.reading.results import Digit, Line, Reading, box_corners
+from digit_pipeline.reading.results import Digit, Reading
 
 logger = logging.getLogger(__name__)
-
-# An image of one line holding at most this many marks (a digit's strokes broken apart,
-# a speck) may be one digit; more is writing, read as lines.
-ONE_DIGIT_PIECES = 6
 
 
 class Reader:
@@ -112,7 +107,7 @@ class Reader:
         between numbers (``line_reader``); the CNN reads each image's ink as one digit.
         One rule decides between them: an image of one line of a few marks that the line
         model reads as one digit or none (a lone digit, drawn or photographed), and a
-        ``pixels`` item, is that one digit as the CNN reads it (``_one_digit``); a sheet,
+        ``pixels`` item, is that one digit as the CNN reads it (``assemble.is_one_digit``); a sheet,
         or ink over several lines or many marks, is never one digit. A sheet is read every
         way up, and answered the way up whose digits are surest. With ``digits_per_line``, lines are read as that
         many digits where most of them are (a sheet written in a pattern).
@@ -131,15 +126,13 @@ class Reader:
                 strict=True)
         )  # fmt: skip
         wholes = [view.whole for view in views]
-        probabilities, one_digit = self.recognizer.readings(wholes)
+        probabilities, one_digit = self.recognizer.read_crops(wholes)
         answers = []
         for index, view in enumerate(views):
             whole = Digit.of(
                 probabilities[index], view.whole_box, wholes[index], None, one_digit[index]
             )
-            answers.append(
-                _reading_of_lines(view, whole, _lines_read(view, steps, digits_per_line))
-            )
+            answers.append(reading_of_lines(view, whole, lines_read(view, steps, digits_per_line)))
         # A sheet read every way up: the way whose digits are surest.
         chosen, start = [], 0
         for item in prepared:
@@ -173,14 +166,14 @@ class Reader:
             ]
             for item in prepared
         ]
-        cnn_readings = probabilities, one_digit = self.recognizer.readings(crops)
+        cnn_readings = probabilities, one_digit = self.recognizer.read_crops(crops)
         # How sure the CNN is that a crop is one digit, and this one.
-        log_confidence = np.log(probabilities.max(axis=1) * one_digit + 1e-12)
+        log_confidence = np.log(probabilities.max(axis=1) * one_digit + PROBABILITY_FLOOR)
         answers = []
         for item, views in zip(prepared, layout, strict=True):
             # A sheet read every way up: the way whose digits the CNN is surest of.
             read = [
-                _reading(view, rows, cnn_readings, log_confidence, digits_per_line)
+                reading_by_cuts(view, rows, cnn_readings, log_confidence, digits_per_line)
                 for view, rows in zip((item, *item.turns), views, strict=True)
             ]
             answers.append(max(read, key=lambda pair: pair[1])[0])
@@ -219,122 +212,3 @@ def _image_file(content: bytes | Callable[[], bytes] | ImageFile) -> ImageFile:
     if isinstance(content, ImageFile):
         return content
     return ImageFile(content() if callable(content) else content)
-
-
-def _reading(
-    item: PreparedImage,
-    rows: tuple[int, list[list[int]]],
-    cnn_readings: tuple[np.ndarray, np.ndarray],
-    log_confidence: np.ndarray,
-    digits_per_line: int | None = None,
-) -> tuple[Reading, float]:
-    """The reading of a prepared image from the CNN's readings of its crops
-    (``cnn_readings``: their probabilities and how likely each is one digit; ``rows``: the
-    whole's and each line's crops' rows of the batch), and how sure the CNN is of its
-    digits: their mean log-probability. With ``digits_per_line``, the lines are read as
-    that many where most of them are: a line or two off is a digit cut in two or two
-    read as one; all off, the sheet was not written in that pattern."""
-    whole_row, line_rows = rows
-    probabilities, one_digit = cnn_readings
-    scores = [log_confidence[crop_rows].tolist() for crop_rows in line_rows]
-    readings = [line.reading(s) for line, s in zip(item.lines, scores, strict=True)]
-    if _pattern_holds([len(reading) for reading in readings], digits_per_line):
-        readings = [
-            line.reading(s, digits_per_line) for line, s in zip(item.lines, scores, strict=True)
-        ]
-    lines, chosen_rows = [], []
-    for line, crop_rows, chosen in zip(item.lines, line_rows, readings, strict=True):
-        quads = line.quads or [None] * len(line.boxes)
-        digits = tuple(
-            Digit.of(
-                probabilities[crop_rows[i]],
-                line.boxes[i],
-                line.crops[i],
-                quads[i],
-                one_digit[crop_rows[i]],
-            )
-            for i in chosen
-        )
-        lines.append(Line(digits))
-        chosen_rows.extend(crop_rows[i] for i in chosen)
-    whole = Digit.of(probabilities[whole_row], item.whole_box, item.whole)
-    sureness = float(log_confidence[chosen_rows].mean()) if chosen_rows else -np.inf
-    read_as = "digit" if len(lines) == 1 and len(lines[0].digits) == 1 else "lines"
-    return Reading(whole, tuple(lines), item.sheet, read_as), sureness
-
-
-def _lines_read(
-    view: PreparedImage, steps: dict[int, np.ndarray], digits_per_line: int | None
-) -> list[Line] | None:
-    """The lines the line model read in a view (``steps``: each line's step probabilities,
-    by its id), lines without a digit left out; None where the view is one digit
-    (``_one_digit``). With ``digits_per_line``, lines read as that many where most lines
-    are."""
-    if view.lines[0].strip is None:
-        return None
-    chars = [tidy(read_line(steps[id(line)])) for line in view.lines]
-    counts = [sum(not c.is_space for c in line) for line in chars]
-    if _pattern_holds(counts, digits_per_line):
-        chars = [
-            tidy(read_line(steps[id(line)], digits_per_line))
-            if abs(count - digits_per_line) <= COUNT_SLACK
-            else read
-            for line, read, count in zip(view.lines, chars, counts, strict=True)
-        ]
-    lines = [_line_of(line, read) for line, read in zip(view.lines, chars, strict=True)]
-    lines = [line for line in lines if line.digits]
-    if _one_digit(view, sum(len(line.digits) for line in lines)):
-        return None
-    return lines
-
-
-def _one_digit(view: PreparedImage, digits_read: int) -> bool:
-    """Whether a view is one digit, for the CNN to read whole: the line model read at
-    most one digit in it, and its ink is no more than one digit's, one line of at most
-    ``ONE_DIGIT_PIECES`` marks, not on a sheet found in a photo. A sheet, or ink that
-    spans lines or many marks, is read as lines, even where none is read in it."""
-    if digits_read > 1 or view.sheet is not None or len(view.lines) > 1:
-        return False
-    return max(c.stop for c in view.lines[0].candidates) <= ONE_DIGIT_PIECES
-
-
-def _line_of(line: PreparedLine, chars: list[Char]) -> Line:
-    """A line's digits from the characters the line model read on its strip: each with
-    the line model's probabilities, its ink framed like MNIST, its box and quad; a space
-    before a digit starts a new number."""
-    digits, spaces, after_space = [], set(), False
-    for char in chars:
-        if char.is_space:
-            after_space = True
-            continue
-        part = line.part(*char.span)
-        if part is None:
-            continue
-        ink, box, quad = part
-        if after_space and digits:
-            spaces.add(len(digits))
-        after_space = False
-        digits.append(
-            Digit(char.label - 1, char.confidence, char.probabilities, box, frame_digit(ink),
-                  box_corners(box) if quad is None else quad)
-        )  # fmt: skip
-    return Line(tuple(digits), frozenset(spaces))
-
-
-def _reading_of_lines(
-    view: PreparedImage, whole: Digit, lines: list[Line] | None
-) -> tuple[Reading, float]:
-    """A view's reading and how sure it is of its digits (their mean log-confidence): one
-    digit, the CNN's ``whole``, where ``lines`` is None (``_one_digit``)."""
-    if lines is None:
-        return Reading.one_digit(whole, view.sheet), float(np.log(whole.confidence + 1e-12))
-    confidences = np.array([digit.confidence for line in lines for digit in line.digits])
-    sureness = float(np.mean(np.log(confidences + 1e-12))) if lines else -np.inf
-    return Reading(whole, tuple(lines), view.sheet), sureness
-
-
-def _pattern_holds(counts: list[int], digits_per_line: int | None) -> bool:
-    """Whether lines read as ``counts`` digits were written in a pattern of
-    ``digits_per_line``: most of them hold that many (a line or two off is a digit cut in
-    two or two read as one; all off, the sheet was not written in that pattern)."""
-    return digits_per_line is not None and 2 * counts.count(digits_per_line) >= len(counts)

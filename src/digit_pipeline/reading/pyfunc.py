@@ -138,8 +138,8 @@ def _reader_of_files(
     recognizer.probabilities([np.zeros((IMAGE_SIZE, IMAGE_SIZE), dtype=np.float32)])  # warm up
     if lines is not None:
         recognizer.line_steps([np.zeros((STRIP_HEIGHT, 64), dtype=np.float32)])
-    # TensorFlow's and MLflow's ~700,000 objects live as long as the server: out of the
-    # collector's full passes, which took ~0.5 s of every other request of 1,000 items.
+    # TensorFlow's and MLflow's objects live as long as the server: kept out of the
+    # collector's full passes, which would otherwise slow large requests.
     gc.freeze()
     return Reader(recognizer)
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
-from digit_pipeline.reading.images.mnist import NUM_CLASSES
+from digit_pipeline.reading.images.mnist import NUM_CLASSES, PROBABILITY_FLOOR
 from digit_pipeline.reading.limits import CNN_BATCH
 from digit_pipeline.reading.line_reader import read_steps
 
@@ -34,13 +34,13 @@ class Recognizer:
 
     def probabilities(self, digits: Sequence[np.ndarray]) -> np.ndarray:
         """(N, 10) probabilities of N framed (28, 28) digits in [0, 1]."""
-        return self.readings(digits)[0]
+        return self.read_crops(digits)[0]
 
-    def readings(self, digits: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    def read_crops(self, digits: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """``digit_probabilities`` of N framed (28, 28) crops in [0, 1]: (N, 10) and (N,)."""
         batch = np.stack(digits)[..., np.newaxis].astype(np.float32)
-        # predict_on_batch runs Keras's compiled predict function: ~2 ms for one digit,
-        # against ~15 ms for an eager model(batch) call layer by layer.
+        # predict_on_batch runs Keras's compiled predict function, not an eager call
+        # layer by layer (benchmarks/README.md).
         chunks = [
             self.model.predict_on_batch(batch[start : start + CNN_BATCH])
             for start in range(0, len(batch), CNN_BATCH)
@@ -55,7 +55,7 @@ def digit_probabilities(outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if outputs.shape[1] == NUM_CLASSES:
         return outputs, np.ones(len(outputs), outputs.dtype)
     one_digit = outputs[:, :NUM_CLASSES].sum(axis=1)
-    return outputs[:, :NUM_CLASSES] / np.maximum(one_digit, 1e-12)[:, None], one_digit
+    return outputs[:, :NUM_CLASSES] / np.maximum(one_digit, PROBABILITY_FLOOR)[:, None], one_digit
 
 
 def scale_temperature(probabilities: np.ndarray, temperature: float) -> np.ndarray:
@@ -68,7 +68,7 @@ def scale_temperature(probabilities: np.ndarray, temperature: float) -> np.ndarr
         raise ValueError(f"temperature must be positive, got {temperature}")
     if temperature == 1.0:
         return probabilities
-    logits = np.log(np.clip(probabilities, 1e-12, 1.0)) / temperature
+    logits = np.log(np.clip(probabilities, PROBABILITY_FLOOR, 1.0)) / temperature
     logits -= logits.max(axis=1, keepdims=True)
     scaled = np.exp(logits)
     return (scaled / scaled.sum(axis=1, keepdims=True)).astype(probabilities.dtype)

@@ -9,10 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from digit_pipeline.reading.images.geometry import Box, box_quad
 from digit_pipeline.reading.images.page import Sheet
-
-# (x, y, width, height) in the original image's pixels.
-Box = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -53,12 +51,12 @@ class Digit:
     ) -> Digit:
         value = int(probabilities.argmax())
         if quad is None:
-            quad = box_corners(box)
+            quad = box_quad(box)
         confidence = float(probabilities[value]) * float(one_digit)
         return cls(value, confidence, probabilities, box, image, quad, float(one_digit))
 
     @property
-    def corners(self) -> list[list[float]]:
+    def quad_points(self) -> list[list[float]]:
         """``quad`` as JSON has it, to a tenth of a pixel."""
         return _points(self.quad)
 
@@ -96,7 +94,7 @@ class Line:
             "text": self.text,
             "numbers": self.numbers,
             "boxes": [list(digit.box) for digit in self.digits],
-            "quads": [digit.corners for digit in self.digits],
+            "quads": [digit.quad_points for digit in self.digits],
             "confidences": [round(digit.confidence, 4) for digit in self.digits],
         }
 
@@ -145,16 +143,10 @@ class Reading:
             "probabilities": [float(p) for p in self.whole.probabilities],
             "digits": self.digit_string,
             "boxes": [list(digit.box) for digit in self.digits],
-            "quads": [digit.corners for digit in self.digits],
+            "quads": [digit.quad_points for digit in self.digits],
             "lines": [line.export() for line in self.lines],
             "page": None if self.sheet is None else _points(self.sheet.corners),
         }
-
-
-def box_corners(box: Box) -> np.ndarray:
-    """A box's four corners (x, y), clockwise from the top-left: its quad off a sheet."""
-    x, y, width, height = box
-    return np.array([[x, y], [x + width, y], [x + width, y + height], [x, y + height]])
 
 
 def _points(points: np.ndarray) -> list[list[float]]:

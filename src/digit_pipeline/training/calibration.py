@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
 
+from digit_pipeline.reading.images.mnist import PROBABILITY_FLOOR
 from digit_pipeline.reading.recognizer import scale_temperature
 
 ECE_BINS = 15
@@ -70,7 +71,9 @@ def fit_temperature(probabilities: np.ndarray, labels: np.ndarray) -> float:
 
     def negative_log_likelihood(log_temperature: float) -> float:
         scaled = scale_temperature(probabilities.astype(np.float64), np.exp(log_temperature))
-        return -float(np.mean(np.log(np.clip(scaled[np.arange(len(labels)), labels], 1e-12, 1))))
+        return -float(
+            np.mean(np.log(np.clip(scaled[np.arange(len(labels)), labels], PROBABILITY_FLOOR, 1)))
+        )
 
     result = minimize_scalar(
         negative_log_likelihood, bounds=np.log(TEMPERATURE_RANGE), method="bounded"

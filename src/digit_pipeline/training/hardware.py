@@ -2,7 +2,7 @@
 
 ``precision: auto`` (the default) trains in bfloat16 only where the hardware computes it
 natively, and in float32 everywhere else: emulated, bfloat16 is many times slower
-(~1.5 s per step of 128 images against ~0.14 s in float32; benchmarks/README.md).
+(benchmarks/README.md).
 
 - A GPU that TensorFlow sees: mixed bfloat16 from compute capability 8.0 (Ampere), mixed
   float16 from 7.0 (Volta, Turing), float32 below.

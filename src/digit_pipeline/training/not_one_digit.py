@@ -56,7 +56,7 @@ def cut_from_rows(
             continue
         for candidate in candidates:
             ink = candidate.own_ink(row)
-            digit, closeness = _closest(ink, candidate.corners, owners)
+            digit, closeness = _closest(ink, candidate.extent, owners)
             if NOT_ONE <= closeness < ONE or len(found[closeness >= ONE]) >= count:
                 continue
             try:

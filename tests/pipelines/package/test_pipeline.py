@@ -14,13 +14,9 @@ import pytest
 from mlflow import MlflowClient
 
 from digit_pipeline.parameters import PackageParameters
-from digit_pipeline.pipelines.package.nodes import (
-    decide_promotion,
-    lines_no_worse,
-    log_and_register_model,
-    logged_model_id,
-    promote_if_better,
-)
+from digit_pipeline.pipelines.package.champion import decide_promotion, lines_no_worse
+from digit_pipeline.pipelines.package.nodes import log_and_register_model, promote_if_better
+from digit_pipeline.pipelines.package.registry import logged_model_id
 from digit_pipeline.testing.project import PROJECT_ROOT, smoke_parameters, tiny_cnn, tiny_line_model
 from digit_pipeline.training.calibration import scale_temperature
 

@@ -15,7 +15,9 @@ from digit_pipeline.generators.phone import KINDS, phone_photo
 from digit_pipeline.generators.photos import DigitPool, make_image
 from digit_pipeline.reading.errors import InvalidInput
 from digit_pipeline.reading.images import prepare_image
-from digit_pipeline.reading.images.page import _completed, clean_page, find_page
+from digit_pipeline.reading.images.outline import completed
+from digit_pipeline.reading.images.page import find_page
+from digit_pipeline.reading.images.paper import clean_page
 from digit_pipeline.reading.items import ImageFile, parse_item, prepare_items
 from digit_pipeline.testing.images import encode, enlarge
 
@@ -214,13 +216,13 @@ def test_a_sheet_is_completed_from_its_sides_where_a_thumb_or_the_frame_cuts_a_c
     sheet = np.array([[100, 80], [500, 100], [480, 420], [90, 400]], np.float64)
     # A thumb over the bottom-right corner: the outline cuts it with two short edges.
     thumb = [[100, 80], [500, 100], [487.5, 300], [440, 330], [400, 415.9], [90, 400]]
-    assert corner_error(_completed(np.array(thumb), (480, 640)), sheet) < 0.5
+    assert corner_error(completed(np.array(thumb), (480, 640)), sheet) < 0.5
     # The top-right corner outside a 495-wide frame: an edge runs along the frame's side.
     cut = [[100, 80], [494, 99.7], [494, 196], [480, 420], [90, 400]]
-    assert corner_error(_completed(np.array(cut), (480, 495)), sheet) < 0.5
+    assert corner_error(completed(np.array(cut), (480, 495)), sheet) < 0.5
     # A whole side beyond the frame: three sides are not a sheet to complete.
     beyond = [[0, 100], [300, 80], [320, 400], [0, 420]]
-    assert _completed(np.array(beyond, np.float64), (480, 640)) is None
+    assert completed(np.array(beyond, np.float64), (480, 640)) is None
 
 
 def test_what_reaches_in_from_the_sheet_s_edge_is_not_writing():

@@ -12,13 +12,12 @@ from scipy import ndimage
 
 from digit_pipeline.generators.photos import KINDS, DigitPool, Style, make_image, write_digit
 from digit_pipeline.reading.images import prepare_image
+from digit_pipeline.reading.images.grouping import best_grouping
 from digit_pipeline.reading.images.network_input import COUNT_SLACK, PreparedLine
 from digit_pipeline.reading.images.pieces import INK_LEVEL
 from digit_pipeline.reading.images.segmentation import (
     Candidate,
-    best_reading,
     line_candidates,
-    reading_of,
 )
 
 
@@ -90,11 +89,11 @@ def test_the_reading_chooses_the_groups_read_with_most_confidence():
     ]
     halves_unsure_whole_sure = [np.log(0.6), np.log(0.6), np.log(0.99)]
     halves_sure_whole_unsure = [np.log(0.99), np.log(0.99), np.log(0.4)]
-    assert best_reading(candidates, halves_unsure_whole_sure) == [2]
-    assert best_reading(candidates, halves_sure_whole_unsure) == [0, 1]
+    assert best_grouping(candidates, halves_unsure_whole_sure)[0] == [2]
+    assert best_grouping(candidates, halves_sure_whole_unsure)[0] == [0, 1]
     # Geometry alone: the prior decides.
-    assert best_reading(candidates, [0.0] * 3) == [2]
-    assert best_reading([], []) == []
+    assert best_grouping(candidates, [0.0] * 3)[0] == [2]
+    assert best_grouping([], [])[0] == []
 
 
 def test_a_line_of_known_count_is_read_as_that_many_digits():
@@ -104,19 +103,19 @@ def test_a_line_of_known_count_is_read_as_that_many_digits():
     candidates = [Candidate(k, k + 1, boxes[k], -0.2) for k in range(11)]
     candidates += [Candidate(k, k + 2, (20 * k, 0, 20 * k + 35, 20), -1.5) for k in range(10)]
     scores = [np.log(0.99)] * 11 + [np.log(0.9 if k == 4 else 0.05) for k in range(10)]
-    assert len(best_reading(candidates, scores)) == 11
-    ten, _ = reading_of(candidates, scores, 10)
+    assert len(best_grouping(candidates, scores)[0]) == 11
+    ten, _ = best_grouping(candidates, scores, 10)
     assert [(candidates[i].start, candidates[i].stop) for i in ten] == [
         (k, k + 1) for k in range(4)
     ] + [(4, 6)] + [(k, k + 1) for k in range(6, 11)]
-    assert reading_of(candidates, scores, 12) is None  # 11 pieces cannot be 12 digits
+    assert best_grouping(candidates, scores, 12) is None  # 11 pieces cannot be 12 digits
     # A dash left out counts no digit: one of two pieces read, when one is asked for.
     dash = [Candidate(0, 1, boxes[0], -0.2), Candidate(1, 2, boxes[1], -0.2, dropped=-1.0)]
-    assert reading_of(dash, [0.0, 0.0], 1) == ([0], -1.2)
+    assert best_grouping(dash, [0.0, 0.0], 1) == ([0], -1.2)
     line = PreparedLine(candidates, [np.zeros((28, 28))] * len(candidates), [(0, 0, 1, 1)] * 21)
-    assert len(line.reading(scores, 10)) == 10 and len(line.reading(scores)) == 11
+    assert len(line.grouping(scores, 10)) == 10 and len(line.grouping(scores)) == 11
     # Far from the count (two lines run together, half a line lost): read as it is.
-    assert len(line.reading(scores, 11 - COUNT_SLACK - 1)) == 11
+    assert len(line.grouping(scores, 11 - COUNT_SLACK - 1)) == 11
 
 
 def test_a_wide_digit_is_not_read_as_two_because_its_halves_look_like_digits(mnist_train):
@@ -129,10 +128,10 @@ def test_a_wide_digit_is_not_read_as_two_because_its_halves_look_like_digits(mni
     assert 2 <= pieces <= 4 and len(whole) == 1  # cut where digits may meet, and whole
     # Each half read as a confident digit (a 6 and a 3?), the whole as a doubtful 0.
     scores = [np.log(0.5) if i in whole else np.log(0.95) for i in range(len(candidates))]
-    assert best_reading(candidates, scores) == whole
+    assert best_grouping(candidates, scores)[0] == whole
     # Halves read as sure digits, the whole as nothing: two digits touching.
     scores = [np.log(0.1) if i in whole else np.log(0.99) for i in range(len(candidates))]
-    assert len(best_reading(candidates, scores)) == 2
+    assert len(best_grouping(candidates, scores)[0]) == 2
 
 
 def test_the_parts_of_touching_digits_share_out_their_ink(mnist_test):
@@ -150,7 +149,7 @@ def test_the_parts_of_touching_digits_share_out_their_ink(mnist_test):
     assert any(c.after is not None and len(set(c.after[1])) > 1 for c in singles)  # not straight
     shared = np.zeros_like(ink)
     for part in singles:
-        x0, y0, x1, y1 = part.corners
+        x0, y0, x1, y1 = part.extent
         shared[y0:y1, x0:x1] += part.own_ink(ink)
     inked = ink > INK_LEVEL
     np.testing.assert_allclose(shared[inked], ink[inked])
@@ -163,11 +162,11 @@ def test_a_dash_beside_a_digit_is_left_out_of_the_reading(mnist_train):
     ink[:, :84] = np.asarray(Image.fromarray(images[0]).resize((84, 84))) / 255
     ink[70:74, 120:180] = 1.0
     candidates = line_candidates(ink, 0, 84)
-    dash = [c for c in candidates if c.corners[0] >= 120 and c.stop == c.start + 1]
+    dash = [c for c in candidates if c.extent[0] >= 120 and c.stop == c.start + 1]
     assert dash and all(c.dropped > -np.inf for c in dash)
-    assert all(c.dropped == -np.inf for c in candidates if c.corners[2] <= 84)
+    assert all(c.dropped == -np.inf for c in candidates if c.extent[2] <= 84)
     sure = [np.log(0.99)] * len(candidates)  # the dash read as a confident 1
-    reading = best_reading(candidates, sure)
-    assert reading and all(candidates[i].corners[2] <= 84 for i in reading)
+    reading = best_grouping(candidates, sure)[0]
+    assert reading and all(candidates[i].extent[2] <= 84 for i in reading)
     # A dash alone is still read: a reading of nothing is no reading.
-    assert best_reading([replace(dash[0], start=0, stop=1)], [np.log(0.99)]) == [0]
+    assert best_grouping([replace(dash[0], start=0, stop=1)], [np.log(0.99)])[0] == [0]

@@ -2,7 +2,8 @@
 and the champion alias moves to it only when it is better.
 
 These nodes talk to MLflow (the active run that kedro-mlflow opened, and the registry);
-the decision itself is the pure function ``decide_promotion``.
+the decision itself is pure (``champion``), what the registry holds is read in
+``registry``.
 """
 
 import io
@@ -21,15 +22,25 @@ from mlflow import MlflowClient
 from PIL import Image
 
 import digit_pipeline
-from digit_pipeline.generators.lines import LineMaker
 from digit_pipeline.parameters import PackageParameters
-from digit_pipeline.reading.errors import InvalidInput
-from digit_pipeline.reading.items import ImageFile
-from digit_pipeline.reading.pyfunc import DigitClassifier, load_reader
+from digit_pipeline.pipelines.package.champion import (
+    decide_promotion,
+    lines_no_worse,
+    version_description,
+)
+from digit_pipeline.pipelines.package.registry import (
+    current_champion,
+    logged_metric,
+    own_accuracy_of,
+    own_rows_exact,
+    test_accuracy_of,
+)
+from digit_pipeline.reading.pyfunc import DigitClassifier
 
 logger = logging.getLogger(__name__)
 
-# What the served model needs, pinned to what trained it (inferring them costs ~20 s).
+# What the served model needs, pinned to what trained it (not inferred: MLflow's
+# inference loads the model again).
 SERVING_PACKAGES = (
     "mlflow",
     "tensorflow",
@@ -45,9 +56,6 @@ SERVING_PACKAGES = (
 # training code).
 PACKAGE_DIR = Path(digit_pipeline.__file__).parent
 SERVED_CODE = ("__init__.py", "reading")
-# Rows of the held-out own digits that a new version must read no worse than the champion.
-OWN_ROWS = 50
-OWN_ROWS_SEED = 0
 
 
 def log_and_register_model(
@@ -172,88 +180,6 @@ def served_code(folder: Path) -> Path:
     return package
 
 
-def decide_promotion(
-    candidate_accuracy: float,
-    champion_accuracy: float | None,
-    min_accuracy: float,
-    own: tuple[float, float] | None = None,
-    mnist_tolerance: float = 0.0,
-) -> tuple[bool, str]:
-    """Whether a candidate model replaces the champion.
-
-    It must reach the floor ``min_accuracy`` and strictly beat the champion's test
-    accuracy. ``champion_accuracy`` is None when there is no champion, NaN when there is
-    one whose accuracy is unknown (then it stays).
-
-    With ``own`` (the candidate's and the champion's accuracy on the person's held-out own
-    digits), it must instead keep its test accuracy within ``mnist_tolerance`` of the
-    champion's, read the own digits no worse, and be better at one of the two.
-
-    Returns:
-        The decision and a one-line reason.
-    """
-    if not np.isfinite(candidate_accuracy):
-        return False, f"test accuracy {candidate_accuracy} is not a number"
-    if candidate_accuracy < min_accuracy:
-        return (
-            False,
-            f"test accuracy {candidate_accuracy:.4f} is below the floor {min_accuracy:.4f}",
-        )
-    if champion_accuracy is None:
-        return (
-            True,
-            f"test accuracy {candidate_accuracy:.4f} reaches the floor and there is no champion yet",
-        )
-    if not np.isfinite(champion_accuracy):
-        return False, "the champion's test accuracy is unknown: move the alias by hand if you must"
-    if own is not None:
-        return _decide_with_own_digits(candidate_accuracy, champion_accuracy, *own, mnist_tolerance)
-    beats = candidate_accuracy > champion_accuracy
-    verb = "beats" if beats else "does not beat"
-    return (
-        beats,
-        f"test accuracy {candidate_accuracy:.4f} {verb} the champion's {champion_accuracy:.4f}",
-    )
-
-
-def lines_no_worse(
-    candidate: float | None, champion: float | None, reason: str
-) -> tuple[bool, str]:
-    """A version that ``decide_promotion`` promotes must also read the validation lines
-    (``line_exact``) no worse than the champion: without a line model it may not replace
-    a champion that has one. ``reason``: ``decide_promotion``'s, extended."""
-    if champion is None or not np.isfinite(champion):
-        return True, reason
-    if candidate is None:
-        return False, f"{reason}, but it has no line model and the champion has one"
-    if candidate < champion:
-        return False, (
-            f"{reason}, but it reads {candidate:.4f} of the validation lines exactly, "
-            f"the champion {champion:.4f}"
-        )
-    return True, f"{reason}; validation lines {candidate:.4f} exact (champion {champion:.4f})"
-
-
-def _decide_with_own_digits(
-    candidate_accuracy: float,
-    champion_accuracy: float,
-    candidate_own: float,
-    champion_own: float,
-    mnist_tolerance: float,
-) -> tuple[bool, str]:
-    scores = (
-        f"test accuracy {candidate_accuracy:.4f} against the champion's {champion_accuracy:.4f},"
-        f" own digits {candidate_own:.4f} against {champion_own:.4f}"
-    )
-    if candidate_accuracy < champion_accuracy - mnist_tolerance:
-        return False, f"{scores}: test accuracy falls by more than {mnist_tolerance:.4f}"
-    if candidate_own < champion_own:
-        return False, f"{scores}: reads the own digits worse"
-    if candidate_own == champion_own and candidate_accuracy <= champion_accuracy:
-        return False, f"{scores}: better at neither"
-    return True, f"{scores}: holds MNIST and reads the own digits at least as well"
-
-
 def promote_if_better(
     model_version: dict[str, Any],
     test_metrics: dict[str, float],
@@ -288,14 +214,14 @@ def promote_if_better(
     """
     client = MlflowClient()
     name, alias = params.registered_model_name, params.champion_alias
-    champion = _current_champion(client, name, alias)
-    champion_accuracy = _test_accuracy(client, champion) if champion else None
+    champion = current_champion(client, name, alias)
+    champion_accuracy = test_accuracy_of(client, champion) if champion else None
 
     candidate_accuracy = test_metrics["test_accuracy"]
     candidate_own = (own_metrics or {}).get("own_accuracy")
     # The champion reads the same held-out own digits now: it may never have seen them.
     champion_own = (
-        _own_accuracy(f"models:/{name}/{champion.version}", X_own, y_own)
+        own_accuracy_of(f"models:/{name}/{champion.version}", X_own, y_own)
         if champion and candidate_own is not None
         else None
     )
@@ -322,7 +248,7 @@ def promote_if_better(
     candidate_lines = (
         (line_metrics or {}).get("line_exact") if model_version.get("line_model") else None
     )
-    champion_lines = _logged_metric(client, champion, "line_exact") if champion else None
+    champion_lines = logged_metric(client, champion, "line_exact") if champion else None
     if promoted:
         promoted, reason = lines_no_worse(candidate_lines, champion_lines, reason)
     if promoted:
@@ -368,107 +294,3 @@ def promote_if_better(
         "%s version %s %s as %s: %s", name, model_version["version"], verdict, alias, reason
     )
     return decision
-
-
-def version_description(
-    run_name: str,
-    run_id: str,
-    test_metrics: dict[str, float],
-    own_metrics: dict[str, float],
-    *,
-    decision: dict[str, Any],
-    alias: str,
-) -> str:
-    """A registered version's description (Markdown, shown on its page in the MLflow UI):
-    the run that trained it, its accuracy on the test digits and on the held-out own
-    digits, and the champion decision with its reason."""
-    own_train = int(own_metrics.get("own_train_count", 0))
-    trained = f"Trained by run **{run_name}** (`{run_id}`)" + (
-        f", with {own_train} of your own digits." if own_train else " on MNIST's training digits."
-    )
-    tested = (
-        f"Test accuracy **{test_metrics['test_accuracy']:.4f}** "
-        f"({int(test_metrics['test_errors'])} mistakes)"
-    )
-    if "own_accuracy" in own_metrics:
-        tested += (
-            f"; own digits **{own_metrics['own_accuracy']:.4f}** "
-            f"on {int(own_metrics['own_count'])} held out."
-        )
-    else:
-        tested += "; no own digits held out."
-    verdict = "became" if decision["promoted"] else "did not become"
-    if decision["previous_champion_version"] is None:
-        previous = "there was none before"
-    else:
-        previous = f"the champion was version {decision['previous_champion_version']}"
-    return (
-        f"{trained}\n\n{tested}\n\n"
-        f"**{verdict.capitalize()} @{alias}** ({previous}): {decision['reason']}."
-    )
-
-
-def _own_accuracy(model_uri: str, X_own: np.ndarray, y_own: np.ndarray) -> float:
-    """How many of the own digits a registered model reads right."""
-    probabilities = load_reader(model_uri).recognizer.probabilities(list(X_own[..., 0]))
-    return float(np.mean(probabilities.argmax(axis=1) == y_own))
-
-
-def own_rows_exact(
-    model_uri: str, X_own: np.ndarray, y_own: np.ndarray, rows: int = OWN_ROWS
-) -> float:
-    """The share of ``rows`` rows of 3-8 held-out own digits (written on white, as a scan
-    gives them, the same rows for every version) that a registered model reads exactly."""
-    reader = load_reader(model_uri)
-    maker = LineMaker(X_own, y_own, fonts=[])
-    rng = np.random.default_rng(OWN_ROWS_SEED)
-    written = np.unique(y_own)
-    right = 0
-    for _ in range(rows):
-        text = "".join(str(d) for d in rng.choice(written, int(rng.integers(3, 9))))
-        line = maker.line(rng, text=text, spacing="apart", clean=True)
-        try:
-            (reading,) = reader.read([ImageFile(line.png())])
-        except InvalidInput:
-            continue
-        right += reading.digit_string == text
-    return right / rows
-
-
-def _test_accuracy(client: MlflowClient, model_version) -> float:
-    """A registered version's test accuracy: its LoggedModel's metric, else its run's
-    (versions logged before the metrics were on the model), else its tag, else NaN."""
-    model_id = logged_model_id(model_version)
-    metrics = (
-        {m.key: m.value for m in client.get_logged_model(model_id).metrics or []}
-        if model_id
-        else {}
-    )
-    if "test_accuracy" not in metrics and model_version.run_id:
-        metrics = client.get_run(model_version.run_id).data.metrics
-    value = metrics.get("test_accuracy", model_version.tags.get("test_accuracy"))
-    return float(value) if value is not None else float("nan")
-
-
-def _logged_metric(client: MlflowClient, model_version, key: str) -> float | None:
-    """A metric on a version's LoggedModel, or None."""
-    model_id = logged_model_id(model_version)
-    if model_id is None:
-        return None
-    metrics = {m.key: m.value for m in client.get_logged_model(model_id).metrics or []}
-    return metrics.get(key)
-
-
-def logged_model_id(model_version) -> str | None:
-    """The LoggedModel behind a registered version. MLflow's SQL store leaves
-    ``ModelVersion.model_id`` empty; the version's ``source`` is ``models:/<model id>``."""
-    if getattr(model_version, "model_id", None):
-        return model_version.model_id
-    source = model_version.source or ""
-    return source.removeprefix("models:/") if source.startswith("models:/m-") else None
-
-
-def _current_champion(client: MlflowClient, name: str, alias: str):
-    """The model version the alias points at, or None."""
-    aliases = client.get_registered_model(name).aliases
-    return client.get_model_version(name, aliases[alias]) if alias in aliases else None

@@ -37,7 +37,7 @@ def robustness_report(
     )
     perturbed = {name: perturb(images) for name, perturb in perturbations(params.seed).items()}
     framed, found = zip(*(frame_each(stack) for stack in perturbed.values()), strict=True)
-    # One predict call for every stack: each call has a fixed cost of ~0.07 s.
+    # One predict call for every stack: each call has a fixed cost.
     stacks = np.concatenate([*perturbed.values(), *framed])[..., np.newaxis]
     predicted = class_probabilities(model, stacks).argmax(axis=1)
     predicted = predicted.reshape(2, len(perturbed), len(labels))

@@ -6,6 +6,7 @@ from scipy import ndimage
 
 from digit_pipeline.reading.images.errors import BLANK, ImageError
 from digit_pipeline.reading.images.mnist import CENTRE_OF_MASS, DIGIT_BOX, IMAGE_SIZE, STROKE_WIDTH
+from digit_pipeline.reading.images.pieces import INK_LEVEL
 
 # Strokes are measured at this many times the 20-pixel digit box. There, MNIST's training
 # digits' strokes are 5-14 pixels wide (5th-95th percentile), 9 in the median: a digit
@@ -87,7 +88,7 @@ def _with_mnist_stroke(crop: np.ndarray) -> np.ndarray:
 def _stroke_width(ink: np.ndarray) -> float | None:
     """The typical width of the strokes (pixels): twice the median depth along their
     middle lines. None without ink. Beyond the crop there is no ink."""
-    mask = np.pad(ink > 0.5, 1)
+    mask = np.pad(ink > INK_LEVEL, 1)
     if not mask.any():
         return None
     depth = ndimage.distance_transform_edt(mask)

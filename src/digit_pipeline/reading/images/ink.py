@@ -5,7 +5,10 @@ from PIL import Image
 from scipy import ndimage
 
 from digit_pipeline.reading.images.errors import BLANK, ImageError
-from digit_pipeline.reading.images.mnist import IMAGE_SIZE
+from digit_pipeline.reading.images.mnist import SMALL_IMAGE
+
+# The median absolute deviation times this is the standard deviation of normal noise.
+MAD_TO_SIGMA = 1.4826
 
 # Ink is the side on which the image departs furthest from the paper (its median), at
 # this percentile from either end (ink may cover a fraction of a percent of a photo).
@@ -51,7 +54,7 @@ def extract_ink(gray: np.ndarray, *, pen_on_paper: bool = False) -> np.ndarray:
         ImageError: No ink: the image is blank.
     """
     ink = 1.0 - gray if pen_on_paper or _dark_ink(gray) else gray
-    if max(ink.shape) > 2 * IMAGE_SIZE:
+    if max(ink.shape) > SMALL_IMAGE:
         window = max(ink.shape) / BACKGROUND_WINDOW_OF_IMAGE
         flat = np.clip(ink - _background(ink, window), 0.0, None)
         strokes = ndimage.binary_fill_holes(
@@ -100,7 +103,7 @@ def _stretch_each_mark(flat: np.ndarray) -> np.ndarray:
     # The paper's grain: JPEG smooths a photo's noise into blotches that differences between
     # neighbouring pixels miss, so the spread of the whole (mostly paper) counts too.
     paper = float(np.median(flat))
-    grain = max(noise(flat), 1.4826 * float(np.median(np.abs(flat - paper))))
+    grain = max(noise(flat), MAD_TO_SIGMA * float(np.median(np.abs(flat - paper))))
     threshold = max(FAINT_OF_THRESHOLD * otsu_threshold(flat), paper + NOISE_SIGMAS * grain)
     labels, count = ndimage.label(flat > threshold, structure=np.ones((3, 3)))
     if count == 0:
@@ -123,7 +126,7 @@ def noise(image: np.ndarray) -> float:
     """The standard deviation of the image's noise: from the spread of differences between
     neighbouring pixels (robust to the few at the edges of strokes)."""
     steps = np.diff(image, axis=1)
-    return 1.4826 * float(np.median(np.abs(steps - np.median(steps)))) / np.sqrt(2)
+    return MAD_TO_SIGMA * float(np.median(np.abs(steps - np.median(steps)))) / np.sqrt(2)
 
 
 def _percentile_per_label(

@@ -9,11 +9,10 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from digit_pipeline.reading.images.mnist import IMAGE_SIZE
+from digit_pipeline.reading.images.mnist import SMALL_IMAGE
 from digit_pipeline.reading.images.pieces import INK_LEVEL, find_pieces
 from digit_pipeline.reading.images.segmentation import merge_overlapping_columns
 
-SMALL_IMAGE = 2 * IMAGE_SIZE
 # One mark wider than this many times its height is digits touching in a row, not one.
 MAX_ONE_DIGIT_ASPECT = 1.5
 # Tilts tried, in degrees: a photo held by hand is within a few degrees of level.

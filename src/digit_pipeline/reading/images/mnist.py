@@ -15,6 +15,10 @@ DIGIT_BOX = 20
 STROKE_WIDTH = 2.25
 # Where MNIST puts a digit's centre of mass (row, column): the mean over its test set.
 CENTRE_OF_MASS = (14.0, 14.0)
+# An image at most this many pixels a side is one digit, as drawn or cropped.
+SMALL_IMAGE = 2 * IMAGE_SIZE
+# Probabilities are floored at this (or have it added) where their log is taken.
+PROBABILITY_FLOOR = 1e-12
 
 
 def to_model_input(images: np.ndarray) -> np.ndarray:

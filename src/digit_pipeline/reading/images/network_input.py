@@ -8,16 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from digit_pipeline.reading.images.geometry import Box, Extent, extent
+from digit_pipeline.reading.images.grouping import best_grouping
 from digit_pipeline.reading.images.page import Sheet
 from digit_pipeline.reading.images.pieces import INK_LEVEL
-from digit_pipeline.reading.images.segmentation import (
-    Box,
-    Candidate,
-    Corners,
-    best_reading,
-    corners,
-    reading_of,
-)
+from digit_pipeline.reading.images.segmentation import Candidate
 from digit_pipeline.reading.images.strip import Strip
 
 # A line read as this many digits more or fewer than it is known to hold is read again as
@@ -29,7 +24,7 @@ COUNT_COST = 3.0
 
 # Where a part of a line lies in the original input: its box, and its corners where a
 # sheet's perspective was undone (None: the box's), from its corners in the line's ink.
-Locate = Callable[[Corners], tuple[Box, "np.ndarray | None"]]
+Locate = Callable[[Extent], tuple[Box, "np.ndarray | None"]]
 
 
 @dataclass(frozen=True)
@@ -37,7 +32,7 @@ class PreparedLine:
     """One line of writing: every group of its pieces that may be a digit, framed.
 
     Attributes:
-        candidates: The groups (``segmentation.Candidate``), for ``best_reading``.
+        candidates: The groups (``segmentation.Candidate``), for ``grouping.best_grouping``.
         crops: Each candidate framed like MNIST, (28, 28) float32 in [0, 1].
         boxes: Each candidate's box in the original input, ``(x, y, width, height)``.
         quads: Each candidate's corners in the original input, (4, 2) ``(x, y)``
@@ -73,7 +68,7 @@ class PreparedLine:
         box, quad = self.locate((left, top, right, bottom))
         return self.ink[top:bottom, left:right], box, quad
 
-    def reading(
+    def grouping(
         self, scores: Sequence[float] | None = None, digits: int | None = None
     ) -> list[int]:
         """The candidates that make up the line's digits, left to right: the best by
@@ -83,10 +78,10 @@ class PreparedLine:
         (else the line is not one of that many: two lines run together, a digit left
         out)."""
         scores = scores or [0.0] * len(self.candidates)
-        free = best_reading(self.candidates, scores)
+        free, _ = best_grouping(self.candidates, scores)
         if digits is None or len(free) == digits or abs(len(free) - digits) > COUNT_SLACK:
             return free
-        counted, as_free = (reading_of(self.candidates, scores, n) for n in (digits, len(free)))
+        counted, as_free = (best_grouping(self.candidates, scores, n) for n in (digits, len(free)))
         if counted is None or as_free is None or as_free[1] - counted[1] > COUNT_COST:
             return free
         return counted[0]
@@ -115,12 +110,12 @@ class PreparedImage:
     @property
     def crops(self) -> list[np.ndarray]:
         """One framed crop per digit, as geometry alone cuts them, in reading order."""
-        return [line.crops[i] for line in self.lines for i in line.reading()]
+        return [line.crops[i] for line in self.lines for i in line.grouping()]
 
     @property
     def boxes(self) -> list[Box]:
         """The box of each of ``crops`` in the original input."""
-        return [line.boxes[i] for line in self.lines for i in line.reading()]
+        return [line.boxes[i] for line in self.lines for i in line.grouping()]
 
     @property
     def crop_count(self) -> int:
@@ -130,5 +125,5 @@ class PreparedImage:
     @classmethod
     def single(cls, digit: np.ndarray, box: Box) -> PreparedImage:
         """An input that is one framed digit and nothing else."""
-        line = PreparedLine([Candidate(0, 1, corners(box), 0.0)], [digit], [box])
+        line = PreparedLine([Candidate(0, 1, extent(box), 0.0)], [digit], [box])
         return cls(whole=digit, whole_box=box, lines=[line])

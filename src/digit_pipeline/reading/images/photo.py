@@ -12,19 +12,19 @@ from PIL import Image
 
 from digit_pipeline.reading.images.decode import decode_photo, open_image, working_gray
 from digit_pipeline.reading.images.errors import ImageError
+from digit_pipeline.reading.images.geometry import Box, Extent, bounding_box, box_quad
 from digit_pipeline.reading.images.ink import MIN_INK_CONTRAST
 from digit_pipeline.reading.images.network_input import Locate, PreparedImage
 from digit_pipeline.reading.images.page import (
     MIN_PHOTO_SIDE,
     Sheet,
-    clean_page,
     find_page,
     given_corners,
     page_size,
     rectified,
 )
+from digit_pipeline.reading.images.paper import clean_page
 from digit_pipeline.reading.images.prepare import prepare_grayscale
-from digit_pipeline.reading.images.segmentation import Box, Corners
 
 # A sheet is rectified at its own resolution in the photo, at most this many pixels on its
 # longest side.
@@ -113,7 +113,7 @@ def prepare_sheet(photo: np.ndarray, corners: np.ndarray, scale: float) -> Prepa
 
 def _clean_gray(page: np.ndarray) -> np.ndarray:
     """A rectified sheet (uint8, grey or RGB) in grey, its light even and its printed lines
-    out (``page.clean_page``). Of a colour photo, the brightest channel: printed lines in
+    out (``paper.clean_page``). Of a colour photo, the brightest channel: printed lines in
     colour (blue rules, a red margin) are nearly as bright as the paper there, the pen's
     black, blue or grey ink is not; by luminance if that leaves no ink (a red pen)."""
     if page.ndim == 2:
@@ -153,7 +153,7 @@ def _read_sheet(page: np.ndarray, sheet: Sheet, scale: float) -> PreparedImage:
     lines = [
         replace(
             line,
-            boxes=[_bounding(q) for q in quads],
+            boxes=[bounding_box(q) for q in quads],
             quads=quads,
             locate=replace(on_photo, locate=line.locate),
         )
@@ -163,7 +163,7 @@ def _read_sheet(page: np.ndarray, sheet: Sheet, scale: float) -> PreparedImage:
     ]
     return PreparedImage(
         whole=prepared.whole,
-        whole_box=_bounding(on_photo.quad(prepared.whole_box)),
+        whole_box=bounding_box(on_photo.quad(prepared.whole_box)),
         lines=lines,
         sheet=sheet.in_original(scale, (page * 255).astype(np.uint8)),
     )
@@ -181,18 +181,8 @@ class OnPhoto:
 
     def quad(self, box: Box) -> np.ndarray:
         """A box of the rectified page, as its corners in the original photo."""
-        x, y, w, h = box
-        corners = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=np.float64)
-        return self.sheet.to_photo(corners) / self.scale
+        return self.sheet.to_photo(box_quad(box)) / self.scale
 
-    def __call__(self, corners: Corners) -> tuple[Box, np.ndarray]:
-        quad = self.quad(self.locate(corners)[0])
-        return _bounding(quad), quad
-
-
-def _bounding(quad: np.ndarray) -> Box:
-    """The box (x, y, width, height) in whole pixels that holds a quadrilateral."""
-    left, top = np.floor(quad.min(axis=0)).astype(int)
-    right, bottom = np.ceil(quad.max(axis=0)).astype(int)
-    left, top = max(0, int(left)), max(0, int(top))
-    return left, top, max(1, int(right) - left), max(1, int(bottom) - top)
+    def __call__(self, extent: Extent) -> tuple[Box, np.ndarray]:
+        quad = self.quad(self.locate(extent)[0])
+        return bounding_box(quad), quad

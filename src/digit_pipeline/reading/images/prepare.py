@@ -11,18 +11,16 @@ from scipy import ndimage
 
 from digit_pipeline.reading.images.errors import BLANK, ImageError
 from digit_pipeline.reading.images.framing import frame_digit
+from digit_pipeline.reading.images.geometry import Box, Extent, scaled_box, union
 from digit_pipeline.reading.images.ink import extract_ink, noise
 from digit_pipeline.reading.images.lines import LevelledPage, find_lines, one_digit_page
 from digit_pipeline.reading.images.network_input import PreparedImage, PreparedLine
 from digit_pipeline.reading.images.pieces import INK_LEVEL
 from digit_pipeline.reading.images.segmentation import (
-    Box,
     Candidate,
-    Corners,
     Seam,
     line_candidates,
     too_many_digits,
-    union,
 )
 from digit_pipeline.reading.images.strip import line_strip
 from digit_pipeline.reading.limits import MAX_PIECES_PER_IMAGE
@@ -48,7 +46,7 @@ def prepare_grayscale(
         gray: (H, W) values in [0, 1], dark ink on light paper or light ink on dark.
         scale: The factor from the original image to ``gray``, to give boxes in the
             original's pixels.
-        sheet: A sheet of writing found in a photo, cleaned (``page.clean_page``): never
+        sheet: A sheet of writing found in a photo, cleaned (``paper.clean_page``): never
             read small as one clean digit, its printed lines out already.
         pen_on_paper: Its ink is a pen's, dark on paper (``ink.extract_ink``).
 
@@ -66,17 +64,17 @@ def prepare_grayscale(
         PreparedLine(
             found,
             crops=FramedOnRead(found, frame),
-            boxes=[_to_original(page.to_original(*c.corners), scale) for c in found],
+            boxes=[scaled_box(page.to_original(*c.extent), scale) for c in found],
             strip=None if one_digit else line_strip(page.ink[top:bottom]),
             ink=page.ink[top:bottom],
             locate=OnImage(page, top, scale),
         )
         for (top, bottom), found in candidates
     ]
-    whole_corners = _whole_corners(page.ink, [c for _, c in candidates], noisy=image_noise > NOISY)
+    whole_corners = _whole_extent(page.ink, [c for _, c in candidates], noisy=image_noise > NOISY)
     return PreparedImage(
         whole=frame(Candidate(0, 0, whole_corners, 0.0)),
-        whole_box=_to_original(page.to_original(*whole_corners), scale),
+        whole_box=scaled_box(page.to_original(*whole_corners), scale),
         lines=lines,
     )
 
@@ -87,10 +85,10 @@ class Framer:
 
     def __init__(self, ink: np.ndarray) -> None:
         self.ink = ink
-        self.framed: dict[tuple[Corners, Seam | None, Seam | None], np.ndarray] = {}
+        self.framed: dict[tuple[Extent, Seam | None, Seam | None], np.ndarray] = {}
 
     def __call__(self, candidate: Candidate) -> np.ndarray:
-        key = (candidate.corners, candidate.after, candidate.before)
+        key = (candidate.extent, candidate.after, candidate.before)
         if key not in self.framed:
             self.framed[key] = frame_digit(candidate.own_ink(self.ink))
         return self.framed[key]
@@ -106,10 +104,10 @@ class OnImage:
     top: int
     scale: float
 
-    def __call__(self, corners: Corners) -> tuple[Box, None]:
+    def __call__(self, corners: Extent) -> tuple[Box, None]:
         left, top, right, bottom = corners
         box = self.page.to_original(left, self.top + top, right, self.top + bottom)
-        return _to_original(box, self.scale), None
+        return scaled_box(box, self.scale), None
 
 
 class FramedOnRead(Sequence):
@@ -136,7 +134,7 @@ def prepare_whole_digit(gray: np.ndarray) -> np.ndarray:
     """
     image_noise = noise(gray)
     page, candidates, _ = _find_candidates(gray, image_noise)
-    left, top, right, bottom = _whole_corners(
+    left, top, right, bottom = _whole_extent(
         page.ink, [c for _, c in candidates], noisy=image_noise > NOISY
     )
     return frame_digit(page.ink[top:bottom, left:right])
@@ -180,10 +178,10 @@ def _one_clean_digit(gray: np.ndarray, image_noise: float) -> LevelledPage | Non
         return None
 
 
-def _whole_corners(ink: np.ndarray, candidates: list[list[Candidate]], noisy: bool) -> Corners:
+def _whole_extent(ink: np.ndarray, candidates: list[list[Candidate]], noisy: bool) -> Extent:
     """The box of the candidates' ink and all the fainter ink it is connected to (the thin
     ends of a fine pen's strokes), so that specks apart do not stretch the frame."""
-    left, top, right, bottom = union(c.corners for found in candidates for c in found)
+    left, top, right, bottom = union(c.extent for found in candidates for c in found)
     if noisy:  # the faint ink would be noise too
         return left, top, right, bottom
     labels, _ = ndimage.label(ink > FAINT_INK, structure=np.ones((3, 3)))
@@ -199,9 +197,3 @@ def _whole_corners(ink: np.ndarray, candidates: list[list[Candidate]], noisy: bo
         max(right, int(columns[-1]) + 1),
         max(bottom, int(rows[-1]) + 1),
     )
-
-
-def _to_original(corners: tuple[float, float, float, float], scale: float) -> Box:
-    left, top, right, bottom = corners
-    x, y = max(0, round(left / scale)), max(0, round(top / scale))
-    return x, y, max(1, round(right / scale) - x), max(1, round(bottom / scale) - y)

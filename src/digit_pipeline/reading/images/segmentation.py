@@ -1,30 +1,29 @@
 """Where the digits of a line of writing are: the line cut into pieces finer than digits
 (over-segmentation), and every way of grouping neighbouring pieces into digits that its
 geometry allows, each with a prior. The reader chooses the grouping whose digits the CNN
-reads with most confidence (``best_reading``); without the CNN, geometry alone chooses.
+reads with most confidence (``grouping.best_grouping``); without the CNN, geometry alone
+chooses.
 
-Boxes are ``(x, y, width, height)`` outside this module; inside it, ``Corners``
-``(left, top, right, bottom)``, right and bottom exclusive.
+Pieces and candidates lie in ``geometry.Extent``s of the line's image.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from digit_pipeline.reading.images.errors import ImageError
+from digit_pipeline.reading.images.geometry import Extent, union
 from digit_pipeline.reading.images.pieces import INK_LEVEL, find_pieces
 from digit_pipeline.reading.limits import MAX_DIGITS_PER_IMAGE, MAX_PIECES_PER_IMAGE
 
-Box = tuple[int, int, int, int]
-Corners = tuple[int, int, int, int]
 # Where a mark was cut, row by row: its first row, and the first column right of the cut in
 # each row from there.
 Seam = tuple[int, tuple[int, ...]]
-# A piece of a line: its corners, and the seams to its left and right (None: no cut).
-Part = tuple[Corners, Seam | None, Seam | None]
+# A piece of a line: its extent, and the seams to its left and right (None: no cut).
+Part = tuple[Extent, Seam | None, Seam | None]
 
 # Pieces whose columns overlap by this fraction of the narrower one are one mark (a
 # stroke broken across).
@@ -79,7 +78,7 @@ class Candidate:
 
     Attributes:
         start, stop: The pieces it groups, ``pieces[start:stop]`` of its line.
-        corners: Where its ink lies.
+        extent: Where its ink lies.
         prior: How likely its geometry makes it a digit (log scale, 0 at best).
         dropped: How likely it is no digit at all, left out of the reading (log scale):
             a dash, or what is left of a printed rule.
@@ -89,15 +88,15 @@ class Candidate:
 
     start: int
     stop: int
-    corners: Corners
+    extent: Extent
     prior: float
     dropped: float = -np.inf
     after: Seam | None = None
     before: Seam | None = None
 
     def own_ink(self, ink: np.ndarray) -> np.ndarray:
-        """Its ink: ``ink`` within its corners, without what lies beyond its seams."""
-        left, top, right, bottom = self.corners
+        """Its ink: ``ink`` within its extent, without what lies beyond its seams."""
+        left, top, right, bottom = self.extent
         crop = ink[top:bottom, left:right]
         if self.after is None and self.before is None:
             return crop
@@ -139,7 +138,7 @@ def line_candidates(ink: np.ndarray, top: int, bottom: int) -> list[Candidate]:
     # slanted cut may begin left of the part before it.
     parts = [piece for mark in marks for piece in _cut_touching(mark, band, height)]
     parts = _drop_lone_specks(parts, height)
-    pieces = [corners for corners, _, _ in parts]
+    pieces = [extent for extent, _, _ in parts]
     if len(pieces) > MAX_PIECES_PER_IMAGE:
         raise too_many_digits()
 
@@ -172,90 +171,11 @@ def line_candidates(ink: np.ndarray, top: int, bottom: int) -> list[Candidate]:
     return candidates
 
 
-def best_reading(candidates: Sequence[Candidate], scores: Sequence[float]) -> list[int]:
-    """The candidates that cover the line's pieces once each, left to right, with the
-    highest sum of prior plus score (the log-probability of what the CNN reads; zeros
-    for geometry alone); a piece that may be no digit is read or left out, whichever is
-    likelier, unless that leaves nothing. Returns their indexes."""
-    if not candidates:
-        return []
-    pieces = max(candidate.stop for candidate in candidates)
-    best = np.full(pieces + 1, -np.inf)
-    best[0] = 0.0
-    # Where the best reading up to each piece came from, and the candidate read (None:
-    # the piece left out).
-    came_from: list[tuple[int, int | None]] = [(0, None)] * (pieces + 1)
-    for index in sorted(range(len(candidates)), key=lambda i: candidates[i].stop):
-        candidate = candidates[index]
-        for total, read in (
-            (best[candidate.start] + candidate.prior + scores[index], index),
-            (best[candidate.start] + candidate.dropped, None),
-        ):
-            if total > best[candidate.stop]:
-                best[candidate.stop], came_from[candidate.stop] = total, (candidate.start, read)
-    path, end = [], pieces
-    while end > 0:
-        end, read = came_from[end]
-        if read is not None:
-            path.append(read)
-    if not path and any(c.dropped > -np.inf for c in candidates):
-        return best_reading([replace(c, dropped=-np.inf) for c in candidates], scores)
-    return path[::-1]
-
-
-def reading_of(
-    candidates: Sequence[Candidate], scores: Sequence[float], digits: int
-) -> tuple[list[int], float] | None:
-    """``best_reading`` of exactly ``digits`` digits (a line whose count is known, as a
-    pattern sheet's): the candidates that cover the pieces once each with the highest
-    sum of prior plus score among the groupings of that many, and that sum. None when no
-    grouping has that many."""
-    if not candidates or digits < 1:
-        return None
-    pieces = max(candidate.stop for candidate in candidates)
-    best = np.full((pieces + 1, digits + 1), -np.inf)
-    best[0, 0] = 0.0
-    # Where the best reading of each (pieces, digits) came from, and the candidate read.
-    came_from: dict[tuple[int, int], tuple[int, int, int | None]] = {}
-    for index in sorted(range(len(candidates)), key=lambda i: candidates[i].stop):
-        candidate = candidates[index]
-        for read in range(digits + 1):
-            base = best[candidate.start, read]
-            if base == -np.inf:
-                continue
-            steps = [(read, candidate.dropped, None)]
-            if read < digits:
-                steps.append((read + 1, candidate.prior + scores[index], index))
-            for after, gain, chosen in steps:
-                if base + gain > best[candidate.stop, after]:
-                    best[candidate.stop, after] = base + gain
-                    came_from[candidate.stop, after] = (candidate.start, read, chosen)
-    if best[pieces, digits] == -np.inf:
-        return None
-    path, end, read = [], pieces, digits
-    while end > 0:
-        end, read, chosen = came_from[end, read]
-        if chosen is not None:
-            path.append(chosen)
-    return path[::-1], float(best[pieces, digits])
-
-
 def too_many_digits() -> ImageError:
     return ImageError(f"more than {MAX_DIGITS_PER_IMAGE} digits in one image")
 
 
-def union(boxes: Iterable[Corners]) -> Corners:
-    """The smallest ``Corners`` that hold all of ``boxes``."""
-    lefts, tops, rights, bottoms = zip(*boxes, strict=True)
-    return min(lefts), min(tops), max(rights), max(bottoms)
-
-
-def corners(box: Box) -> Corners:
-    x, y, width, height = box
-    return x, y, x + width, y + height
-
-
-def _prior(pieces: Sequence[Corners], line_height: int) -> float:
+def _prior(pieces: Sequence[Extent], line_height: int) -> float:
     left, top, right, bottom = union(pieces)
     gaps = sum(_gap(union(pieces[:k]), pieces[k]) for k in range(1, len(pieces)))
     prior = PER_DIGIT + APART * gaps / line_height
@@ -267,12 +187,12 @@ def _prior(pieces: Sequence[Corners], line_height: int) -> float:
     return prior
 
 
-def _gap(a: Corners, b: Corners) -> int:
+def _gap(a: Extent, b: Extent) -> int:
     return max(0, b[0] - a[2], a[0] - b[2])
 
 
 def _drop_lone_specks(parts: list[Part], line_height: int) -> list[Part]:
-    pieces = [corners for corners, _, _ in parts]
+    pieces = [extent for extent, _, _ in parts]
 
     def alone(index: int) -> bool:
         return all(
@@ -290,8 +210,8 @@ def _drop_lone_specks(parts: list[Part], line_height: int) -> list[Part]:
     ]
 
 
-def merge_overlapping_columns(pieces: list[Corners]) -> list[Corners]:
-    merged: list[Corners] = []
+def merge_overlapping_columns(pieces: list[Extent]) -> list[Extent]:
+    merged: list[Extent] = []
     for piece in pieces:
         if merged:
             last = merged[-1]
@@ -304,14 +224,14 @@ def merge_overlapping_columns(pieces: list[Corners]) -> list[Corners]:
     return merged
 
 
-def _cut_touching(mark: Corners, ink: np.ndarray, line_height: int) -> list[Part]:
+def _cut_touching(mark: Extent, ink: np.ndarray, line_height: int) -> list[Part]:
     """Cut a mark wider than a digit (and not as low as a dash) where digits may meet, for
     the search to group back:
     near the columns of least ink about every ``DIGIT_ASPECT`` line heights, and near each
     valley of the ink's column profile (a thin stroke joining two digits), the deepest
     first, no two closer than ``MIN_PART`` line heights: about two parts a digit. Each cut
     is the path from top to bottom through least ink (``_seam``), so that it can pass
-    between digits that overlap. Returns the parts, left to right: their corners and the
+    between digits that overlap. Returns the parts, left to right: their extents and the
     seams to their left and right (None: the mark's edge)."""
     x0, y0, x1, y1 = mark
     width = x1 - x0
@@ -346,13 +266,13 @@ def _cut_touching(mark: Corners, ink: np.ndarray, line_height: int) -> list[Part
         rows, cols = np.nonzero(between & (region > INK_LEVEL))
         if not rows.size:
             continue
-        corners = (x0 + int(cols.min()), y0 + int(rows.min()), x0 + int(cols.max()) + 1,
-                   y0 + int(rows.max()) + 1)  # fmt: skip
+        part = (x0 + int(cols.min()), y0 + int(rows.min()), x0 + int(cols.max()) + 1,
+                y0 + int(rows.max()) + 1)  # fmt: skip
         after, before = (
             None if k + side in (0, len(bounds) - 1) else (y0, tuple(int(x0 + c) for c in seam))
             for side, seam in ((0, left), (1, right))
         )
-        found.append((corners, after, before))
+        found.append((part, after, before))
     return found
 
 
