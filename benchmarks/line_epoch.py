@@ -31,11 +31,11 @@ def measure(precision: str, steps: int) -> dict[str, float]:
     import keras  # noqa: PLC0415
     from plain_keras import training_split  # noqa: PLC0415
 
-    from digit_pipeline.generators.lines import LineMaker  # noqa: PLC0415
     from digit_pipeline.parameters import TrainLinesParameters, TrainParameters  # noqa: PLC0415
     from digit_pipeline.project import load_conf  # noqa: PLC0415
     from digit_pipeline.training.cnn import build_cnn  # noqa: PLC0415
     from digit_pipeline.training.line_model import build_line_model, line_batches  # noqa: PLC0415
+    from digit_pipeline.training.lines import LineMaker  # noqa: PLC0415
 
     conf = load_conf("parameters")
     params = TrainLinesParameters.from_conf(conf["train_lines"])

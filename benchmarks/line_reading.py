@@ -5,7 +5,7 @@ serve`, the reader with the line model against the same version cutting lines in
     python benchmarks/line_reading.py --lines 200                 # MNIST's test digits
     python benchmarks/line_reading.py --lines 50 --digits tuning --kinds apart touching
 
-Kinds (``generators.lines``): digits apart, touching (0-1 px over each other), overlapping
+Kinds (``training.lines``): digits apart, touching (0-1 px over each other), overlapping
 (1-6 px), numbers with spaces, each generated writer (``generators.writer.HANDS``), each
 permitted handwriting font. Each line is an image of dark ink on white paper, one request
 each. Per kind and reader: lines read exactly (spaces included), digits read right (in
@@ -26,11 +26,12 @@ from pathlib import Path
 import mlflow
 import numpy as np
 
-from digit_pipeline.generators.lines import LineMaker, Writer, font_files
 from digit_pipeline.generators.writer import HANDS, write_in_hand
 from digit_pipeline.project import champion_uri
+from digit_pipeline.training.fonts import font_files
 from digit_pipeline.training.hardware import describe, detect
 from digit_pipeline.training.line_model import edit_distance
+from digit_pipeline.training.lines import LineMaker, Writer
 
 ROOT = Path(__file__).resolve().parents[1]
 from current_code import network_of, with_current_code  # noqa: E402

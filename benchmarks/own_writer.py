@@ -22,11 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-from digit_pipeline.generators.writer import HANDS, Hand, write_in_hand
+from digit_pipeline.generators.writer import HANDS, write_in_hand
 from digit_pipeline.parameters import TrainParameters
 from digit_pipeline.pipelines.train.nodes import train_model
 from digit_pipeline.project import champion_uri
 from digit_pipeline.training.cnn import class_probabilities
+from digit_pipeline.training.hands import Hand
 from digit_pipeline.training.hardware import describe, detect
 
 ROOT = Path(__file__).resolve().parents[1]

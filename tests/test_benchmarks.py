@@ -97,14 +97,11 @@ def test_a_documented_command_parses(scripts, command):
 
 @pytest.fixture(scope="module")
 def benchmark_project(smoke_project, tmp_path_factory) -> Path:
-    """A copy of the smoke project (its store and champion too), with the benchmarks and
-    the tests' helpers that they import, to run them from its root as the README does."""
+    """A copy of the smoke project (its store and champion too), with the benchmarks, to
+    run them from its root as the README does."""
     project = tmp_path_factory.mktemp("benchmarks") / "project"
     shutil.copytree(smoke_project[0], project, symlinks=True)
     shutil.copytree(BENCHMARKS, project / "benchmarks")
-    (project / "tests").mkdir()
-    for name in ("__init__.py", "support.py"):
-        shutil.copy2(PROJECT_ROOT / "tests" / name, project / "tests" / name)
     return project
 
 

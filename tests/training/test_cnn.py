@@ -5,7 +5,6 @@ import keras
 import numpy as np
 import pytest
 
-from digit_pipeline.generators.writer import with_everyday_forms
 from digit_pipeline.parameters import Augmentation, TrainParameters
 from digit_pipeline.reading.images import NOT_ONE_DIGIT
 from digit_pipeline.reading.recognizer import digit_probabilities
@@ -13,6 +12,7 @@ from digit_pipeline.testing.project import smoke_parameters
 from digit_pipeline.training.augmentation import RandomHand, RandomStrokeWidth
 from digit_pipeline.training.cnn import FusedBatchNormalization, build_cnn, portable_copy
 from digit_pipeline.training.fit import batches, training_callbacks
+from digit_pipeline.training.hands import with_everyday_forms
 from digit_pipeline.training.not_one_digit import cut_from_rows
 
 # The network of conf/ (two blocks of 32 and 64 filters), in bfloat16.

@@ -17,7 +17,6 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from digit_pipeline.generators.lines import MAX_DIGITS
 from digit_pipeline.parameters import TrainLinesParameters
 from digit_pipeline.reading.images.strip import STRIP_HEIGHT, batch_of
 from digit_pipeline.reading.line_reader import (
@@ -30,6 +29,7 @@ from digit_pipeline.reading.line_reader import (
 )
 from digit_pipeline.training.cnn import BATCH_NORM_MOMENTUM
 from digit_pipeline.training.hardware import checked_precision
+from digit_pipeline.training.lines import MAX_DIGITS
 
 CLIP_NORM = 1.0
 # The longest text a generated line holds: 12 digits and 11 spaces.
@@ -137,7 +137,7 @@ def portable_line_copy(
 
 
 def line_batches(maker, batch_size: int, steps: int, seed: int) -> tf.data.Dataset:
-    """An epoch of ``steps`` batches of lines made on the fly (``generators.lines``):
+    """An epoch of ``steps`` batches of lines made on the fly (``training.lines``):
     strips padded to the widest of the batch, labels padded with blanks (0). Each batch is
     made from its own seed (the run's, the epoch's and its own), so every epoch writes new
     lines and a run is repeatable. The lines of a batch have one length: strips of like

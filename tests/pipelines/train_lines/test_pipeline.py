@@ -7,7 +7,6 @@ import pytest
 from matplotlib.figure import Figure
 
 from digit_pipeline.datasets.tracking import as_metric_history
-from digit_pipeline.generators.lines import LineMaker
 from digit_pipeline.parameters import TrainLinesParameters, TrainParameters
 from digit_pipeline.pipelines.train_lines.nodes import (
     evaluate_line_model,
@@ -20,6 +19,7 @@ from digit_pipeline.reading.line_reader import NUM_LABELS
 from digit_pipeline.testing.project import smoke_parameters, tiny_cnn
 from digit_pipeline.training.cnn import build_cnn
 from digit_pipeline.training.line_model import build_line_model, line_batch
+from digit_pipeline.training.lines import LineMaker
 
 PARAMS = smoke_parameters(
     TrainLinesParameters, seed=3, recurrent_units=8, precision="float32",

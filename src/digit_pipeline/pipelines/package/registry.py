@@ -4,10 +4,10 @@ reads the person's held-out own digits, alone and written in rows."""
 import numpy as np
 from mlflow import MlflowClient
 
-from digit_pipeline.generators.lines import LineMaker
 from digit_pipeline.reading.errors import InvalidInput
 from digit_pipeline.reading.items import ImageFile
 from digit_pipeline.reading.pyfunc import load_reader
+from digit_pipeline.training.lines import LineMaker
 
 # Rows of the held-out own digits that a new version must read no worse than the champion.
 OWN_ROWS = 50

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from digit_pipeline.generators.writer import with_everyday_forms
 from digit_pipeline.parameters import TrainParameters
 from digit_pipeline.training import hardware
 from digit_pipeline.training.cnn import build_cnn, portable_copy
 from digit_pipeline.training.fit import batches, training_callbacks
+from digit_pipeline.training.hands import with_everyday_forms
 from digit_pipeline.training.not_one_digit import cut_from_rows
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def train_model(
 ) -> tuple[keras.Model, pd.DataFrame, dict[str, str]]:
     """Build the CNN and train it with a cosine learning-rate schedule, keeping the
     weights of the best validation epoch. A share ``everyday_forms`` of the 7s and 1s is
-    rewritten crossed or flagged (``writer.with_everyday_forms``). Crops that are not one
+    rewritten crossed or flagged (``hands.with_everyday_forms``). Crops that are not one
     digit, made from the training images (``not_one_digit_share`` of their number), teach
     its eleventh output, and as many digits cut out of touching writing teach it to read
     those.

@@ -9,7 +9,6 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from digit_pipeline.datasets.tracking import as_metric_history
-from digit_pipeline.generators.lines import LineMaker
 from digit_pipeline.parameters import TrainLinesParameters
 from digit_pipeline.training import hardware
 from digit_pipeline.training.fit import EpochTimer
@@ -22,6 +21,7 @@ from digit_pipeline.training.line_model import (
     read_texts,
     validation_lines,
 )
+from digit_pipeline.training.lines import LineMaker
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def train_line_model(
     y_own: np.ndarray | None = None,
 ) -> tuple[keras.Model, pd.DataFrame]:
     """Train the line model, its front the trained ``cnn``'s (``line_model``), with CTC on
-    ``steps_per_epoch`` batches of new lines an epoch (``generators.lines``: training
+    ``steps_per_epoch`` batches of new lines an epoch (``training.lines``: training
     digits, the permitted fonts for ``font_share`` of the lines, the person's own digits
     for ``own_digits_share``), the learning rate falling along half a cosine; keep the
     epoch that reads most validation lines exactly.

@@ -13,16 +13,17 @@ digits are for final figures.
 
 from __future__ import annotations
 
-import functools
 import io
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image
 
 from digit_pipeline.reading.images.strip import Strip, line_strip
+from digit_pipeline.training.fonts import cropped, font_digits, font_files
+from digit_pipeline.training.line_ink import degraded, levelled, with_pen
 
 # How neighbouring digits of a number lie: the gap between their inks, in digit heights
 # (negative: overlapping, measured where their rows meet).
@@ -35,15 +36,6 @@ SPACINGS = {
 # The gap between two numbers, in digit heights: wider than any gap inside a number.
 SPACE = (0.9, 2.2)
 PENS = ("ballpoint", "pencil", "felt")
-# The Debian packages whose handwriting fonts are other hands (and no other font).
-FONT_FOLDERS = (
-    "/usr/share/fonts/opentype/bwht",  # fonts-bwht
-    "/usr/share/fonts/truetype/breip",  # fonts-breip
-    "/usr/share/fonts/truetype/femkeklaver",  # fonts-femkeklaver
-    "/usr/share/fonts/opentype/dancingscript",  # fonts-dancingscript
-    "/usr/share/fonts/truetype/fifthhorseman",  # fonts-dkg-handwriting
-)
-GLYPH_SIZE = 64
 MAX_DIGITS = 12
 
 
@@ -88,28 +80,6 @@ class Writer:
             pen=pen,
             stroke=stroke,
         )
-
-
-def font_files(folders: tuple[str, ...] = FONT_FOLDERS) -> list[Path]:
-    """The permitted handwriting fonts installed here (none where the packages are not)."""
-    return sorted(
-        path
-        for folder in folders
-        for path in Path(folder).glob("*")
-        if path.suffix in {".ttf", ".otf"}
-    )
-
-
-@functools.lru_cache(maxsize=64)
-def font_digits(path: Path) -> tuple[np.ndarray, ...]:
-    """Each digit 0-9 in a font, as ink cropped to itself (float32 in [0, 1])."""
-    font = ImageFont.truetype(str(path), GLYPH_SIZE)
-    glyphs = []
-    for digit in "0123456789":
-        canvas = Image.new("L", (GLYPH_SIZE * 2, GLYPH_SIZE * 2))
-        ImageDraw.Draw(canvas).text((GLYPH_SIZE // 2, GLYPH_SIZE // 4), digit, fill=255, font=font)
-        glyphs.append(_cropped(np.asarray(canvas, dtype=np.float32) / 255))
-    return tuple(glyphs)
 
 
 class LineMaker:
@@ -164,10 +134,10 @@ class LineMaker:
             for char in text
         ]
         ink = _laid_out(marks, writer.height, spacing, rng)
-        ink = _with_pen(ink, writer.pen, rng)
+        ink = with_pen(ink, writer.pen, rng)
         if not clean:
-            ink = _degraded(ink, writer.height, rng)
-        strip = line_strip(_levelled(ink))
+            ink = degraded(ink, writer.height, rng)
+        strip = line_strip(levelled(ink))
         if strip is None:  # every stroke lost (a faint pencil, heavy noise): write it again
             felt = replace(writer, pen="felt")
             return self.line(rng, text=text, spacing=spacing, writer=felt, font=font, clean=True)
@@ -184,9 +154,9 @@ class LineMaker:
         if glyphs is not None:
             source = glyphs[digit]
         elif own and len(self.own_by_label[digit]):
-            source = _cropped(self.own_images[rng.choice(self.own_by_label[digit])])
+            source = cropped(self.own_images[rng.choice(self.own_by_label[digit])])
         else:
-            source = _cropped(self.images[rng.choice(self.by_label[digit])])
+            source = cropped(self.images[rng.choice(self.by_label[digit])])
         return _written(source, writer, rng)
 
 
@@ -208,13 +178,6 @@ def random_text(rng: np.random.Generator, count: int | None = None) -> str:
     )
     parts = [digits[a:b] for a, b in zip([0, *cuts], [*cuts, count], strict=True)]
     return " ".join(parts)
-
-
-def _cropped(ink: np.ndarray) -> np.ndarray:
-    rows, columns = np.flatnonzero(ink.max(axis=1) > 0.1), np.flatnonzero(ink.max(axis=0) > 0.1)
-    if rows.size == 0:
-        return np.ones((4, 2), np.float32)
-    return np.ascontiguousarray(ink[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1])
 
 
 def _written(source: np.ndarray, writer: Writer, rng: np.random.Generator) -> np.ndarray:
@@ -239,7 +202,7 @@ def _written(source: np.ndarray, writer: Writer, rng: np.random.Generator) -> np
     if writer.stroke:
         kernel = np.ones((2, 2) if abs(writer.stroke) == 1 else (3, 3), np.uint8)
         ink = cv2.dilate(ink, kernel) if writer.stroke > 0 else cv2.erode(ink, kernel)
-    return _cropped(ink)
+    return cropped(ink)
 
 
 def _bent(ink: np.ndarray, pixels: float, rng: np.random.Generator) -> np.ndarray:
@@ -304,62 +267,3 @@ def _overlapping(canvas: np.ndarray, mark: np.ndarray, top: int, x: float, gap: 
     left_edge = np.argmax(ours, axis=1)
     needed = (right_edge - left_edge)[both].max() + 1
     return int(max(0, round(needed + gap)))
-
-
-def _with_pen(ink: np.ndarray, pen: str, rng: np.random.Generator) -> np.ndarray:
-    """Ink as the pen lays it: a ballpoint's a little uneven, a pencil's grey and grainy,
-    a felt pen's full."""
-    if pen == "pencil":
-        grain = rng.uniform(0.6, 1.0, ink.shape).astype(np.float32)
-        return ink * grain * rng.uniform(0.55, 0.9)
-    if pen == "ballpoint":
-        return ink * rng.uniform(0.75, 1.0)
-    return np.minimum(ink * 1.2, 1.0)
-
-
-def _levelled(ink: np.ndarray) -> np.ndarray:
-    """Ink stretched so that its strokes reach 1, as the reader levels each mark's ink
-    (``reading.images.ink.extract_ink``) before it finds the line: a faint pencil's too."""
-    strokes = ink[ink > 0.15]
-    if strokes.size == 0:
-        return ink
-    return np.clip(ink / max(float(np.percentile(strokes, 90)), 0.3), 0.0, 1.0)
-
-
-def _degraded(ink: np.ndarray, height: float, rng: np.random.Generator) -> np.ndarray:
-    """The line as a camera or scanner gives it: a printed rule under or through it, blur,
-    a lower resolution, noise, JPEG."""
-    if rng.random() < 0.2:
-        row = int(
-            height * (1.6 + rng.uniform(0.0, 0.25))
-            if rng.random() < 0.7
-            else height * rng.uniform(0.8, 1.3)
-        )
-        thickness = int(rng.integers(1, 3))
-        columns = np.flatnonzero(ink.max(axis=0) > 0.3)
-        if columns.size:  # as far as the writing goes, and a little further
-            reach = slice(
-                max(0, int(columns[0] - rng.uniform(0, height))),
-                int(columns[-1] + rng.uniform(0, height)),
-            )
-            band = ink[row : row + thickness, reach]
-            ink[row : row + thickness, reach] = np.maximum(band, rng.uniform(0.2, 0.5))
-    if rng.random() < 0.3:
-        ink = cv2.GaussianBlur(ink, (0, 0), rng.uniform(0.3, 0.04 * height))
-    if rng.random() < 0.15:
-        small = rng.uniform(0.5, 0.8)
-        h, w = ink.shape
-        ink = cv2.resize(
-            cv2.resize(
-                ink, (max(1, int(w * small)), max(1, int(h * small))), interpolation=cv2.INTER_AREA
-            ),
-            (w, h),
-        )
-    if rng.random() < 0.3:
-        ink = ink + rng.normal(0, rng.uniform(0.02, 0.06), ink.shape).astype(np.float32)
-    ink = np.clip(ink, 0, 1)
-    if rng.random() < 0.2:
-        paper = (255 - ink * 255).astype(np.uint8)
-        _, data = cv2.imencode(".jpg", paper, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(20, 85))])
-        ink = 1 - cv2.imdecode(data, cv2.IMREAD_GRAYSCALE).astype(np.float32) / 255
-    return ink

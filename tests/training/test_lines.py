@@ -1,12 +1,13 @@
-"""The line generator (``generators.lines``): lines of real MNIST digits, as the line model
+"""The line generator (``training.lines``): lines of real MNIST digits, as the line model
 is trained and measured on them."""
 
 import numpy as np
 import pytest
 from scipy import ndimage
 
-from digit_pipeline.generators.lines import MAX_DIGITS, LineMaker, font_files, random_text
 from digit_pipeline.reading.images.strip import INK_HEIGHT, MARGIN, STRIP_HEIGHT, WIDTH_STEP
+from digit_pipeline.training.fonts import font_files
+from digit_pipeline.training.lines import MAX_DIGITS, LineMaker, random_text
 
 
 @pytest.fixture(scope="module")
