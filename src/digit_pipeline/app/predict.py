@@ -3,14 +3,10 @@ CNN read."""
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 from typing import Any
 
-import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Request
-from PIL import Image
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -33,20 +29,13 @@ class LineReading(contract.LineReading):
     images: list[str]
 
 
-class ReadingAnswer(BaseModel):
-    """What ``POST /api/predict`` answers: the served model's fields, the image it read as
-    one digit, and the sheet of paper it read the lines on, rectified (a PNG data URL; null
-    when no sheet was found in the photo)."""
+class ReadingAnswer(contract.DigitReading):
+    """What ``POST /api/predict`` answers: the served model's answer
+    (``Reading.export(images=True)``), with the image it read as one digit, and the sheet
+    of paper it read the lines on, rectified (a PNG data URL; null when no sheet was found
+    in the photo)."""
 
-    read_as: str
-    digit: int
-    confidence: float
-    probabilities: list[float]
-    digits: str
-    boxes: list[list[int]]
-    quads: list[list[list[float]]]
     lines: list[LineReading]
-    page: list[list[float]] | None
     input_image: str
     page_image: str | None
 
@@ -110,19 +99,5 @@ def form_item(data: bytes, corners: Any) -> ImageFile:
 
 
 def answer(reading: Reading) -> dict[str, Any]:
-    """The served contract of a reading, with the 28x28 images the CNN read: the whole
-    image's (``input_image``) and each digit's (each line's ``images``); and the sheet the
-    lines were read on (``page_image``)."""
-    exported = reading.export()
-    for line, read in zip(exported["lines"], reading.lines, strict=True):
-        line["images"] = [png_data_url(digit.image) for digit in read.digits]
-    sheet = None if reading.sheet is None else png_data_url(reading.sheet.image / 255)
-    return {**exported, "input_image": png_data_url(reading.whole.image), "page_image": sheet}
-
-
-def png_data_url(image: np.ndarray) -> str:
-    """A grey image in [0, 1] as a PNG data URL: a digit as the CNN sees it, bright ink on
-    black; a sheet as it was read."""
-    buffer = io.BytesIO()
-    Image.fromarray((np.clip(image, 0, 1) * 255).round().astype(np.uint8)).save(buffer, "PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    """The served contract of a reading, with the images the CNN read and the sheet read."""
+    return reading.export(images=True)

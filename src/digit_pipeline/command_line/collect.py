@@ -12,9 +12,8 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
-
 from digit_pipeline.datasets.own_digits import OwnDigits
+from digit_pipeline.reading.images.decode import decode_photo, open_image
 from digit_pipeline.reading.items import ImageFile
 from digit_pipeline.reading.predictor import Reader
 
@@ -99,16 +98,18 @@ def collect_sheet(
     (reading,) = reader.read([ImageFile(data)], len(rows) if rows else None)
     texts = [line.digit_string for line in reading.lines]
     labels = labels_from_pattern(texts, rows, each_line_is, keep_matching)
-    photo = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
+    # The crops come from the photo as the reader decodes it, within the same limits.
+    photo, scale = decode_photo(*open_image(data))
+    photo = photo.convert("RGB")
     sample_ids, read_right = [], 0
     left_out = tuple(lines_off(texts, rows)) if rows else ()
     for line, line_labels in zip(reading.lines, labels, strict=True):
         if line_labels is None:
             continue
         for digit, label in zip(line.digits, line_labels, strict=True):
-            x, y, width, height = digit.box
+            x, y, width, height = (round(value * scale) for value in digit.box)
             crop = io.BytesIO()
-            photo.crop((x, y, x + width, y + height)).save(crop, "PNG")
+            photo.crop((x, y, x + max(1, width), y + max(1, height))).save(crop, "PNG")
             sample_ids.append(store.add(label, digit.image, crop.getvalue(), "sheet"))
             read_right += digit.value == label
     return Collected(sample_ids, read_right, left_out)

@@ -75,21 +75,25 @@ def main() -> None:
 def predict(images: tuple[Path, ...], model_uri: str, output: str) -> None:
     """Print what is read in each IMAGE (PNG, JPEG, BMP, GIF or WebP). As ``files``, CSV
     of file, digit (the whole image as one digit), confidence, digits (in reading order; a
-    sheet's lines separated by line breaks, the field quoted); as ``csv``, file, line and
-    the numbers of each line of writing, one per cell; as ``json``, one object per line of
-    output: file and the served answer."""
-    from digit_pipeline.pipelines.predict.nodes import lines_table, readings_table  # noqa: PLC0415
+    sheet's lines separated by line breaks, the field quoted) and error (why a file could
+    not be read); as ``csv``, file, line and the numbers of each line of writing, one per
+    cell; as ``json``, one object per line of output: file and the served answer. A file
+    that cannot be read is also named on stderr, and the exit status is 1."""
     from digit_pipeline.reading.cores import every_core  # noqa: PLC0415
+    from digit_pipeline.reading.results import failed  # noqa: PLC0415
+    from digit_pipeline.reading.tables import lines_table, readings_table  # noqa: PLC0415
 
     readings, errors = _reader(model_uri).read_each(
         {str(path): path.read_bytes for path in images}, workers=every_core()
     )
+    answers = {name: reading.export() for name, reading in readings.items()}
+    answers |= {name: failed(error) for name, error in errors.items()}
     if output == "json":
-        for name, reading in sorted(readings.items()):
-            click.echo(json.dumps({"file": name, **reading.export()}))
+        for name, answer in sorted(answers.items()):
+            click.echo(json.dumps({"file": name, **answer}))
     else:
         table = readings_table if output == "files" else lines_table
-        click.echo(table(readings).to_csv(index=False), nl=False)
+        click.echo(table(answers).to_csv(index=False), nl=False)
     for name, error in errors.items():
         click.echo(f"{name}: {error}", err=True)
     if errors:

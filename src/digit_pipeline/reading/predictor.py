@@ -50,7 +50,7 @@ class Reader:
     def read(self, items: Sequence[Item], digits_per_line: int | None = None) -> list[Reading]:
         """Read a request's items, within its limits, in one model call; with
         ``digits_per_line``, each line as that many digits where it can be
-        (``PreparedLine.reading``), as on a sheet written in a pattern.
+        (``PreparedLine.grouping``), as on a sheet written in a pattern.
 
         Raises:
             InvalidInput: An item that cannot be read or breaks a limit (the message names
@@ -78,7 +78,16 @@ class Reader:
 
         Returns:
             The reading of each readable file, and what is wrong with each other one.
+
+        Raises:
+            Busy: Too many reads at once: the files are prepared and read in one turn of
+                the gate, as a request is.
         """
+        return self.gate.run(self._read_each, files, workers)
+
+    def _read_each(
+        self, files: Mapping[str, bytes | Callable[[], bytes]], workers: int
+    ) -> tuple[dict[str, Reading], dict[str, str]]:
         readings, errors = {}, {}
         visible = [name for name in sorted(files) if not PurePosixPath(name).name.startswith(".")]
         contents = (_image_file(files[name]) for name in visible)
@@ -91,7 +100,7 @@ class Reader:
         with ThreadPoolExecutor(1, "read-batch") as reading:
             being_read = deque()
             for names, batch in _batches(named, errors, limit):
-                being_read.append((names, reading.submit(self.gate.run, self.recognize, batch)))
+                being_read.append((names, reading.submit(self.recognize, batch)))
                 while len(being_read) > overlap:
                     read_names, read = being_read.popleft()
                     readings.update(zip(read_names, read.result(), strict=True))
@@ -147,7 +156,7 @@ class Reader:
         """Readings of prepared images from one model call that reads each distinct 28x28
         once (a ``pixels`` item, or an image of one digit, is its own only crop). Each
         line's digits are the candidates whose readings are surest, by their
-        log-probabilities and their geometry (``PreparedLine.reading``), as many as
+        log-probabilities and their geometry (``PreparedLine.grouping``), as many as
         ``digits_per_line`` where it is given."""
         rows: dict[bytes, int] = {}  # a digit's bytes -> its row in the model's batch
         crops = []

@@ -32,6 +32,7 @@ from digit_pipeline.reading.images.strip import STRIP_HEIGHT
 from digit_pipeline.reading.items import check_request_size, parse_item, parse_request
 from digit_pipeline.reading.predictor import Reader
 from digit_pipeline.reading.recognizer import Recognizer
+from digit_pipeline.reading.results import failed
 
 
 class DigitClassifier(mlflow.pyfunc.PythonModel):
@@ -81,16 +82,9 @@ class DigitClassifier(mlflow.pyfunc.PythonModel):
         errors.update(unread)
         readings.update(zip(pixels, self.reader.read(list(pixels.values())), strict=True))
         return [
-            {**readings[key].export(), "error": ""} if key in readings else _failed(errors[key])
+            {**readings[key].export(), "error": ""} if key in readings else failed(errors[key])
             for key in keys
         ]
-
-
-def _failed(reason: str) -> dict[str, Any]:
-    """An item that could not be read, in ``DigitReading``'s shape."""
-    return {"read_as": None, "digit": None, "confidence": None, "probabilities": [],
-            "digits": "", "boxes": [], "quads": [], "lines": [], "page": None,
-            "error": reason}  # fmt: skip
 
 
 def _answered_by_the_reader(predict):

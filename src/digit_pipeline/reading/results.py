@@ -4,10 +4,13 @@ gives the served JSON contract."""
 
 from __future__ import annotations
 
+import base64
+import io
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from digit_pipeline.reading.images.geometry import Box, box_quad
 from digit_pipeline.reading.images.page import Sheet
@@ -86,10 +89,11 @@ class Line:
     def numbers(self) -> list[int]:
         return [int(number) for number in self.text.split()]
 
-    def export(self) -> dict[str, Any]:
+    def export(self, images: bool = False) -> dict[str, Any]:
         """``digits``, ``text``, ``numbers``, ``boxes``, ``quads`` and ``confidences``
-        (rounded to 4 places)."""
-        return {
+        (rounded to 4 places); with ``images``, the 28x28 image the CNN read of each digit
+        (``images``, PNG data URLs)."""
+        exported = {
             "digits": self.digit_string,
             "text": self.text,
             "numbers": self.numbers,
@@ -97,6 +101,9 @@ class Line:
             "quads": [digit.quad_points for digit in self.digits],
             "confidences": [round(digit.confidence, 4) for digit in self.digits],
         }
+        if images:
+            exported["images"] = [png_data_url(digit.image) for digit in self.digits]
+        return exported
 
 
 @dataclass(frozen=True)
@@ -132,11 +139,14 @@ class Reading:
     def digits(self) -> list[Digit]:
         return [digit for line in self.lines for digit in line.digits]
 
-    def export(self) -> dict[str, Any]:
+    def export(self, images: bool = False) -> dict[str, Any]:
         """The served contract: ``digit``, ``confidence``, ``probabilities`` of the whole
         image read as one digit; ``digits``, ``boxes`` and ``quads`` in reading order;
-        ``lines``; ``page``, the sheet's four corners (or null); ``read_as``."""
-        return {
+        ``lines``; ``page``, the sheet's four corners (or null); ``read_as``. With
+        ``images`` (the GUI's answer), the images the CNN read: the whole image's
+        (``input_image``) and each digit's (each line's ``images``), and the sheet as it
+        was read (``page_image``, or null), as PNG data URLs."""
+        exported = {
             "read_as": self.read_as,
             "digit": self.whole.value,
             "confidence": self.whole.confidence,
@@ -144,9 +154,31 @@ class Reading:
             "digits": self.digit_string,
             "boxes": [list(digit.box) for digit in self.digits],
             "quads": [digit.quad_points for digit in self.digits],
-            "lines": [line.export() for line in self.lines],
+            "lines": [line.export(images) for line in self.lines],
             "page": None if self.sheet is None else _points(self.sheet.corners),
         }
+        if images:
+            exported["input_image"] = png_data_url(self.whole.image)
+            exported["page_image"] = (
+                None if self.sheet is None else png_data_url(self.sheet.image / 255)
+            )
+        return exported
+
+
+def failed(reason: str) -> dict[str, Any]:
+    """An item that could not be read, in the served contract's shape: ``error`` says why,
+    ``read_as``, ``digit``, ``confidence`` and ``page`` are null, the rest empty."""
+    return {"read_as": None, "digit": None, "confidence": None, "probabilities": [],
+            "digits": "", "boxes": [], "quads": [], "lines": [], "page": None,
+            "error": reason}  # fmt: skip
+
+
+def png_data_url(image: np.ndarray) -> str:
+    """A grey image in [0, 1] as a PNG data URL: a digit as the CNN sees it, bright ink on
+    black; a sheet as it was read."""
+    buffer = io.BytesIO()
+    Image.fromarray((np.clip(image, 0, 1) * 255).round().astype(np.uint8)).save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def _points(points: np.ndarray) -> list[list[float]]:

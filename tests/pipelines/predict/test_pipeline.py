@@ -1,6 +1,7 @@
 """Batch prediction and the command line, on a folder of generated images, with the
 champion of a smoke run in a temporary MLflow store."""
 
+import io
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ from kedro.framework.session import KedroSession
 from mlflow import MlflowClient
 
 from digit_pipeline.pipelines.predict.nodes import predict_images
+from digit_pipeline.reading.tables import READING_COLUMNS
 from digit_pipeline.testing.images import FOLDER_IMAGES
 from digit_pipeline.testing.project import CHAMPION, EXPERIMENT, in_project, tracking_uri
 
@@ -27,16 +29,20 @@ def champion(smoke_project):
 def test_predict_images_node(image_folder, champion, caplog):
     files = {path.name: path.read_bytes for path in image_folder.iterdir()}
     table, lines = predict_images(files, champion)
-    assert table.columns.tolist() == ["file", "digit", "confidence", "digits"]
+    assert table.columns.tolist() == READING_COLUMNS
     # One row per line of writing, its numbers in cells: the strip's digits read as numbers.
     strip = lines[lines["file"] == "d_strip.png"]
     assert strip["line"].tolist() == [1]
     digits = table.set_index("file").loc["d_strip.png", "digits"]
     assert strip["number_1"].iloc[0] == int(digits)
-    assert table["file"].tolist() == FOLDER_IMAGES
-    assert table["digit"].between(0, 9).all() and table["confidence"].between(0, 1).all()
+    # A row for every file but the hidden one; the one that is not an image has its error.
+    assert table["file"].tolist() == [*FOLDER_IMAGES, "notes.txt"]
+    read, failed = table.iloc[:-1], table.iloc[-1]
+    assert read["digit"].between(0, 9).all() and read["confidence"].between(0, 1).all()
+    assert read["error"].isna().all()
+    assert failed["error"].startswith("not an image") and pd.isna(failed["digit"])
     assert len(table.set_index("file").loc["d_strip.png", "digits"]) == 4
-    assert "Skipped notes.txt: not an image" in caplog.text
+    assert "Could not read notes.txt: not an image" in caplog.text
 
 
 def test_predict_pipeline_writes_a_csv_and_logs_it(project_with_a_champion, image_folder):
@@ -50,7 +56,8 @@ def test_predict_pipeline_writes_a_csv_and_logs_it(project_with_a_champion, imag
     table = pd.read_csv(
         project / "data" / "07_model_output" / "predictions.csv", dtype={"digits": str}
     )
-    assert table["file"].tolist() == FOLDER_IMAGES
+    assert table.columns.tolist() == READING_COLUMNS
+    assert table["file"].tolist() == [*FOLDER_IMAGES, "notes.txt"]
     assert len(table.loc[3, "digits"]) == 4
     # The batch prediction is an MLflow run of its own, holding the CSV.
     client = MlflowClient(tracking_uri(project))
@@ -63,10 +70,10 @@ def test_predict_pipeline_writes_a_csv_and_logs_it(project_with_a_champion, imag
     ]
     lines = pd.read_csv(project / "data" / "07_model_output" / "lines.csv")
     assert lines["file"].tolist() == FOLDER_IMAGES  # one line each
-    assert lines["number_1"].tolist() == table["digits"].astype(int).tolist()
+    assert lines["number_1"].tolist() == table["digits"][:-1].astype(int).tolist()
 
 
-def test_command_line_prints_csv_and_reports_bad_files(smoke_project, image_folder):
+def test_command_line_prints_csv_and_reports_bad_files(smoke_project, image_folder, champion):
     project = smoke_project[0]
     command = [
         str(Path(sys.executable).parent / "digit-pipeline"),
@@ -86,11 +93,14 @@ def test_command_line_prints_csv_and_reports_bad_files(smoke_project, image_fold
         timeout=300,
     )
     assert result.returncode == 1  # one file could not be read
-    rows = [line.split(",") for line in result.stdout.strip().splitlines()]
-    assert rows[0] == ["file", "digit", "confidence", "digits"]
-    assert [row[0] for row in rows[1:]] == ["a_seven.png", "d_strip.png"]
-    assert len(rows[2][3]) == 4
+    table = pd.read_csv(io.StringIO(result.stdout), dtype={"digits": str})
+    assert table.columns.tolist() == READING_COLUMNS
+    assert table["file"].tolist() == ["a_seven.png", "d_strip.png", "notes.txt"]
+    assert len(table.loc[1, "digits"]) == 4 and table.loc[2, "error"].startswith("not an image")
     assert "notes.txt: not an image" in result.stderr
+    # The very table the predict pipeline writes of the same files.
+    files = {name: (image_folder / name).read_bytes for name in command[2:]}
+    assert result.stdout == predict_images(files, champion)[0].to_csv(index=False)
 
 
 @pytest.mark.parametrize("output", ["csv", "json"])

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import mlflow
 
 from digit_pipeline.parameters import PredictSparkParameters
+from digit_pipeline.reading.tables import CONFIDENCE_PLACES, READING_COLUMNS
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -28,7 +29,8 @@ def read_images_with_spark(images: DataFrame, params: PredictSparkParameters) ->
     that cannot be read gets its error in its row and the job goes on.
 
     Returns:
-        ``path, digit, confidence, digits, error`` per file.
+        ``tables.READING_COLUMNS`` per file, as ``digit-pipeline predict`` and the predict
+        pipeline write them: its ``file`` the path Spark read it from.
     """
     from pyspark.sql import functions as F  # noqa: PLC0415
     from pyspark.sql.types import StructType  # noqa: PLC0415
@@ -39,10 +41,12 @@ def read_images_with_spark(images: DataFrame, params: PredictSparkParameters) ->
     )  # fmt: skip
     reading = read(F.struct(F.col("content").alias("image"))).alias("reading")
     read_files = images.select("path", reading)
-    return read_files.select(
-        "path",
-        F.when(~F.isnan("reading.digit"), F.col("reading.digit").cast("int")).alias("digit"),
-        F.when(~F.isnan("reading.confidence"), F.col("reading.confidence")).alias("confidence"),
-        F.col("reading.digits").alias("digits"),
-        F.when(F.col("reading.error") != "", F.col("reading.error")).alias("error"),
-    )
+    confidence = F.round("reading.confidence", CONFIDENCE_PLACES)
+    columns = {
+        "file": F.col("path"),
+        "digit": F.when(~F.isnan("reading.digit"), F.col("reading.digit").cast("int")),
+        "confidence": F.when(~F.isnan("reading.confidence"), confidence),
+        "digits": F.col("reading.digits"),
+        "error": F.when(F.col("reading.error") != "", F.col("reading.error")),
+    }
+    return read_files.select(*(columns[name].alias(name) for name in READING_COLUMNS))
