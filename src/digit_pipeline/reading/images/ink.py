@@ -4,6 +4,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from digit_pipeline.reading.images import components
 from digit_pipeline.reading.images.errors import BLANK, ImageError
 from digit_pipeline.reading.images.mnist import SMALL_IMAGE
 
@@ -81,7 +82,7 @@ def extract_ink(gray: np.ndarray, *, pen_on_paper: bool = False) -> np.ndarray:
         INK_FLOOR_OF_THRESHOLD,
     )
     # Faint ink is kept where it continues a stroke (a fine pen's thin parts), not alone.
-    faint, _ = ndimage.label(ink > floor, structure=np.ones((3, 3)))
+    faint, _ = components.label(ink > floor)
     strokes = np.isin(faint, np.unique(faint[ink > threshold]))
     above = ink[ink > threshold]
     solid = np.percentile(above, SOLID_INK_PERCENTILE) if above.size else ink.max()
@@ -105,7 +106,7 @@ def _stretch_each_mark(flat: np.ndarray) -> np.ndarray:
     paper = float(np.median(flat))
     grain = max(noise(flat), MAD_TO_SIGMA * float(np.median(np.abs(flat - paper))))
     threshold = max(FAINT_OF_THRESHOLD * otsu_threshold(flat), paper + NOISE_SIGMAS * grain)
-    labels, count = ndimage.label(flat > threshold, structure=np.ones((3, 3)))
+    labels, count = components.label(flat > threshold)
     if count == 0:
         raise ImageError(BLANK)
     solid = _percentile_per_label(flat, labels, count, SOLID_INK_PERCENTILE)

@@ -9,8 +9,10 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from digit_pipeline.reading.images import components
 from digit_pipeline.reading.images.mnist import SMALL_IMAGE
 from digit_pipeline.reading.images.pieces import INK_LEVEL, find_pieces
+from digit_pipeline.reading.images.rules import straight_lines
 from digit_pipeline.reading.images.segmentation import merge_overlapping_columns
 
 # One mark wider than this many times its height is digits touching in a row, not one.
@@ -157,15 +159,14 @@ def _has_rules(ink: np.ndarray, axis: int) -> bool:
     """Whether ``MIN_RULES`` or more long straight lines run along ``axis`` (0: rows)."""
     if np.count_nonzero((ink > INK_LEVEL / 2).any(axis=axis)) < RULE_LENGTH * ink.shape[1 - axis]:
         return False  # the ink does not reach that far along the axis: no line can
-    return ndimage.label(_long_lines(ink, axis).any(axis=1 - axis))[1] >= MIN_RULES
+    return components.label(_long_lines(ink, axis).any(axis=1 - axis))[1] >= MIN_RULES
 
 
 def _long_lines(ink: np.ndarray, axis: int) -> np.ndarray:
     """Where straight lines run along ``axis`` (0: rows) for ``RULE_LENGTH`` of the page,
     straight to within ``RULE_SLACK`` pixels (what is left of a tilt)."""
     length = int(RULE_LENGTH * ink.shape[1 - axis])
-    slack, along = ((RULE_SLACK, 1), (1, length)) if axis == 0 else ((1, RULE_SLACK), (length, 1))
-    return ndimage.grey_opening(ndimage.grey_dilation(ink, size=slack), size=along) > INK_LEVEL / 2
+    return straight_lines(ink.astype(np.float32), axis, length, RULE_SLACK) > INK_LEVEL / 2
 
 
 def _line_bands(ink: np.ndarray, sheet: bool = False) -> list[tuple[int, int]]:

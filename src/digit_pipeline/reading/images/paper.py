@@ -7,6 +7,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from digit_pipeline.reading.images import components
+from digit_pipeline.reading.images.rules import straight_lines
+
 # The paper's brightness is taken from this fraction of the page's longest side around
 # each pixel (at least MIN_PAPER_REACH pixels): wider than a stroke, narrower than a shadow's
 # edge.
@@ -66,9 +69,7 @@ def clean_page(gray: np.ndarray) -> np.ndarray:
     # desk perhaps, is paper.
     side = max(height, width)
     border = max(1, round(side * EDGE))
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(
-        (written > 0).astype(np.uint8), connectivity=8
-    )
+    labels, stats = components.label_with_stats(written > 0)
     dots = _dots(stats, round(side * DOT_SIZE))
     not_writing = (
         dots
@@ -83,7 +84,7 @@ def clean_page(gray: np.ndarray) -> np.ndarray:
 
 
 def _from_the_edge(stats: np.ndarray, border: int, shape: tuple[int, int]) -> np.ndarray:
-    """Of the marks on a page of ``shape`` (``cv2.connectedComponentsWithStats``'s
+    """Of the marks on a page of ``shape`` (``components.label_with_stats``'s
     ``stats``), those that reach its ``border`` pixels along its edges."""
     height, width = shape
     left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
@@ -94,7 +95,7 @@ def _from_the_edge(stats: np.ndarray, border: int, shape: tuple[int, int]) -> np
 
 
 def _holes(labels: np.ndarray, stats: np.ndarray, side: int, among: np.ndarray) -> np.ndarray:
-    """Of the marks ``among`` those on a page (``cv2.connectedComponentsWithStats``'s
+    """Of the marks ``among`` those on a page (``components.label_with_stats``'s
     ``labels`` and ``stats``) whose longest side is ``side`` pixels, the holes of a spiral
     binding or a punch along its edges: solid, convex marks near an edge, each with a twin
     along the same edge (as deep in, as large). A bold digit near the edge has no twin so
@@ -137,7 +138,7 @@ def _solidity(mark: np.ndarray) -> float:
 
 
 def _dots(stats: np.ndarray, size: int) -> np.ndarray:
-    """Of the marks on a page (``cv2.connectedComponentsWithStats``'s ``stats``), those
+    """Of the marks on a page (``components.label_with_stats``'s ``stats``), those
     smaller than ``size`` pixels both ways, or than a quarter of the writing's marks (up
     to twice ``size``): the dots of dotted paper, specks."""
     widths, heights = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
@@ -160,12 +161,6 @@ def _straight_lines(darkness: np.ndarray, axis: int) -> np.ndarray:
     length, local = (
         max(3, round(size * share)) for share in (PRINTED_LINE_LENGTH, LOCAL_LINE_LENGTH)
     )
-    widened = cv2.dilate(darkness, _along(LINE_SLACK, 1 - axis))
-    lines = cv2.morphologyEx(widened, cv2.MORPH_OPEN, _along(length, axis))
-    nearby = cv2.morphologyEx(widened, cv2.MORPH_OPEN, _along(local, axis))
+    lines = straight_lines(darkness, axis, length, LINE_SLACK)
+    nearby = straight_lines(darkness, axis, local, LINE_SLACK)
     return np.where(lines > PRINTED_LINE, np.maximum(lines, nearby), lines)
-
-
-def _along(length: int, axis: int) -> np.ndarray:
-    """A straight structuring element ``length`` pixels along ``axis`` (0: a row)."""
-    return np.ones((1, length) if axis == 0 else (length, 1), np.uint8)

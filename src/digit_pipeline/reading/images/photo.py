@@ -10,10 +10,11 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from digit_pipeline.reading.images import components
 from digit_pipeline.reading.images.decode import decode_photo, open_image, working_gray
 from digit_pipeline.reading.images.errors import ImageError
 from digit_pipeline.reading.images.geometry import Box, Extent, bounding_box, box_quad
-from digit_pipeline.reading.images.ink import MIN_INK_CONTRAST
+from digit_pipeline.reading.images.ink import MIN_INK_CONTRAST, otsu_threshold
 from digit_pipeline.reading.images.network_input import Locate, PreparedImage
 from digit_pipeline.reading.images.page import (
     MIN_PHOTO_SIDE,
@@ -128,9 +129,8 @@ def _ways_up(page: np.ndarray) -> list[int]:
     """The quarter turns (anticlockwise) the page may be read at: digits stand taller than
     they are wide, so when its marks of ink are taller than wide, those that keep its rows
     rows (0 and 2); when wider, those that turn them (1 and 3); all four when neither."""
-    gray = (page * 255).astype(np.uint8)
-    _, marks = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    _, _, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
+    level = (page * 255).astype(np.uint8) / 255.0
+    _, stats = components.label_with_stats(level < otsu_threshold(level))
     stats = stats[1:]
     if len(stats) == 0:
         return [0, 1, 2, 3]

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from digit_pipeline.reading.images import components
+
 # Ink above this level makes up the pieces (solid ink is 1).
 INK_LEVEL = 0.5
 # Pieces smaller than this fraction of the largest piece's area are specks.
@@ -36,5 +38,5 @@ class Pieces:
 
 def find_pieces(ink: np.ndarray) -> Pieces:
     """The pieces of ink in ``ink`` (bright on black, in [0, 1])."""
-    labels, _ = ndimage.label(ink > INK_LEVEL, structure=np.ones((3, 3)))
+    labels, _ = components.label(ink > INK_LEVEL)
     return Pieces(labels, ndimage.find_objects(labels), np.bincount(labels.ravel())[1:])

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
+from digit_pipeline.reading.images import components
 from digit_pipeline.reading.images.errors import BLANK, ImageError
 from digit_pipeline.reading.images.framing import frame_digit
 from digit_pipeline.reading.images.geometry import Box, Extent, scaled_box, union
@@ -184,7 +184,7 @@ def _whole_extent(ink: np.ndarray, candidates: list[list[Candidate]], noisy: boo
     left, top, right, bottom = union(c.extent for found in candidates for c in found)
     if noisy:  # the faint ink would be noise too
         return left, top, right, bottom
-    labels, _ = ndimage.label(ink > FAINT_INK, structure=np.ones((3, 3)))
+    labels, _ = components.label(ink > FAINT_INK)
     inside = labels[top:bottom, left:right]
     kept = np.unique(inside[ink[top:bottom, left:right] > INK_LEVEL])
     connected = np.isin(labels, kept[kept > 0])
