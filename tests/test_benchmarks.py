@@ -1,7 +1,7 @@
 """The benchmarks keep running as documented: every script's quick check (the table of
 benchmarks/README.md) runs against a smoke champion, and every benchmark command of the
-README and benchmarks/README.md parses with its script's arguments. Then the benchmarks'
-own logic: framework_overhead.py's turns (one process runs at a time, each is charged its
+README, its docs/ pages and benchmarks/README.md parses with its script's arguments. Then
+the benchmarks' own logic: framework_overhead.py's turns (one process runs at a time, each is charged its
 own turns, a failure stops them all) and the CPU kernels epoch_speed.py compares."""
 
 import importlib
@@ -61,12 +61,21 @@ def quick_checks() -> dict[str, str]:
     return {row[0].strip("| `"): row[-1].strip("| `") for row in rows}
 
 
+# Every page that may give a benchmark's command: the README, its docs/ pages, the
+# benchmarks' own README.
+DOCUMENTATION = [
+    PROJECT_ROOT / "README.md",
+    *sorted((PROJECT_ROOT / "docs").glob("*.md")),
+    BENCHMARKS / "README.md",
+]
+
+
 def documented() -> list[str]:
     return sorted(
         {
             command
-            for readme in (PROJECT_ROOT / "README.md", BENCHMARKS / "README.md")
-            for command in inline_commands(readme.read_text())
+            for page in DOCUMENTATION
+            for command in inline_commands(page.read_text())
         }
     )
 

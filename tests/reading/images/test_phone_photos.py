@@ -15,9 +15,9 @@ from digit_pipeline.generators.phone import KINDS, phone_photo
 from digit_pipeline.generators.photos import DigitPool, make_image
 from digit_pipeline.reading.errors import InvalidInput
 from digit_pipeline.reading.images import prepare_image
+from digit_pipeline.reading.images.clean import clean_page
 from digit_pipeline.reading.images.outline import completed
 from digit_pipeline.reading.images.page import find_page
-from digit_pipeline.reading.images.paper import clean_page
 from digit_pipeline.reading.items import ImageFile, parse_item, prepare_items
 from digit_pipeline.testing.images import encode, enlarge
 

@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image
 
 from digit_pipeline.reading.images import components
+from digit_pipeline.reading.images.clean import clean_page
 from digit_pipeline.reading.images.decode import decode_photo, open_image, working_gray
 from digit_pipeline.reading.images.errors import ImageError
 from digit_pipeline.reading.images.geometry import Box, Extent, bounding_box, box_quad
@@ -24,7 +25,6 @@ from digit_pipeline.reading.images.page import (
     page_size,
     rectified,
 )
-from digit_pipeline.reading.images.paper import clean_page
 from digit_pipeline.reading.images.prepare import prepare_grayscale
 
 # A sheet is rectified at its own resolution in the photo, at most this many pixels on its
@@ -114,7 +114,7 @@ def prepare_sheet(photo: np.ndarray, corners: np.ndarray, scale: float) -> Prepa
 
 def _clean_gray(page: np.ndarray) -> np.ndarray:
     """A rectified sheet (uint8, grey or RGB) in grey, its light even and its printed lines
-    out (``paper.clean_page``). Of a colour photo, the brightest channel: printed lines in
+    out (``clean.clean_page``). Of a colour photo, the brightest channel: printed lines in
     colour (blue rules, a red margin) are nearly as bright as the paper there, the pen's
     black, blue or grey ink is not; by luminance if that leaves no ink (a red pen)."""
     if page.ndim == 2:

@@ -46,7 +46,7 @@ def prepare_grayscale(
         gray: (H, W) values in [0, 1], dark ink on light paper or light ink on dark.
         scale: The factor from the original image to ``gray``, to give boxes in the
             original's pixels.
-        sheet: A sheet of writing found in a photo, cleaned (``paper.clean_page``): never
+        sheet: A sheet of writing found in a photo, cleaned (``clean.clean_page``): never
             read small as one clean digit, its printed lines out already.
         pen_on_paper: Its ink is a pen's, dark on paper (``ink.extract_ink``).
 

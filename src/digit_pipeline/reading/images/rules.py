@@ -1,5 +1,5 @@
 """Printed lines (rules, a margin, a grid, a sheet's edge): straight lines along the rows
-or columns of an image, found by one grey opening, with OpenCV. ``paper.clean_page`` takes
+or columns of an image, found by one grey opening, with OpenCV. ``clean.clean_page`` takes
 them out of a photographed page's darkness, ``lines`` out of a scan's ink."""
 
 from __future__ import annotations
