@@ -29,7 +29,8 @@ if message := missing_extra("benchmarks", "benchmarks/page_libraries.py"):
 from skimage import feature, measure, morphology, transform  # noqa: E402
 
 from digit_pipeline.generators.phone import KINDS
-from digit_pipeline.reading.images import geometry, page
+from digit_pipeline.reading.images import geometry
+from digit_pipeline.reading.images import sheet as finder
 from digit_pipeline.reading.limits import WORKING_SIZE
 from digit_pipeline.training.hardware import describe, detect
 
@@ -46,17 +47,17 @@ def smoothed(photo: np.ndarray) -> np.ndarray:
 
 
 def find_with_skimage(photo: np.ndarray) -> np.ndarray | None:
-    """``page.find_page`` with scikit-image's Canny, outlines and polygon simplification."""
+    """``finder.find_sheet`` with scikit-image's Canny, outlines and polygon simplification."""
     smooth, factor = smoothed(photo)
     best, best_area = None, 0.0
-    for high in page.EDGE_THRESHOLDS:
+    for high in finder.EDGE_THRESHOLDS:
         edges = feature.canny(smooth.astype(float), sigma=0.7, low_threshold=high / 2,
                               high_threshold=high)  # fmt: skip
         edges = morphology.dilation(edges, np.ones((3, 3), bool))
         for contour in measure.find_contours(edges.astype(float), 0.5):
             points = contour[:, ::-1].astype(np.float32)  # (row, column) -> (x, y)
             hull = cv2.convexHull(points).reshape(-1, 2)
-            if len(hull) < 4 or cv2.contourArea(hull) < page.MIN_SHEET_AREA * smooth.size:
+            if len(hull) < 4 or cv2.contourArea(hull) < finder.MIN_SHEET_AREA * smooth.size:
                 continue
             perimeter = cv2.arcLength(hull.reshape(-1, 1, 2), True)
             for tolerance in (0.01, 0.02, 0.04):
@@ -66,14 +67,14 @@ def find_with_skimage(photo: np.ndarray) -> np.ndarray | None:
                 if len(polygon) == 4:
                     quad = polygon.astype(np.float32)
                     area = cv2.contourArea(quad)
-                    if (area > best_area and page._plausible(quad, smooth.shape)
-                            and page._stands_out(smooth, quad)):  # fmt: skip
+                    if (area > best_area and finder._plausible(quad, smooth.shape)
+                            and finder._stands_out(smooth, quad)):  # fmt: skip
                         best, best_area = quad, area
                     break
     return None if best is None else geometry.clockwise(best / factor)
 
 
-def rectify_with_skimage(photo: np.ndarray, sheet: page.Sheet) -> np.ndarray:
+def rectify_with_skimage(photo: np.ndarray, sheet: finder.Sheet) -> np.ndarray:
     width, height = sheet.size
     mapping = transform.ProjectiveTransform()
     corners = np.float64([[0, 0], [width, 0], [width, height], [0, height]])
@@ -125,15 +126,15 @@ def main() -> None:
             pixels = np.asarray(image)
             truth = photo.corners * scale
             tolerance = CORNER_TOLERANCE * np.hypot(*pixels.shape[:2])
-            for name, find in (("OpenCV", page.find_page), ("scikit-image", find_with_skimage)):
+            for name, find in (("OpenCV", finder.find_sheet), ("scikit-image", find_with_skimage)):
                 corners, elapsed = timed(find, pixels)
                 timings[name]["find"].append(elapsed)
                 error = float("inf") if corners is None else corner_error(corners, truth)
                 found[name].append(error <= tolerance)
-            width, height = page.page_size(truth)
+            width, height = finder.sheet_size(truth)
             fit = min(1.0, 1600 / max(width, height))
-            sheet = page.Sheet(truth, (round(width * fit), round(height * fit)))
-            gray, elapsed = timed(page.rectified, pixels, sheet)
+            sheet = finder.Sheet(truth, (round(width * fit), round(height * fit)))
+            gray, elapsed = timed(finder.rectified, pixels, sheet)
             timings["OpenCV"]["rectify"].append(elapsed)
             timings["scikit-image"]["rectify"].append(timed(rectify_with_skimage, pixels, sheet)[1])
             darkness = 1 - gray.max(axis=2).astype(np.float32) / 255

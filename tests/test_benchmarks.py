@@ -72,11 +72,7 @@ DOCUMENTATION = [
 
 def documented() -> list[str]:
     return sorted(
-        {
-            command
-            for page in DOCUMENTATION
-            for command in inline_commands(page.read_text())
-        }
+        {command for page in DOCUMENTATION for command in inline_commands(page.read_text())}
     )
 
 

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from digit_pipeline.reading.images.page import Sheet
+from digit_pipeline.reading.images.sheet import Sheet
 from digit_pipeline.reading.results import Digit, Line, Reading
 
 

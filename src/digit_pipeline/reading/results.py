@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image
 
 from digit_pipeline.reading.images.geometry import Box, box_quad
-from digit_pipeline.reading.images.page import Sheet
+from digit_pipeline.reading.images.sheet import Sheet
 
 
 @dataclass(frozen=True)

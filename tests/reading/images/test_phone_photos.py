@@ -17,7 +17,7 @@ from digit_pipeline.reading.errors import InvalidInput
 from digit_pipeline.reading.images import prepare_image
 from digit_pipeline.reading.images.clean import clean_page
 from digit_pipeline.reading.images.outline import completed
-from digit_pipeline.reading.images.page import find_page
+from digit_pipeline.reading.images.sheet import find_sheet
 from digit_pipeline.reading.items import ImageFile, parse_item, prepare_items
 from digit_pipeline.testing.images import encode, enlarge
 
@@ -70,7 +70,7 @@ def test_the_sheet_is_found_on_any_desk_at_any_angle(pool, kind):
     rng = np.random.default_rng(11)
     for _ in range(4):
         photo = KINDS[kind](pool, rng)
-        found = find_page(pixels(photo.data))
+        found = find_sheet(pixels(photo.data))
         assert found is not None, kind
         assert corner_error(found, photo.corners) < 0.01 * np.hypot(1200, 920), kind
 
@@ -81,7 +81,7 @@ def test_most_sheets_with_a_corner_out_of_the_frame_are_found(pool):
     for _ in range(8):
         photo = KINDS["corner out of the frame"](pool, rng)
         assert ((photo.corners < 0) | (photo.corners > [1200, 920])).any(axis=1).sum() == 1
-        found = find_page(pixels(photo.data))
+        found = find_sheet(pixels(photo.data))
         errors.append(np.inf if found is None else corner_error(found, photo.corners))
     # Completed from the sides the frame shows: 5 of these 8 (issue #43 asks for more).
     assert sum(error < 0.01 * np.hypot(1200, 920) for error in errors) >= 4
@@ -101,7 +101,7 @@ def test_no_sheet_is_found_where_there_is_none(pool, mnist_train, image):
         ),
         "blank": lambda: encode(np.full((600, 800), 200, np.uint8)),
     }[image]()
-    assert find_page(pixels(data)) is None
+    assert find_sheet(pixels(data)) is None
 
 
 def test_printed_lines_go_and_a_digit_across_a_rule_keeps_its_strokes():
@@ -122,7 +122,7 @@ def test_a_sheet_that_things_on_the_desk_touch_is_found_by_its_own_outline(pool)
     rng = np.random.default_rng(4)
     # The third: its hull takes in what touches it (found 78 px off before issue #43).
     photo = [phone_photo(pool, rng, busy=True) for _ in range(3)][-1]
-    found = find_page(pixels(photo.data))
+    found = find_sheet(pixels(photo.data))
     assert found is not None and corner_error(found, photo.corners) < 0.01 * np.hypot(1200, 920)
 
 

@@ -6,7 +6,7 @@ The one image package of the project: the training pipeline and the reader
 From an image file (``prepare_image``, in ``photo``), one module per step:
 
 - ``decode``: check the file against the limits, decode it at a photo's working size;
-- ``page``: a sheet of paper in a photo, found and rectified (OpenCV), else the image
+- ``sheet``: a sheet of paper in a photo, found and rectified (OpenCV), else the image
   reduced to grayscale at a working size;
 - ``ink``: polarity, uneven lighting and paper colour removed, each mark's own level;
 - ``lines``: the page turned level, printed rules out, its lines of writing (bands of rows);

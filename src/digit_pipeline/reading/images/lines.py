@@ -43,7 +43,7 @@ LINE_PITCH = 1.15
 
 
 @dataclass(frozen=True)
-class LevelledPage:
+class LevelledInk:
     """Ink turned level, rules out.
 
     Attributes:
@@ -73,13 +73,13 @@ class LevelledPage:
         return x.min(), y.min(), x.max(), y.max()
 
 
-def find_lines(ink: np.ndarray, *, sheet: bool = False) -> LevelledPage:
+def find_lines(ink: np.ndarray, *, sheet: bool = False) -> LevelledInk:
     """The lines of writing in an ink image: levelled when it holds several lines, printed
     rules removed. A small image (at most ``SMALL_IMAGE`` pixels a side: a digit) is one
     line of all its rows. On a ``sheet`` found in a photo, the printed lines are out
     already, and lines written close or touching are told apart (``_line_bands``)."""
     if max(ink.shape) <= SMALL_IMAGE:
-        return LevelledPage(ink=ink, tilt=0.0, bands=[(0, ink.shape[0])], shape=ink.shape)
+        return LevelledInk(ink=ink, tilt=0.0, bands=[(0, ink.shape[0])], shape=ink.shape)
 
     def without_rules(page: np.ndarray) -> np.ndarray:
         return page if sheet else _remove_rules(page)
@@ -90,10 +90,10 @@ def find_lines(ink: np.ndarray, *, sheet: bool = False) -> LevelledPage:
     if tilt and len(bands) < 2:  # one line: read it as it is written, tilt and all
         tilt, levelled = 0.0, without_rules(ink)
         bands = _line_bands(levelled)
-    return LevelledPage(ink=levelled, tilt=tilt, bands=bands, shape=ink.shape)
+    return LevelledInk(ink=levelled, tilt=tilt, bands=bands, shape=ink.shape)
 
 
-def one_digit_page(ink: np.ndarray) -> LevelledPage | None:
+def one_digit_page(ink: np.ndarray) -> LevelledInk | None:
     """The page as it is when it holds one digit: its pieces of ink make one mark (their
     columns overlap) no wider than ``MAX_ONE_DIGIT_ASPECT`` times its height, in one band
     of rows, and no printed rules run across it; then there is nothing to level. None
@@ -112,7 +112,7 @@ def one_digit_page(ink: np.ndarray) -> LevelledPage | None:
         return None
     if any(_has_rules(_halved(ink), axis) for axis in (0, 1)):
         return None
-    return LevelledPage(ink=ink, tilt=0.0, bands=[(0, ink.shape[0])], shape=ink.shape)
+    return LevelledInk(ink=ink, tilt=0.0, bands=[(0, ink.shape[0])], shape=ink.shape)
 
 
 def _tilt(ink: np.ndarray) -> float:

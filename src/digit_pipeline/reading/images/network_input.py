@@ -10,9 +10,9 @@ import numpy as np
 
 from digit_pipeline.reading.images.geometry import Box, Extent, extent
 from digit_pipeline.reading.images.grouping import best_grouping
-from digit_pipeline.reading.images.page import Sheet
 from digit_pipeline.reading.images.pieces import INK_LEVEL
 from digit_pipeline.reading.images.segmentation import Candidate
+from digit_pipeline.reading.images.sheet import Sheet
 from digit_pipeline.reading.images.strip import Strip
 
 # A line read as this many digits more or fewer than it is known to hold is read again as

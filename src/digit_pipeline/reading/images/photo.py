@@ -17,15 +17,15 @@ from digit_pipeline.reading.images.errors import ImageError
 from digit_pipeline.reading.images.geometry import Box, Extent, bounding_box, box_quad
 from digit_pipeline.reading.images.ink import MIN_INK_CONTRAST, otsu_threshold
 from digit_pipeline.reading.images.network_input import Locate, PreparedImage
-from digit_pipeline.reading.images.page import (
+from digit_pipeline.reading.images.prepare import prepare_grayscale
+from digit_pipeline.reading.images.sheet import (
     MIN_PHOTO_SIDE,
     Sheet,
-    find_page,
+    find_sheet,
     given_corners,
-    page_size,
     rectified,
+    sheet_size,
 )
-from digit_pipeline.reading.images.prepare import prepare_grayscale
 
 # A sheet is rectified at its own resolution in the photo, at most this many pixels on its
 # longest side.
@@ -63,13 +63,13 @@ def prepare_opened(
 
     Raises:
         ImageError: As ``prepare_image``; ValueError: ``corners`` that outline no sheet
-            (``page.given_corners``).
+            (``sheet.given_corners``).
     """
     photo, scale = decode_photo(image, upright_width)
     pixels = np.asarray(photo)
     if corners is not None:
         return prepare_sheet(pixels, given_corners(corners * scale, pixels.shape), scale)
-    corners = find_page(pixels)
+    corners = find_sheet(pixels)
     if corners is not None:
         try:
             return prepare_sheet(pixels, corners, scale)
@@ -96,7 +96,7 @@ def prepare_sheet(photo: np.ndarray, corners: np.ndarray, scale: float) -> Prepa
     Raises:
         ImageError: No ink on the sheet, or more digits than the limit.
     """
-    width, height = page_size(corners)
+    width, height = sheet_size(corners)
     fit = min(1.0, SHEET_SIZE / max(width, height))
     sheet = Sheet(corners, (max(1, round(width * fit)), max(1, round(height * fit))))
     page = _clean_gray(rectified(photo, sheet))

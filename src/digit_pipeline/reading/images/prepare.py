@@ -13,7 +13,7 @@ from digit_pipeline.reading.images.errors import BLANK, ImageError
 from digit_pipeline.reading.images.framing import frame_digit
 from digit_pipeline.reading.images.geometry import Box, Extent, scaled_box, union
 from digit_pipeline.reading.images.ink import extract_ink, noise
-from digit_pipeline.reading.images.lines import LevelledPage, find_lines, one_digit_page
+from digit_pipeline.reading.images.lines import LevelledInk, find_lines, one_digit_page
 from digit_pipeline.reading.images.network_input import PreparedImage, PreparedLine
 from digit_pipeline.reading.images.pieces import INK_LEVEL
 from digit_pipeline.reading.images.segmentation import (
@@ -100,7 +100,7 @@ class OnImage:
     levelled ``page``) lies in the original image, which is ``1 / scale`` times the page's
     ink: its box (``Locate``)."""
 
-    page: LevelledPage
+    page: LevelledInk
     top: int
     scale: float
 
@@ -142,7 +142,7 @@ def prepare_whole_digit(gray: np.ndarray) -> np.ndarray:
 
 def _find_candidates(
     gray: np.ndarray, image_noise: float, *, sheet: bool = False, pen_on_paper: bool = False
-) -> tuple[LevelledPage, list[tuple[tuple[int, int], list[Candidate]]], float]:
+) -> tuple[LevelledInk, list[tuple[tuple[int, int], list[Candidate]]], float]:
     """The levelled page, each line's band and candidates (lines without ink left out), checked
     against the limit on digits before any is framed, and the factor from ``gray`` to the
     page (below 1 when a clean digit is read at ``DIGIT_SIZE``). A ``sheet`` (cleaned) is
@@ -165,7 +165,7 @@ def _find_candidates(
     return page, candidates, reduced
 
 
-def _one_clean_digit(gray: np.ndarray, image_noise: float) -> LevelledPage | None:
+def _one_clean_digit(gray: np.ndarray, image_noise: float) -> LevelledInk | None:
     """The page of a clean image larger than ``DIGIT_SIZE`` that holds one digit, reduced
     to ``DIGIT_SIZE``; None for any other image."""
     if max(gray.shape) <= DIGIT_SIZE or image_noise >= CLEAN:

@@ -87,7 +87,7 @@ class Sheet:
         return Sheet(self.corners / scale, self.size, image)
 
 
-def find_page(photo: np.ndarray) -> np.ndarray | None:
+def find_sheet(photo: np.ndarray) -> np.ndarray | None:
     """The four corners (x, y) of a sheet of paper in a photo (uint8, grey or RGB), in its
     pixels, clockwise from the one nearest the top-left; None when no sheet stands out
     from its surroundings, or it fills the frame."""
@@ -125,7 +125,7 @@ def rectified(photo: np.ndarray, sheet: Sheet) -> np.ndarray:
     )
 
 
-def page_size(corners: np.ndarray) -> tuple[float, float]:
+def sheet_size(corners: np.ndarray) -> tuple[float, float]:
     """(width, height) of the sheet in the photo's pixels: its opposite sides averaged."""
     sides = np.linalg.norm(corners - np.roll(corners, -1, axis=0), axis=1)
     return (sides[0] + sides[2]) / 2, (sides[1] + sides[3]) / 2
