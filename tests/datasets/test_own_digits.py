@@ -8,6 +8,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import fsspec
 import numpy as np
 import pandas as pd
 import pytest
@@ -167,7 +168,7 @@ def test_the_kedro_dataset_loads_nothing_then_what_was_saved(tmp_path, digits):
         {
             "own": {
                 "type": "digit_pipeline.datasets.own_digits.OwnDigitsDataset",
-                "path": str(tmp_path),
+                "filepath": str(tmp_path),
             }
         }
     )
@@ -180,6 +181,32 @@ def test_the_kedro_dataset_loads_nothing_then_what_was_saved(tmp_path, digits):
     loaded = catalog.load("own")
     assert loaded["label"].tolist() == labels[:5].tolist()
     assert (loaded["source"] == "sheet").all()
+
+
+def test_the_kedro_dataset_reads_through_fsspec_and_writes_only_here(tmp_path, digits):
+    """Samples kept here, copied to another filesystem (fsspec's memory://): the dataset
+    reads them from there, and refuses to keep one there."""
+    local = OwnDigits(tmp_path)
+    ids = [keep(local, digits, index) for index in range(3)]
+    memory = fsspec.filesystem("memory")
+    for path in tmp_path.rglob("*.*"):
+        if not path.name.startswith("."):
+            memory.pipe(f"/own/{path.relative_to(tmp_path)}", path.read_bytes())
+    catalog = DataCatalog.from_config(
+        {
+            "own": {
+                "type": "digit_pipeline.datasets.own_digits.OwnDigitsDataset",
+                "filepath": "memory:///own",
+            }
+        }  # fmt: skip
+    )
+    loaded = catalog.load("own")
+    assert loaded["sample_id"].tolist() == ids
+    assert np.array_equal(np.stack(loaded["pixels"]), np.stack(local.load()["pixels"]))
+    with pytest.raises(DatasetError, match="kept on this machine only"):
+        catalog.save(
+            "own", pd.DataFrame({"label": [1], "pixels": [digits[0][0]], "source": "drawn"})
+        )
 
 
 def test_rows_pattern_labels_every_digit_or_names_the_lines_off():

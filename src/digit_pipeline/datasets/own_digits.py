@@ -28,9 +28,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import fsspec
 import numpy as np
 import pandas as pd
-from kedro.io.core import AbstractDataset, DatasetError
+from kedro.io.core import AbstractDataset, DatasetError, get_protocol_and_path
 from PIL import Image
 
 from digit_pipeline.reading.images import IMAGE_SIZE, NUM_CLASSES, ImageError, open_image
@@ -45,10 +46,17 @@ logger = logging.getLogger(__name__)
 
 
 class OwnDigits:
-    """The samples kept in ``folder``: add, delete, list, and load them with their pixels."""
+    """The samples kept in ``folder``: add, delete, list, and load them with their pixels.
+
+    ``folder`` may be a path or a URL of any filesystem fsspec knows (``filepath`` as
+    kedro-datasets take it): the samples are read through it; they are written on this
+    machine only (``file``), where writes can be atomic and locked."""
 
     def __init__(self, folder: str | os.PathLike) -> None:
-        self.folder = Path(folder)
+        protocol, path = get_protocol_and_path(str(folder))
+        self.protocol = protocol
+        self._fs = fsspec.filesystem(protocol)
+        self.folder = Path(path)
         self.labels_file = self.folder / "labels.csv"
 
     def add(self, label: int | str, digit: np.ndarray, crop: bytes | None, source: str) -> str:
@@ -64,6 +72,7 @@ class OwnDigits:
             ValueError: A label that is not a digit, an unknown source, a digit image that
                 is not 28x28 in [0, 1], or a crop that is not an image.
         """
+        self._check_local()
         label = digit_label(label)
         if source not in SOURCES:
             raise ValueError(f"the source must be one of {', '.join(SOURCES)}, not {source!r}")
@@ -94,6 +103,7 @@ class OwnDigits:
 
     def delete(self, sample_id: str) -> bool:
         """Forget a sample and remove its images; False if there is no such sample."""
+        self._check_local()
         with self._locked():
             table = self.table()
             found = table["sample_id"] == sample_id
@@ -112,12 +122,13 @@ class OwnDigits:
         Raises:
             DatasetError: ``labels.csv`` is not a readable labels file.
         """
-        if not self.labels_file.exists():
+        if not self._fs.exists(str(self.labels_file)):
             return pd.DataFrame(columns=COLUMNS)
         try:
-            table = pd.read_csv(
-                self.labels_file, dtype={"sample_id": str, "crop": str, "digit": str}
-            ).fillna({"crop": ""})
+            with self._fs.open(str(self.labels_file), "rb") as labels:
+                table = pd.read_csv(
+                    labels, dtype={"sample_id": str, "crop": str, "digit": str}
+                ).fillna({"crop": ""})
         except (ValueError, UnicodeDecodeError) as error:
             raise DatasetError(
                 f"{self.labels_file} is not a readable labels file: {error}"
@@ -137,7 +148,7 @@ class OwnDigits:
         for row in table.itertuples(index=False):
             try:
                 digit_label(row.label)
-                pixels.append(read_digit(self.folder / row.digit))
+                pixels.append(read_digit(self._read_bytes(row.digit)))
                 keep.append(True)
             except ValueError as error:
                 skipped[row.sample_id] = str(error)
@@ -153,6 +164,24 @@ class OwnDigits:
         """How many samples of each digit are kept."""
         labels = pd.to_numeric(self.table()["label"], errors="coerce")
         return {digit: int((labels == digit).sum()) for digit in range(NUM_CLASSES)}
+
+    def exists(self) -> bool:
+        """Whether any sample was ever kept here (the labels file exists)."""
+        return self._fs.exists(str(self.labels_file))
+
+    def _read_bytes(self, name: str) -> bytes:
+        try:
+            with self._fs.open(str(self.folder / name), "rb") as file:
+                return file.read()
+        except OSError as error:
+            raise ValueError(f"the digit is not a readable image: {error}") from error
+
+    def _check_local(self) -> None:
+        if self.protocol != "file":
+            raise DatasetError(
+                f"own digits are kept on this machine only, not at {self.protocol}://"
+                f"{self.folder}: give a local folder to keep or delete samples"
+            )
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -198,8 +227,8 @@ class OwnDigitsDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
     when none are kept); ``save`` keeps each row (``label``, ``pixels``, ``source``, and
     ``crop`` as image bytes or None) as a new sample."""
 
-    def __init__(self, path: str, metadata: dict[str, Any] | None = None) -> None:
-        self._store = OwnDigits(path)
+    def __init__(self, filepath: str, metadata: dict[str, Any] | None = None) -> None:
+        self._store = OwnDigits(filepath)
         self.metadata = metadata
 
     def load(self) -> pd.DataFrame:
@@ -210,10 +239,10 @@ class OwnDigitsDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
             self._store.add(int(row.label), row.pixels, getattr(row, "crop", None), row.source)
 
     def _exists(self) -> bool:
-        return self._store.labels_file.exists()
+        return self._store.exists()
 
     def _describe(self) -> dict[str, Any]:
-        return {"path": str(self._store.folder)}
+        return {"filepath": str(self._store.folder), "protocol": self._store.protocol}
 
 
 def _crop_image(data: bytes) -> Image.Image:
