@@ -53,7 +53,7 @@ CHILD_ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}  # output line by line, as i
 SAME_WORK = (
     "validate_train_split_node", "validate_test_split_node", "select_training_subset_node",
     "split_validation_node", "prepare_test_set_node", "train_model_node",
-    "classify_test_set_node", "compute_test_metrics_node",
+    "test.classify_node", "test.metrics_node",
 )  # fmt: skip
 
 

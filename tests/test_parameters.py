@@ -11,6 +11,7 @@ from digit_pipeline.parameters import (
     PredictSparkParameters,
     PreprocessParameters,
     RobustnessParameters,
+    SplitParameters,
     TrainLinesParameters,
     TrainParameters,
 )
@@ -30,12 +31,19 @@ KINDS = [
 ]
 
 
+# The namespaces of the evaluate pipeline, each with its split's parameters.
+EVALUATED = ("test", "own")
+
+
 @pytest.mark.parametrize("env", ["local", "smoke"])
 def test_every_section_of_the_conf_is_valid_and_typed(env):
     conf = load_conf("parameters", env=env, root=PROJECT_ROOT)
-    assert set(conf) == {kind.section for kind in KINDS}
+    # Each pipeline's section, and a block for each namespace of the evaluate pipeline.
+    assert set(conf) == {kind.section for kind in KINDS} | set(EVALUATED)
     for kind in KINDS:
         assert isinstance(kind.from_conf(conf[kind.section]), kind)
+    for namespace in EVALUATED:
+        assert SplitParameters.from_conf(conf[namespace]["split"]).name == namespace
 
 
 def test_each_pipeline_validates_its_own_parameters_first():
@@ -44,9 +52,14 @@ def test_each_pipeline_validates_its_own_parameters_first():
         pipeline = pipelines[kind.section]
         (validate,) = pipeline.only_nodes_with_inputs(f"params:{kind.section}").nodes
         assert validate.outputs == [f"{kind.section}_parameters"]
-        # No other node reads the raw block: every other one gets the typed object.
+        # No other node reads raw parameters (but a namespace's own validation node): every
+        # other one gets a typed object.
         others = [node for node in pipeline.nodes if node is not validate]
-        assert all(not name.startswith("params:") for node in others for name in node.inputs)
+        assert all(
+            not name.startswith("params:") or node.func == SplitParameters.from_conf
+            for node in others
+            for name in node.inputs
+        )
         assert any(f"{kind.section}_parameters" in node.inputs for node in others)
 
 

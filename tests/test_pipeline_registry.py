@@ -35,8 +35,8 @@ def test_pipelines_are_registered_in_order():
         assert not set(pipelines[batch].nodes) & set(pipelines["__default__"].nodes)
     names = [node.name for node in pipelines["__default__"].nodes]  # topologically sorted
     assert names.index("validate_train_split_node") < names.index("train_model_node")
-    assert names.index("train_model_node") < names.index("compute_test_metrics_node")
-    assert names.index("compute_test_metrics_node") < names.index("promote_if_better_node")
+    assert names.index("train_model_node") < names.index("test.metrics_node")
+    assert names.index("test.metrics_node") < names.index("promote_if_better_node")
     assert names.index("train_line_model_node") < names.index("log_and_register_model_node")
 
 
@@ -51,6 +51,8 @@ def test_default_pipeline_on_an_in_memory_catalog(mlflow_store, tmp_path, mnist_
     catalog["own_digits"] = OwnDigits(tmp_path / "own_digits").load()  # none kept
     for section, block in smoke_conf().items():
         catalog[f"params:{section}"] = block
+        for key, value in block.items():  # as a Kedro context adds them: params:test.split
+            catalog[f"params:{section}.{key}"] = value
 
     with mlflow.start_run() as run:
         outputs = SequentialRunner().run(register_pipelines()["__default__"], catalog)
@@ -70,6 +72,7 @@ def test_default_pipeline_on_an_in_memory_catalog(mlflow_store, tmp_path, mnist_
         "calibration_metrics",
         "reliability_plot",
         "own_metrics_mlflow",
+        "own_classification_report",
         "own_confusion_matrix_plot",
         "own_misclassified_plot",
         "line_learning_curves_plot",

@@ -139,6 +139,15 @@ class EvaluateParameters(Parameters):
     misclassified_columns: PositiveInt
 
 
+class SplitParameters(Parameters):
+    """A split the evaluate pipeline measures, one per namespace (``params:<namespace>.split``):
+    what its metrics are called (``<name>_accuracy``) and its figures say they show."""
+
+    section = "split"
+    name: Annotated[str, Field(pattern=r"^[a-z]+$")]
+    digits: Annotated[str, Field(min_length=1)]
+
+
 class RobustnessParameters(Parameters):
     section = "robustness"
     sample: PositiveInt | None  # the first `sample` test digits; null = all

@@ -1,6 +1,6 @@
-"""Nodes of the evaluate pipeline: how the trained model does on the held-out test set:
-metrics, per-digit report, confusion matrix, the most confident mistakes; and the same on
-the held-out part of the person's own digits, when there are any."""
+"""Nodes of the evaluate pipeline: how the trained model does on a split of digits it
+never trained on (the test set; the held-out part of the person's own digits, maybe
+none): metrics, per-digit report, confusion matrix, the most confident mistakes."""
 
 import keras
 import numpy as np
@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, log_loss
 from sklearn.metrics import classification_report as sklearn_classification_report
 
-from digit_pipeline.parameters import EvaluateParameters
+from digit_pipeline.parameters import EvaluateParameters, SplitParameters
 from digit_pipeline.reading.images import NUM_CLASSES
 from digit_pipeline.training.cnn import class_probabilities
 from digit_pipeline.training.plots import digit_grid
@@ -17,11 +17,11 @@ from digit_pipeline.training.plots import digit_grid
 DIGITS = list(range(NUM_CLASSES))
 
 
-def classify_test_set(model: keras.Model, X_test: np.ndarray) -> np.ndarray:
-    """The model's class probabilities (N, 10) for the test images (or any, maybe none)."""
-    if len(X_test) == 0:
+def classify_digits(model: keras.Model, X: np.ndarray) -> np.ndarray:
+    """The model's class probabilities (N, 10) for a split's images (maybe none)."""
+    if len(X) == 0:
         return np.zeros((0, NUM_CLASSES), np.float32)
-    return class_probabilities(model, X_test)
+    return class_probabilities(model, X)
 
 
 def check_predictions(y_true: np.ndarray, probabilities: np.ndarray) -> None:
@@ -31,40 +31,62 @@ def check_predictions(y_true: np.ndarray, probabilities: np.ndarray) -> None:
         raise ValueError(f"{len(y_true)} labels but {len(probabilities)} predictions")
 
 
-def compute_test_metrics(y_test: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
-    """Test loss, accuracy, macro F1 and number of mistakes.
+def split_metrics(
+    y: np.ndarray, probabilities: np.ndarray, split: SplitParameters
+) -> dict[str, float]:
+    """How many digits the split holds and, when it holds any, the loss, accuracy, macro
+    F1 and number of mistakes, each named after the split.
 
     Returns:
-        ``test_loss``, ``test_accuracy``, ``test_macro_f1``, ``test_errors``.
+        ``<name>_count``, and ``<name>_loss``, ``<name>_accuracy``,
+        ``<name>_macro_f1``, ``<name>_errors`` (``split.name``).
     """
-    check_predictions(y_test, probabilities)
+    check_predictions(y, probabilities)
+    name = split.name
+    metrics = {f"{name}_count": float(len(y))}
+    if not len(y):
+        return metrics
     predicted = probabilities.argmax(axis=1)
-    return {
-        "test_loss": float(log_loss(y_test, probabilities, labels=DIGITS)),
-        "test_accuracy": float(accuracy_score(y_test, predicted)),
-        "test_macro_f1": float(
-            f1_score(y_test, predicted, labels=DIGITS, average="macro", zero_division=0)
+    return metrics | {
+        f"{name}_loss": float(log_loss(y, probabilities, labels=DIGITS)),
+        f"{name}_accuracy": float(accuracy_score(y, predicted)),
+        f"{name}_macro_f1": float(
+            f1_score(y, predicted, labels=DIGITS, average="macro", zero_division=0)
         ),
-        "test_errors": float(np.sum(predicted != y_test)),
+        f"{name}_errors": float(np.sum(predicted != y)),
     }
 
 
-def classification_report(y_test: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame:
-    """Precision, recall, F1 and support of each digit (scikit-learn's report, as a table)."""
-    check_predictions(y_test, probabilities)
-    report = sklearn_classification_report(
-        y_test, probabilities.argmax(axis=1), labels=DIGITS, output_dict=True, zero_division=0
-    )
-    table = pd.DataFrame({digit: report[str(digit)] for digit in DIGITS}).T
+def with_own_training_count(metrics: dict[str, float], y_own_train: np.ndarray) -> dict[str, float]:
+    """The own digits' metrics, and ``own_train_count``: how many were mixed into training."""
+    return metrics | {"own_train_count": float(len(y_own_train))}
+
+
+def classification_report(y: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame:
+    """Precision, recall, F1 and support of each digit (scikit-learn's report, as a table;
+    zeros for a split with no digits)."""
+    check_predictions(y, probabilities)
+    columns = ["precision", "recall", "f1-score", "support"]
+    if not len(y):
+        table = pd.DataFrame(0.0, index=DIGITS, columns=columns)
+    else:
+        report = sklearn_classification_report(
+            y, probabilities.argmax(axis=1), labels=DIGITS, output_dict=True, zero_division=0
+        )
+        table = pd.DataFrame({digit: report[str(digit)] for digit in DIGITS}).T[columns]
     table.index.name = "digit"
     table["support"] = table["support"].astype(int)
     return table
 
 
-def confusion_table(y_test: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame:
+def confusion_table(y: np.ndarray, probabilities: np.ndarray) -> pd.DataFrame:
     """Confusion matrix: rows are true digits, columns predicted digits."""
-    check_predictions(y_test, probabilities)
-    matrix = confusion_matrix(y_test, probabilities.argmax(axis=1), labels=DIGITS)
+    check_predictions(y, probabilities)
+    matrix = (
+        confusion_matrix(y, probabilities.argmax(axis=1), labels=DIGITS)
+        if len(y)
+        else np.zeros((len(DIGITS), len(DIGITS)), dtype=np.int64)
+    )
     return pd.DataFrame(
         matrix,
         index=pd.Index(DIGITS, name="true"),
@@ -72,9 +94,13 @@ def confusion_table(y_test: np.ndarray, probabilities: np.ndarray) -> pd.DataFra
     )
 
 
-def plot_confusion_matrix(matrix: pd.DataFrame, digits: str = "the test set") -> Figure:
-    """Heatmap of the confusion matrix, with the count written in every cell."""
+def plot_confusion_matrix(matrix: pd.DataFrame, split: SplitParameters) -> Figure:
+    """Heatmap of the confusion matrix, with the count written in every cell (or a note
+    that there are no such digits yet)."""
+    digits = split.digits
     counts = matrix.to_numpy()
+    if not counts.sum():
+        return _no_digits(f"Confusion matrix on {digits}")
     figure = Figure(figsize=(7, 6), layout="constrained")
     ax = figure.subplots()
     # Log scale so that the few mistakes are visible next to the large diagonal.
@@ -99,62 +125,36 @@ def plot_confusion_matrix(matrix: pd.DataFrame, digits: str = "the test set") ->
 
 
 def plot_misclassified(
-    X_test: np.ndarray,
-    y_test: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
     probabilities: np.ndarray,
     params: EvaluateParameters,
-    digits: str = "test digits",
+    split: SplitParameters,
 ) -> Figure:
-    """The test digits the model got wrong, most confident mistakes first, captioned
-    ``true→predicted (confidence)``."""
-    check_predictions(y_test, probabilities)
+    """The digits the model got wrong, most confident mistakes first, captioned
+    ``true→predicted (confidence)`` (or a note that there are no such digits yet)."""
+    check_predictions(y, probabilities)
+    digits = split.digits
+    if not len(y):
+        return _no_digits(f"Misclassified {digits}")
     predicted = probabilities.argmax(axis=1)
     confidence = probabilities.max(axis=1)
-    wrong = np.flatnonzero(predicted != y_test)
+    wrong = np.flatnonzero(predicted != y)
     shown = wrong[np.argsort(-confidence[wrong])][: params.misclassified_to_show]
-    captions = [f"{y_test[i]}→{predicted[i]} ({confidence[i]:.0%})" for i in shown]
+    captions = [f"{y[i]}→{predicted[i]} ({confidence[i]:.0%})" for i in shown]
     return digit_grid(
-        X_test[shown],
+        X[shown],
         captions,
         columns=params.misclassified_columns,
-        title=f"Misclassified {digits}: {len(wrong)} of {len(y_test)} (true→predicted)",
+        title=f"Misclassified {digits}: {len(wrong)} of {len(y)} (true→predicted)",
     )
 
 
-# --- the person's own digits ---------------------------------------------------
-
-
-def compute_own_metrics(
-    y_own: np.ndarray, probabilities: np.ndarray, y_own_train: np.ndarray
-) -> dict[str, float]:
-    """``own_count``: the held-out own digits; ``own_accuracy`` when there are any;
-    ``own_train_count``: the own digits mixed into training."""
-    check_predictions(y_own, probabilities)
-    metrics = {"own_count": float(len(y_own)), "own_train_count": float(len(y_own_train))}
-    if len(y_own):
-        metrics["own_accuracy"] = float(accuracy_score(y_own, probabilities.argmax(axis=1)))
-    return metrics
-
-
-def plot_own_confusion_matrix(y_own: np.ndarray, probabilities: np.ndarray) -> Figure:
-    if not len(y_own):
-        return _no_own_digits("Confusion matrix on your held-out own digits")
-    return plot_confusion_matrix(confusion_table(y_own, probabilities), "your held-out own digits")
-
-
-def plot_own_misclassified(
-    X_own: np.ndarray, y_own: np.ndarray, probabilities: np.ndarray, params: EvaluateParameters
-) -> Figure:
-    if not len(y_own):
-        return _no_own_digits("Misclassified own digits (held out)")
-    return plot_misclassified(X_own, y_own, probabilities, params, "own digits (held out)")
-
-
-def _no_own_digits(title: str) -> Figure:
+def _no_digits(title: str) -> Figure:
     figure = Figure(figsize=(6, 2), layout="constrained")
     ax = figure.subplots()
     ax.axis("off")
-    ax.text(0.5, 0.5, "No own digits held out yet: keep some in the GUI or with\n"
+    ax.text(0.5, 0.5, "No digits here yet. Own digits: keep some in the GUI or with\n"
             "`digit-pipeline collect`, then run `kedro run` again.", ha="center", va="center")  # fmt: skip
     ax.set_title(title)
     return figure

@@ -1,99 +1,123 @@
-"""The evaluate pipeline: the trained model on the test set; metrics and figures out."""
+"""The evaluate pipeline: one modular pipeline (``split_evaluation``) that measures the
+trained model on a split of digits it never trained on, used twice under a namespace of
+its own: ``test`` (MNIST's test set) and ``own`` (the held-out part of your own digits).
+Each namespace's parameters (``params:<namespace>.split``, validated as the namespace's
+first node) name its metrics and figures; its outputs are mapped onto the catalog's
+datasets."""
 
-from kedro.pipeline import Node, Pipeline
+from kedro.pipeline import Node, Pipeline, pipeline
 
 from digit_pipeline.datasets.tracking import as_metric_history
-from digit_pipeline.parameters import EvaluateParameters
+from digit_pipeline.parameters import EvaluateParameters, SplitParameters
 
 from .nodes import (
     classification_report,
-    classify_test_set,
-    compute_own_metrics,
-    compute_test_metrics,
+    classify_digits,
     confusion_table,
     plot_confusion_matrix,
     plot_misclassified,
-    plot_own_confusion_matrix,
-    plot_own_misclassified,
+    split_metrics,
+    with_own_training_count,
 )
 
 
+def split_evaluation() -> Pipeline:
+    """The model (``trained_model``) on a split's images ``X`` and labels ``y``: its
+    ``probabilities``, ``metrics``, ``classification_report``, ``confusion_matrix`` and
+    the figures of both."""
+    return Pipeline(
+        [
+            SplitParameters.validation_node(),
+            Node(classify_digits, ["trained_model", "X"], "probabilities", name="classify_node"),
+            Node(
+                split_metrics,
+                ["y", "probabilities", "split_parameters"],
+                "metrics",
+                name="metrics_node",
+            ),  # fmt: skip
+            Node(
+                classification_report,
+                ["y", "probabilities"],
+                "classification_report",
+                name="classification_report_node",
+            ),  # fmt: skip
+            Node(
+                confusion_table,
+                ["y", "probabilities"],
+                "confusion_matrix",
+                name="confusion_table_node",
+            ),  # fmt: skip
+            Node(
+                plot_confusion_matrix,
+                ["confusion_matrix", "split_parameters"],
+                "confusion_matrix_plot",
+                name="plot_confusion_matrix_node",
+            ),  # fmt: skip
+            Node(
+                plot_misclassified,
+                ["X", "y", "probabilities", "evaluate_parameters", "split_parameters"],
+                "misclassified_plot",
+                name="plot_misclassified_node",
+            ),
+        ]
+    )
+
+
+def evaluation_of(split: str, X: str, y: str, outputs: dict[str, str]) -> Pipeline:
+    """``split_evaluation`` under the namespace ``split``, on the catalog's ``X`` and
+    ``y``, its outputs saved as ``outputs`` names them."""
+    return pipeline(
+        split_evaluation(),
+        namespace=split,
+        inputs={
+            "X": X,
+            "y": y,
+            "trained_model": "trained_model",
+            "evaluate_parameters": "evaluate_parameters",
+        },  # fmt: skip
+        outputs=outputs,
+    )
+
+
 def create_pipeline(**kwargs) -> Pipeline:
+    test = evaluation_of(
+        "test", "X_test", "y_test",
+        {"probabilities": "test_probabilities", "metrics": "test_metrics",
+         "classification_report": "classification_report",
+         "confusion_matrix": "confusion_matrix",
+         "confusion_matrix_plot": "confusion_matrix_plot",
+         "misclassified_plot": "misclassified_plot"},
+    )  # fmt: skip
+    own = evaluation_of(
+        "own", "X_own_test", "y_own_test",
+        {"probabilities": "own_probabilities", "metrics": "own_split_metrics",
+         "classification_report": "own_classification_report",
+         "confusion_matrix": "own_confusion_matrix",
+         "confusion_matrix_plot": "own_confusion_matrix_plot",
+         "misclassified_plot": "own_misclassified_plot"},
+    )  # fmt: skip
     return Pipeline(
         [
             EvaluateParameters.validation_node(),
+            test,
+            own,
             Node(
-                func=classify_test_set,
-                inputs=["trained_model", "X_test"],
-                outputs="test_probabilities",
-                name="classify_test_set_node",
-            ),
-            Node(
-                func=compute_test_metrics,
-                inputs=["y_test", "test_probabilities"],
-                outputs="test_metrics",
-                name="compute_test_metrics_node",
-            ),
-            Node(
-                func=as_metric_history,
-                inputs="test_metrics",
-                outputs="test_metrics_mlflow",
+                as_metric_history,
+                "test_metrics",
+                "test_metrics_mlflow",
                 name="log_test_metrics_node",
-            ),
+            ),  # fmt: skip
             Node(
-                func=classification_report,
-                inputs=["y_test", "test_probabilities"],
-                outputs="classification_report",
-                name="classification_report_node",
-            ),
+                with_own_training_count,
+                ["own_split_metrics", "y_own_train"],
+                "own_metrics",
+                name="count_own_training_digits_node",
+            ),  # fmt: skip
             Node(
-                func=confusion_table,
-                inputs=["y_test", "test_probabilities"],
-                outputs="confusion_matrix",
-                name="confusion_table_node",
-            ),
-            Node(
-                func=plot_confusion_matrix,
-                inputs="confusion_matrix",
-                outputs="confusion_matrix_plot",
-                name="plot_confusion_matrix_node",
-            ),
-            Node(
-                func=plot_misclassified,
-                inputs=["X_test", "y_test", "test_probabilities", "evaluate_parameters"],
-                outputs="misclassified_plot",
-                name="plot_misclassified_node",
-            ),
-            # The same on the held-out part of the person's own digits (maybe none).
-            Node(
-                func=classify_test_set,
-                inputs=["trained_model", "X_own_test"],
-                outputs="own_probabilities",
-                name="classify_own_digits_node",
-            ),
-            Node(
-                func=compute_own_metrics,
-                inputs=["y_own_test", "own_probabilities", "y_own_train"],
-                outputs="own_metrics",
-                name="compute_own_metrics_node",
-            ),
-            Node(
-                func=as_metric_history,
-                inputs="own_metrics",
-                outputs="own_metrics_mlflow",
+                as_metric_history,
+                "own_metrics",
+                "own_metrics_mlflow",
                 name="log_own_metrics_node",
-            ),
-            Node(
-                func=plot_own_confusion_matrix,
-                inputs=["y_own_test", "own_probabilities"],
-                outputs="own_confusion_matrix_plot",
-                name="plot_own_confusion_matrix_node",
-            ),
-            Node(
-                func=plot_own_misclassified,
-                inputs=["X_own_test", "y_own_test", "own_probabilities", "evaluate_parameters"],
-                outputs="own_misclassified_plot",
-                name="plot_own_misclassified_node",
-            ),
+            ),  # fmt: skip
         ]
     )
