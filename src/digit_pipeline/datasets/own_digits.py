@@ -93,7 +93,10 @@ class OwnDigits:
         }
         (self.folder / "images").mkdir(parents=True, exist_ok=True)
         # The images first: a crash before the labels are written leaves only unlisted files.
-        _write_atomically(self.folder / row["digit"], _png(_to_uint8(digit)))
+        _write_atomically(
+            self.folder / row["digit"],
+            _png(Image.fromarray((digit * 255).round().astype(np.uint8), mode="L")),
+        )
         if crop_image:
             _write_atomically(self.folder / row["crop"], _png(crop_image))
         with self._locked():
@@ -122,7 +125,7 @@ class OwnDigits:
         Raises:
             DatasetError: ``labels.csv`` is not a readable labels file.
         """
-        if not self._fs.exists(str(self.labels_file)):
+        if not self.exists():
             return pd.DataFrame(columns=COLUMNS)
         try:
             with self._fs.open(str(self.labels_file), "rb") as labels:
@@ -178,10 +181,8 @@ class OwnDigits:
 
     def _check_local(self) -> None:
         if self.protocol != "file":
-            raise DatasetError(
-                f"own digits are kept on this machine only, not at {self.protocol}://"
-                f"{self.folder}: give a local folder to keep or delete samples"
-            )
+            where = f"{self.protocol}://{self.folder}"
+            raise DatasetError(f"own digits are kept on this machine only, not at {where}")
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -271,10 +272,6 @@ def read_digit(file: Path | bytes) -> np.ndarray:
             return np.asarray(image.convert("L"), dtype=np.float32) / 255.0
     except OSError as error:
         raise ValueError(f"the digit is not a readable image: {error}") from error
-
-
-def _to_uint8(digit: np.ndarray) -> Image.Image:
-    return Image.fromarray((digit * 255).round().astype(np.uint8), mode="L")
 
 
 def _png(image: Image.Image) -> bytes:

@@ -63,9 +63,16 @@ def split_evaluation() -> Pipeline:
     )
 
 
-def evaluation_of(split: str, X: str, y: str, outputs: dict[str, str]) -> Pipeline:
+def evaluation_of(split: str, X: str, y: str, *, metrics: str, tables: str) -> Pipeline:
     """``split_evaluation`` under the namespace ``split``, on the catalog's ``X`` and
-    ``y``, its outputs saved as ``outputs`` names them."""
+    ``y``: its probabilities saved as ``<split>_probabilities``, its metrics as
+    ``metrics``, its tables and figures under the prefix ``tables``."""
+    shown = (
+        "classification_report",
+        "confusion_matrix",
+        "confusion_matrix_plot",
+        "misclassified_plot",
+    )
     return pipeline(
         split_evaluation(),
         namespace=split,
@@ -75,27 +82,16 @@ def evaluation_of(split: str, X: str, y: str, outputs: dict[str, str]) -> Pipeli
             "trained_model": "trained_model",
             "evaluate_parameters": "evaluate_parameters",
         },  # fmt: skip
-        outputs=outputs,
+        outputs={"probabilities": f"{split}_probabilities", "metrics": metrics}
+        | {name: f"{tables}{name}" for name in shown},
     )
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    test = evaluation_of(
-        "test", "X_test", "y_test",
-        {"probabilities": "test_probabilities", "metrics": "test_metrics",
-         "classification_report": "classification_report",
-         "confusion_matrix": "confusion_matrix",
-         "confusion_matrix_plot": "confusion_matrix_plot",
-         "misclassified_plot": "misclassified_plot"},
-    )  # fmt: skip
+    test = evaluation_of("test", "X_test", "y_test", metrics="test_metrics", tables="")
     own = evaluation_of(
-        "own", "X_own_test", "y_own_test",
-        {"probabilities": "own_probabilities", "metrics": "own_split_metrics",
-         "classification_report": "own_classification_report",
-         "confusion_matrix": "own_confusion_matrix",
-         "confusion_matrix_plot": "own_confusion_matrix_plot",
-         "misclassified_plot": "own_misclassified_plot"},
-    )  # fmt: skip
+        "own", "X_own_test", "y_own_test", metrics="own_split_metrics", tables="own_"
+    )
     return Pipeline(
         [
             EvaluateParameters.validation_node(),
