@@ -34,25 +34,25 @@ def split_evaluation() -> Pipeline:
                 ["y", "probabilities", "split_parameters"],
                 "metrics",
                 name="metrics_node",
-            ),  # fmt: skip
+            ),
             Node(
                 classification_report,
                 ["y", "probabilities"],
                 "classification_report",
                 name="classification_report_node",
-            ),  # fmt: skip
+            ),
             Node(
                 confusion_table,
                 ["y", "probabilities"],
                 "confusion_matrix",
                 name="confusion_table_node",
-            ),  # fmt: skip
+            ),
             Node(
                 plot_confusion_matrix,
                 ["confusion_matrix", "split_parameters"],
                 "confusion_matrix_plot",
                 name="plot_confusion_matrix_node",
-            ),  # fmt: skip
+            ),
             Node(
                 plot_misclassified,
                 ["X", "y", "probabilities", "evaluate_parameters", "split_parameters"],
@@ -81,7 +81,7 @@ def evaluation_of(split: str, X: str, y: str, *, metrics: str, tables: str) -> P
             "y": y,
             "trained_model": "trained_model",
             "evaluate_parameters": "evaluate_parameters",
-        },  # fmt: skip
+        },
         outputs={"probabilities": f"{split}_probabilities", "metrics": metrics}
         | {name: f"{tables}{name}" for name in shown},
     )
@@ -102,18 +102,18 @@ def create_pipeline(**kwargs) -> Pipeline:
                 "test_metrics",
                 "test_metrics_mlflow",
                 name="log_test_metrics_node",
-            ),  # fmt: skip
+            ),
             Node(
                 with_own_training_count,
                 ["own_split_metrics", "y_own_train"],
                 "own_metrics",
                 name="count_own_training_digits_node",
-            ),  # fmt: skip
+            ),
             Node(
                 as_metric_history,
                 "own_metrics",
                 "own_metrics_mlflow",
                 name="log_own_metrics_node",
-            ),  # fmt: skip
+            ),
         ]
     )
