@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from digit_pipeline.reading.contract import DigitReading
-from digit_pipeline.reading.results import Digit, Line, Reading, failed
+from digit_pipeline.reading.results import Digit, Line, Reading, answers_of, failed
 from digit_pipeline.reading.tables import READING_COLUMNS, lines_table, readings_table
 
 
@@ -40,3 +40,9 @@ def test_a_line_is_a_row_of_its_numbers():
     table = lines_table(answers)
     assert table.columns.tolist() == ["file", "line", "number_1", "number_2", "number_3"]
     assert table.iloc[0].tolist() == ["sheet.png", 1, 3, 759, 15]
+
+
+def test_a_batchs_answers_are_each_reading_exported_or_its_failure():
+    read = reading("42")
+    answers = answers_of({"b.png": read}, {"a.txt": "not an image"})
+    assert answers == {"b.png": read.export(), "a.txt": failed("not an image")}

@@ -80,14 +80,13 @@ def predict(images: tuple[Path, ...], model_uri: str, output: str) -> None:
     cell; as ``json``, one object per line of output: file and the served answer. A file
     that cannot be read is also named on stderr, and the exit status is 1."""
     from digit_pipeline.reading.cores import every_core  # noqa: PLC0415
-    from digit_pipeline.reading.results import failed  # noqa: PLC0415
+    from digit_pipeline.reading.results import answers_of  # noqa: PLC0415
     from digit_pipeline.reading.tables import lines_table, readings_table  # noqa: PLC0415
 
     readings, errors = _reader(model_uri).read_each(
         {str(path): path.read_bytes for path in images}, workers=every_core()
     )
-    answers = {name: reading.export() for name, reading in readings.items()}
-    answers |= {name: failed(error) for name, error in errors.items()}
+    answers = answers_of(readings, errors)
     if output == "json":
         for name, answer in sorted(answers.items()):
             click.echo(json.dumps({"file": name, **answer}))

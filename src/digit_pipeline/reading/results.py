@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,6 +172,14 @@ def failed(reason: str) -> dict[str, Any]:
     return {"read_as": None, "digit": None, "confidence": None, "probabilities": [],
             "digits": "", "boxes": [], "quads": [], "lines": [], "page": None,
             "error": reason}  # fmt: skip
+
+
+def answers_of(readings: Mapping[str, Reading], errors: Mapping[str, str]) -> dict[str, dict]:
+    """The answer of every file of a batch (``Reader.read_each``): its reading exported, or
+    its failure."""
+    return {name: reading.export() for name, reading in readings.items()} | {
+        name: failed(error) for name, error in errors.items()
+    }
 
 
 def png_data_url(image: np.ndarray) -> str:

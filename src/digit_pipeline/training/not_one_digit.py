@@ -109,11 +109,11 @@ def _written(digit: np.ndarray) -> np.ndarray:
     return big[:, columns[0] : columns[-1] + 1] if columns.size else big
 
 
-def _closest(ink: np.ndarray, corners, owners: list[np.ndarray]) -> tuple[int, float]:
-    """The row's digit that a candidate's ink (within its ``corners`` of the row) is
+def _closest(ink: np.ndarray, extent, owners: list[np.ndarray]) -> tuple[int, float]:
+    """The row's digit that a candidate's ink (within its ``extent`` of the row) is
     closest to, and how close: the less of the share of the digit's ink it holds and the
     share of its ink that is the digit's."""
-    left, top, right, bottom = corners
+    left, top, right, bottom = extent
     total = max(float(ink.sum()), 1e-6)
     closeness = []
     for owner in owners:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from digit_pipeline.reading.cores import every_core
 from digit_pipeline.reading.pyfunc import reader_of
-from digit_pipeline.reading.results import failed
+from digit_pipeline.reading.results import answers_of
 from digit_pipeline.reading.tables import lines_table, readings_table
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,5 @@ def predict_images(
     for name, error in errors.items():
         logger.warning("Could not read %s: %s", name, error)
     logger.info("Read the digits of %d images", len(readings))
-    answers = {name: reading.export() for name, reading in readings.items()}
-    answers |= {name: failed(error) for name, error in errors.items()}
+    answers = answers_of(readings, errors)
     return readings_table(answers), lines_table(answers)

@@ -23,7 +23,7 @@ COUNT_SLACK = 2
 COUNT_COST = 3.0
 
 # Where a part of a line lies in the original input: its box, and its corners where a
-# sheet's perspective was undone (None: the box's), from its corners in the line's ink.
+# sheet's perspective was undone (None: the box's), from its extent in the line's ink.
 Locate = Callable[[Extent], tuple[Box, "np.ndarray | None"]]
 
 

@@ -71,10 +71,10 @@ def prepare_grayscale(
         )
         for (top, bottom), found in candidates
     ]
-    whole_corners = _whole_extent(page.ink, [c for _, c in candidates], noisy=image_noise > NOISY)
+    whole_extent = _whole_extent(page.ink, [c for _, c in candidates], noisy=image_noise > NOISY)
     return PreparedImage(
-        whole=frame(Candidate(0, 0, whole_corners, 0.0)),
-        whole_box=scaled_box(page.to_original(*whole_corners), scale),
+        whole=frame(Candidate(0, 0, whole_extent, 0.0)),
+        whole_box=scaled_box(page.to_original(*whole_extent), scale),
         lines=lines,
     )
 
@@ -96,7 +96,7 @@ class Framer:
 
 @dataclass(frozen=True)
 class OnImage:
-    """Where a part of a line (its corners in the line's band, from row ``top`` of the
+    """Where a part of a line (its extent in the line's band, from row ``top`` of the
     levelled ``page``) lies in the original image, which is ``1 / scale`` times the page's
     ink: its box (``Locate``)."""
 
@@ -104,8 +104,8 @@ class OnImage:
     top: int
     scale: float
 
-    def __call__(self, corners: Extent) -> tuple[Box, None]:
-        left, top, right, bottom = corners
+    def __call__(self, extent: Extent) -> tuple[Box, None]:
+        left, top, right, bottom = extent
         box = self.page.to_original(left, self.top + top, right, self.top + bottom)
         return scaled_box(box, self.scale), None
 
