@@ -112,8 +112,6 @@ class TrainParameters(Parameters):
     verbose: Literal[0, 1, 2]
     own_digits_share: Annotated[float, Field(ge=0, lt=1)]  # of each batch; 0 = not taught
     everyday_forms: Annotated[float, Field(ge=0, le=1)] = 0.0  # of the 7s and the 1s
-    # Examples of what is not one digit, per training image; 0 = none.
-    not_one_digit_share: Annotated[float, Field(ge=0, lt=1)] = 0.0
 
 
 class TrainLinesParameters(Parameters):

@@ -21,9 +21,9 @@ class CountingRecognizer(Recognizer):
         super().__init__(tiny_cnn())
         self.calls: list[int] = []
 
-    def read_crops(self, digits):
+    def probabilities(self, digits):
         self.calls.append(len(digits))
-        return super().read_crops(digits)
+        return super().probabilities(digits)
 
 
 @pytest.fixture
@@ -71,12 +71,12 @@ def test_a_fault_of_the_reader_is_a_short_error_and_it_reads_on(reader, mnist_te
     def broken(_digits):
         raise RuntimeError("a bug deep inside: " + "x" * 10_000)
 
-    reader.recognizer.read_crops = broken
+    reader.recognizer.probabilities = broken
     with pytest.raises(ReadingError) as error:
         reader.read([Pixels(mnist_test[0][0].astype(float))])
     assert error.value.message == "the reader failed to read this request"
     assert error.value.get_http_status_code() == 500
-    del reader.recognizer.read_crops
+    del reader.recognizer.probabilities
     assert len(reader.read([Pixels(mnist_test[0][0].astype(float))])) == 1
 
 

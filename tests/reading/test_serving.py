@@ -249,9 +249,9 @@ class CountingRecognizer(Recognizer):
         super().__init__(recognizer.model, recognizer.temperature)
         self.calls: list[int] = []
 
-    def read_crops(self, digits):
+    def probabilities(self, digits):
         self.calls.append(len(digits))
-        return super().read_crops(digits)
+        return super().probabilities(digits)
 
 
 def test_each_distinct_digit_goes_through_the_cnn_once(champion, mnist_test):

@@ -6,14 +6,11 @@ import numpy as np
 import pytest
 
 from digit_pipeline.parameters import Augmentation, TrainParameters
-from digit_pipeline.reading.images import NOT_ONE_DIGIT
-from digit_pipeline.reading.recognizer import digit_probabilities
 from digit_pipeline.testing.project import smoke_parameters
 from digit_pipeline.training.augmentation import RandomHand, RandomStrokeWidth
 from digit_pipeline.training.cnn import FusedBatchNormalization, build_cnn, portable_copy
 from digit_pipeline.training.fit import batches, training_callbacks
 from digit_pipeline.training.hands import with_everyday_forms
-from digit_pipeline.training.not_one_digit import cut_from_rows
 
 # The network of conf/ (two blocks of 32 and 64 filters), in bfloat16.
 DEFAULT_DESIGN = smoke_parameters(TrainParameters, seed=0, precision="mixed_bfloat16")
@@ -273,38 +270,3 @@ def test_the_saved_cnn_is_plain_keras_with_the_trained_weights(tmp_path):
     np.testing.assert_array_equal(
         np.load(tmp_path / "predicted.npy"), portable.predict_on_batch(digits)
     )
-
-
-def ink_aspects(images: np.ndarray) -> np.ndarray:
-    """Width over height of each framed image's ink."""
-    ink = images[..., 0] > 0.3
-    widths = [np.ptp(np.flatnonzero(i.any(axis=0))) + 1 for i in ink]
-    heights = [np.ptp(np.flatnonzero(i.any(axis=1))) + 1 for i in ink]
-    return np.array(widths) / np.array(heights)
-
-
-def test_crops_cut_from_touching_rows_are_digits_or_not_one_digit(mnist_train):
-    images, labels = mnist_train
-    digits = images[:2000, ..., np.newaxis] / np.float32(255)
-    crops, classes = cut_from_rows(digits, labels[:2000], 300, np.random.default_rng(0))
-    assert crops.shape == (600, 28, 28, 1) and crops.dtype == np.float32
-    assert 0.0 <= crops.min() and crops.max() <= 1.0
-    refused, kept = crops[classes == NOT_ONE_DIGIT], crops[classes != NOT_ONE_DIGIT]
-    assert len(refused) == len(kept) == 300 and set(classes[classes != NOT_ONE_DIGIT]) <= set(
-        range(10)
-    )
-    # Framed like MNIST; what is not one digit is mostly wider: two digits in one box.
-    assert np.median(ink_aspects(refused)) > 1.0 > np.median(ink_aspects(kept))
-    assert cut_from_rows(digits, labels[:2000], 0, np.random.default_rng(0))[0].shape[0] == 0
-
-
-def test_the_eleventh_output_says_how_likely_a_crop_is_one_digit():
-    outputs = np.array([[0.6, 0.2] + [0.0] * 8 + [0.2], [0.0] * 10 + [1.0]], np.float32)
-    probabilities, one_digit = digit_probabilities(outputs)
-    np.testing.assert_allclose(probabilities[0, :2], [0.75, 0.25])
-    np.testing.assert_allclose(one_digit, [0.8, 0.0], atol=1e-6)
-    # A model of ten outputs (before the eleventh): every crop is one digit.
-    ten = outputs[:1, :10] / outputs[:1, :10].sum()
-    probabilities, one_digit = digit_probabilities(ten)
-    np.testing.assert_allclose(probabilities, ten)
-    np.testing.assert_allclose(one_digit, [1.0])

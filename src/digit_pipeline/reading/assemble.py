@@ -22,18 +22,17 @@ ONE_DIGIT_PIECES = 6
 def reading_by_cuts(
     item: PreparedImage,
     rows: tuple[int, list[list[int]]],
-    cnn_readings: tuple[np.ndarray, np.ndarray],
+    probabilities: np.ndarray,
     log_confidence: np.ndarray,
     digits_per_line: int | None = None,
 ) -> tuple[Reading, float]:
     """The reading of a prepared image from the CNN's readings of its crops
-    (``cnn_readings``: their probabilities and how likely each is one digit; ``rows``: the
-    whole's and each line's crops' rows of the batch), and how sure the CNN is of its
-    digits: their mean log-probability. With ``digits_per_line``, the lines are read as
-    that many where most of them are: a line or two off is a digit cut in two or two
-    read as one; all off, the sheet was not written in that pattern."""
+    (``probabilities``; ``rows``: the whole's and each line's crops' rows of the batch),
+    and how sure the CNN is of its digits: their mean log-probability. With
+    ``digits_per_line``, the lines are read as that many where most of them are: a line or
+    two off is a digit cut in two or two read as one; all off, the sheet was not written in
+    that pattern."""
     whole_row, line_rows = rows
-    probabilities, one_digit = cnn_readings
     scores = [log_confidence[crop_rows].tolist() for crop_rows in line_rows]
     readings = [line.grouping(s) for line, s in zip(item.lines, scores, strict=True)]
     if pattern_holds([len(reading) for reading in readings], digits_per_line):
@@ -44,13 +43,7 @@ def reading_by_cuts(
     for line, crop_rows, chosen in zip(item.lines, line_rows, readings, strict=True):
         quads = line.quads or [None] * len(line.boxes)
         digits = tuple(
-            Digit.of(
-                probabilities[crop_rows[i]],
-                line.boxes[i],
-                line.crops[i],
-                quads[i],
-                one_digit[crop_rows[i]],
-            )
+            Digit.of(probabilities[crop_rows[i]], line.boxes[i], line.crops[i], quads[i])
             for i in chosen
         )
         lines.append(Line(digits))

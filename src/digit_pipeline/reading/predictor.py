@@ -135,12 +135,10 @@ class Reader:
                 strict=True)
         )  # fmt: skip
         wholes = [view.whole for view in views]
-        probabilities, one_digit = self.recognizer.read_crops(wholes)
+        probabilities = self.recognizer.probabilities(wholes)
         answers = []
         for index, view in enumerate(views):
-            whole = Digit.of(
-                probabilities[index], view.whole_box, wholes[index], None, one_digit[index]
-            )
+            whole = Digit.of(probabilities[index], view.whole_box, wholes[index])
             answers.append(reading_of_lines(view, whole, lines_read(view, steps, digits_per_line)))
         # A sheet read every way up: the way whose digits are surest.
         chosen, start = [], 0
@@ -175,14 +173,14 @@ class Reader:
             ]
             for item in prepared
         ]
-        cnn_readings = probabilities, one_digit = self.recognizer.read_crops(crops)
-        # How sure the CNN is that a crop is one digit, and this one.
-        log_confidence = np.log(probabilities.max(axis=1) * one_digit + PROBABILITY_FLOOR)
+        probabilities = self.recognizer.probabilities(crops)
+        # How sure the CNN is of each crop's digit.
+        log_confidence = np.log(probabilities.max(axis=1) + PROBABILITY_FLOOR)
         answers = []
         for item, views in zip(prepared, layout, strict=True):
             # A sheet read every way up: the way whose digits the CNN is surest of.
             read = [
-                reading_by_cuts(view, rows, cnn_readings, log_confidence, digits_per_line)
+                reading_by_cuts(view, rows, probabilities, log_confidence, digits_per_line)
                 for view, rows in zip((item, *item.turns), views, strict=True)
             ]
             answers.append(max(read, key=lambda pair: pair[1])[0])

@@ -1,5 +1,5 @@
-"""The CNN behind the reader: framed 28x28 digits in, calibrated probabilities out, and how
-likely each is one digit at all."""
+"""The networks behind the reader: framed 28x28 digits in, the CNN's calibrated
+probabilities out; strips of lines in, the line model's step probabilities out."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
-from digit_pipeline.reading.images.mnist import NUM_CLASSES, PROBABILITY_FLOOR
+from digit_pipeline.reading.images.mnist import PROBABILITY_FLOOR
 from digit_pipeline.reading.limits import CNN_BATCH
 from digit_pipeline.reading.line_reader import read_steps
 
@@ -33,11 +33,7 @@ class Recognizer:
         return read_steps(self.line_model, strips) if strips else []
 
     def probabilities(self, digits: Sequence[np.ndarray]) -> np.ndarray:
-        """(N, 10) probabilities of N framed (28, 28) digits in [0, 1]."""
-        return self.read_crops(digits)[0]
-
-    def read_crops(self, digits: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """``digit_probabilities`` of N framed (28, 28) crops in [0, 1]: (N, 10) and (N,)."""
+        """(N, 10) calibrated probabilities of N framed (28, 28) digits in [0, 1]."""
         batch = np.stack(digits)[..., np.newaxis].astype(np.float32)
         # predict_on_batch runs Keras's compiled predict function, not an eager call
         # layer by layer (benchmarks/README.md).
@@ -45,17 +41,7 @@ class Recognizer:
             self.model.predict_on_batch(batch[start : start + CNN_BATCH])
             for start in range(0, len(batch), CNN_BATCH)
         ]
-        return digit_probabilities(scale_temperature(np.concatenate(chunks), self.temperature))
-
-
-def digit_probabilities(outputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The CNN's outputs split: the probability of each digit given that the crop is one
-    digit (N, 10), and the probability that it is one (N,), from the eleventh output
-    *not one digit* (1 for a model of ten outputs)."""
-    if outputs.shape[1] == NUM_CLASSES:
-        return outputs, np.ones(len(outputs), outputs.dtype)
-    one_digit = outputs[:, :NUM_CLASSES].sum(axis=1)
-    return outputs[:, :NUM_CLASSES] / np.maximum(one_digit, PROBABILITY_FLOOR)[:, None], one_digit
+        return scale_temperature(np.concatenate(chunks), self.temperature)
 
 
 def scale_temperature(probabilities: np.ndarray, temperature: float) -> np.ndarray:

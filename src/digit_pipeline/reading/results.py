@@ -23,17 +23,13 @@ class Digit:
 
     Attributes:
         value: The digit, 0-9.
-        confidence: The probability that it is one digit and that digit: ``one_digit``
-            times ``value``'s probability.
-        probabilities: (10,) the calibrated probability of each digit, given that it is
-            one.
+        confidence: ``value``'s probability.
+        probabilities: (10,) the calibrated probability of each digit.
         box: Where it is in the original image.
         image: (28, 28) float32 in [0, 1]: what the CNN read, framed like MNIST.
         quad: (4, 2) its corners (x, y) in the original image, clockwise from the
             top-left as it is read: a quadrilateral on a sheet seen at an angle, else
             ``box``'s corners.
-        one_digit: The probability that it is one digit at all, not two touching or part
-            of one (the CNN's eleventh output).
     """
 
     value: int
@@ -42,7 +38,6 @@ class Digit:
     box: Box
     image: np.ndarray
     quad: np.ndarray
-    one_digit: float = 1.0
 
     @classmethod
     def of(
@@ -51,13 +46,11 @@ class Digit:
         box: Box,
         image: np.ndarray,
         quad: np.ndarray | None = None,
-        one_digit: float = 1.0,
     ) -> Digit:
         value = int(probabilities.argmax())
         if quad is None:
             quad = box_quad(box)
-        confidence = float(probabilities[value]) * float(one_digit)
-        return cls(value, confidence, probabilities, box, image, quad, float(one_digit))
+        return cls(value, float(probabilities[value]), probabilities, box, image, quad)
 
     @property
     def quad_points(self) -> list[list[float]]:

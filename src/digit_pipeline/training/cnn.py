@@ -6,9 +6,8 @@ import tensorflow as tf
 from keras import layers
 
 from digit_pipeline.parameters import TrainParameters
-from digit_pipeline.reading.images import IMAGE_SIZE, NUM_CLASSES, NUM_OUTPUTS
+from digit_pipeline.reading.images import IMAGE_SIZE, NUM_CLASSES
 from digit_pipeline.reading.limits import CNN_BATCH
-from digit_pipeline.reading.recognizer import digit_probabilities
 from digit_pipeline.training.augmentation import augmentation_layers
 from digit_pipeline.training.hardware import checked_precision
 
@@ -27,9 +26,7 @@ def build_cnn(params: TrainParameters, for_training: bool = True) -> keras.Model
     ``conv_blocks``: an unpadded convolution, batch normalisation and ReLU per number of
     filters listed, then a 5x5 convolution with stride 2 (batch norm, ReLU) that halves
     the image (a learned down-sampling) and dropout. Then a dense layer with batch
-    normalisation and ReLU, dropout, and a softmax over the ten digits, and *not one digit*
-    (``NOT_ONE_DIGIT``: two digits, a digit and part of another) when it is taught that
-    (``not_one_digit_share`` above 0). With the default
+    normalisation and ReLU, dropout, and a softmax over the ten digits. With the default
     parameters this is the design of Chris Deotte's Kaggle study "How to choose CNN
     Architecture MNIST": 28 -> 26 -> 24 -> 12 -> 10 -> 8 -> 4 pixels.
 
@@ -47,7 +44,7 @@ def build_cnn(params: TrainParameters, for_training: bool = True) -> keras.Model
 
     Returns:
         A compiled Keras model taking (N, 28, 28, 1) float32 and giving (N, 10) float32
-        probabilities, or (N, 11) with *not one digit*.
+        probabilities.
     """
     precision = {"dtype": checked_precision(params.precision)}
     batch_norm = FusedBatchNormalization if for_training else layers.BatchNormalization
@@ -68,10 +65,7 @@ def build_cnn(params: TrainParameters, for_training: bool = True) -> keras.Model
     x = layers.Dropout(params.dropout, **precision)(x)
     # Probabilities in float32 whatever the precision of the layers before.
     outputs = layers.Dense(
-        NUM_OUTPUTS if params.not_one_digit_share else NUM_CLASSES,
-        activation="softmax",
-        name="probabilities",
-        dtype="float32",
+        NUM_CLASSES, activation="softmax", name="probabilities", dtype="float32"
     )(x)
 
     model = keras.Model(inputs, outputs, name="digit_cnn")
@@ -87,10 +81,9 @@ def build_cnn(params: TrainParameters, for_training: bool = True) -> keras.Model
 
 
 def class_probabilities(model: keras.Model, images: np.ndarray) -> np.ndarray:
-    """The model's probabilities (N, 10) of each digit, given that the image is one
-    (``recognizer.digit_probabilities``), for images (N, 28, 28, 1), ``CNN_BATCH`` at a
-    time as the reader reads them."""
-    return digit_probabilities(model.predict(images, batch_size=CNN_BATCH, verbose=0))[0]
+    """The model's probabilities (N, 10) of each digit, for images (N, 28, 28, 1),
+    ``CNN_BATCH`` at a time as the reader reads them."""
+    return model.predict(images, batch_size=CNN_BATCH, verbose=0)
 
 
 def conv_bn_relu(

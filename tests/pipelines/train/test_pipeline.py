@@ -10,7 +10,6 @@ from digit_pipeline.parameters import (
 )
 from digit_pipeline.pipelines.preprocess.nodes import split_validation
 from digit_pipeline.pipelines.train.nodes import plot_learning_curves, train_model
-from digit_pipeline.reading.images import NOT_ONE_DIGIT
 from digit_pipeline.testing.project import smoke_parameters
 from digit_pipeline.training import hardware
 
@@ -59,18 +58,6 @@ def test_train_model_is_reproducible_with_a_seed(small_split):
     second, _, _ = train_model(*small_split, params)
     for a, b in zip(first.get_weights(), second.get_weights(), strict=True):
         np.testing.assert_allclose(a, b, atol=1e-5)
-
-
-def test_taught_what_is_not_one_digit_the_cnn_has_an_eleventh_output(small_split):
-    X_train, y_train, X_val, y_val = small_split
-    params = PARAMS.model_copy(update={"epochs": 1, "not_one_digit_share": 0.2})
-    model, history, _ = train_model(X_train, y_train, X_val, y_val, params)
-    assert model.output_shape == (None, 11)
-    outputs = model.predict(X_val, verbose=0)
-    np.testing.assert_allclose(outputs.sum(axis=1), 1.0, atol=1e-5)
-    # MNIST's own digits are read as digits: the eleventh output is a minority of them.
-    assert np.mean(outputs.argmax(axis=1) == NOT_ONE_DIGIT) < 0.2
-    assert history["val_accuracy"].iloc[-1] > 0.3
 
 
 def test_plot_learning_curves_draws_both_splits_and_the_epoch_times():

@@ -12,7 +12,6 @@ from digit_pipeline.training import hardware
 from digit_pipeline.training.cnn import build_cnn, portable_copy
 from digit_pipeline.training.fit import batches, training_callbacks
 from digit_pipeline.training.hands import with_everyday_forms
-from digit_pipeline.training.not_one_digit import cut_from_rows
 
 logger = logging.getLogger(__name__)
 
@@ -29,10 +28,7 @@ def train_model(
 ) -> tuple[keras.Model, pd.DataFrame, dict[str, str]]:
     """Build the CNN and train it with a cosine learning-rate schedule, keeping the
     weights of the best validation epoch. A share ``everyday_forms`` of the 7s and 1s is
-    rewritten crossed or flagged (``hands.with_everyday_forms``). Crops that are not one
-    digit, made from the training images (``not_one_digit_share`` of their number), teach
-    its eleventh output, and as many digits cut out of touching writing teach it to read
-    those.
+    rewritten crossed or flagged (``hands.with_everyday_forms``).
     The person's own digits, if any, make up ``own_digits_share`` of every batch.
 
     The precision ``auto`` becomes mixed bfloat16 where the hardware computes it natively,
@@ -43,7 +39,7 @@ def train_model(
         X_val, y_val: Validation images and labels; the only data used to stop or adapt.
         params: The model's parameters (see ``build_cnn``), how it is trained (see
             ``training_callbacks``), and ``seed``, ``epochs``, ``batch_size``, ``verbose``,
-            ``own_digits_share``, ``everyday_forms``, ``not_one_digit_share``.
+            ``own_digits_share``, ``everyday_forms``.
         X_own, y_own: The training part of the own digits, if any.
 
     Returns:
@@ -64,7 +60,6 @@ def train_model(
     X_train = with_everyday_forms(
         X_train, y_train, params.everyday_forms, np.random.default_rng(params.seed)
     )
-    X_train, y_train = with_not_one_digit(X_train, y_train, params)
     model = build_cnn(params)
     model.summary(print_fn=lambda line, *args, **kwargs: logger.info(line))
 
@@ -87,19 +82,6 @@ def train_model(
         history.history, index=pd.RangeIndex(1, len(history.epoch) + 1, name="epoch")
     )
     return portable_copy(model, params), table, training_on
-
-
-def with_not_one_digit(
-    X_train: np.ndarray, y_train: np.ndarray, params: TrainParameters
-) -> tuple[np.ndarray, np.ndarray]:
-    """The training images, ``not_one_digit_share`` as many crops that are not one digit
-    and as many digits as the reader cuts them out of touching writing
-    (``not_one_digit.cut_from_rows``)."""
-    count = round(params.not_one_digit_share * len(y_train))
-    if count == 0:
-        return X_train, y_train
-    images, labels = cut_from_rows(X_train, y_train, count, np.random.default_rng(params.seed))
-    return np.concatenate([X_train, images]), np.concatenate([y_train, labels])
 
 
 def plot_learning_curves(history: pd.DataFrame) -> Figure:

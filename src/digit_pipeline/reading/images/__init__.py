@@ -18,9 +18,7 @@ from digit_pipeline.reading.images.decode import open_image
 from digit_pipeline.reading.images.errors import ImageError
 from digit_pipeline.reading.images.mnist import (
     IMAGE_SIZE,
-    NOT_ONE_DIGIT,
     NUM_CLASSES,
-    NUM_OUTPUTS,
     to_model_input,
 )
 from digit_pipeline.reading.images.network_input import PreparedImage, PreparedLine
@@ -29,9 +27,7 @@ from digit_pipeline.reading.images.prepare import prepare_grayscale, prepare_who
 
 __all__ = [
     "IMAGE_SIZE",
-    "NOT_ONE_DIGIT",
     "NUM_CLASSES",
-    "NUM_OUTPUTS",
     "ImageError",
     "PreparedImage",
     "PreparedLine",

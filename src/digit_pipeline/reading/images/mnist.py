@@ -1,14 +1,11 @@
 """MNIST's convention, which the CNN reads: bright ink on a black background, 28x28
 pixels, the digit's bounding box scaled to fit 20x20 (aspect ratio kept) and its centre
-of mass at the centre of the field; ten classes, the digits 0-9. The CNN has an eleventh
-output, ``NOT_ONE_DIGIT``: a crop that is two digits, or part of one."""
+of mass at the centre of the field; ten classes, the digits 0-9."""
 
 import numpy as np
 
 IMAGE_SIZE = 28
 NUM_CLASSES = 10
-NOT_ONE_DIGIT = NUM_CLASSES  # the index of the CNN's eleventh output
-NUM_OUTPUTS = NUM_CLASSES + 1
 DIGITS = "0123456789"
 DIGIT_BOX = 20
 # The width of MNIST's strokes in that box (pixels), the median over its training digits.
