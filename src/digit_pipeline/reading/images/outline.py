@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-# A completed side shows at least this fraction of itself.
+# A completed side shows at least this fraction of itself; one that the frame cuts, at
+# least CUT_SIDE (its rest lies outside the photo, where nothing on the desk hides it).
 VISIBLE_SIDE = 0.4
+CUT_SIDE = 0.2
 # An edge within this many pixels of the photo's border runs along the frame.
 ON_BORDER = 3
 
@@ -28,7 +30,8 @@ def _frame_sides(point: np.ndarray, shape: tuple[int, int]) -> set[str]:
 def completed(polygon: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
     """The quadrilateral of an outline's four longest edges that do not run along the
     photo's border, each extended to meet the next: a sheet whose corner a thumb hides, or
-    the frame cuts off. None when a side would show less than ``VISIBLE_SIDE`` of itself."""
+    the frame cuts off. None when a side would show less than ``VISIBLE_SIDE`` of itself
+    (``CUT_SIDE`` where the frame cuts it)."""
     ends = list(zip(polygon, np.roll(polygon, -1, axis=0), strict=True))
     inner = [k for k, (a, b) in enumerate(ends) if not _along_border(a, b, shape)]
     if len(inner) < 4:
@@ -41,7 +44,8 @@ def completed(polygon: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
     quad = np.array(corners, dtype=np.float32)
     for k, (a, b) in enumerate(sides):
         full = np.linalg.norm(quad[(k + 1) % 4] - quad[k])
-        if np.linalg.norm(b - a) < VISIBLE_SIDE * full:
+        cut = bool(_frame_sides(a, shape) or _frame_sides(b, shape))
+        if np.linalg.norm(b - a) < (CUT_SIDE if cut else VISIBLE_SIDE) * full:
             return None
     return quad
 

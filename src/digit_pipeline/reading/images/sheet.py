@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from digit_pipeline.reading.images.geometry import clockwise
-from digit_pipeline.reading.images.outline import completed, on_frame
+from digit_pipeline.reading.images.outline import completed, meeting, on_frame
 from digit_pipeline.reading.limits import WORKING_SIZE
 
 # The sheet is looked for at the working size (``limits.WORKING_SIZE``), in photos at
@@ -29,6 +29,9 @@ FILLS_FRAME = 0.97
 # measured SIDE_BAND pixels inside and outside along its middle.
 MIN_SIDE_CONTRAST = 12
 SIDE_BAND = 4
+# ...at 16 points along its middle, of which at least MIN_SIDE_SAMPLES in the photo (a
+# side mostly beyond the frame is judged by what the photo shows of it).
+MIN_SIDE_SAMPLES = 4
 # Edges are found at these strengths (Canny's upper threshold; the lower is half): a
 # faint edge against a light desk, a strong one against a textured desk.
 EDGE_THRESHOLDS = (20, 45, 100)
@@ -43,6 +46,12 @@ COMPLETED_AREA = 0.9
 MAX_TOUCHED_CORNERS = 16
 # The finer outline that keeps a short cut (of the perimeter), for completing.
 FINE_TOLERANCE = 0.004
+# The sheet's sides are fitted to the faintest edges within SIDE_FIT pixels of the
+# outline's (at the working size), along their middle, where at least MIN_SIDE_POINTS of
+# them lie; no corner moves more than MAX_FIT_MOVE of the diagonal.
+SIDE_FIT = 3.0
+MIN_SIDE_POINTS = 20
+MAX_FIT_MOVE = 0.03
 
 
 @dataclass(frozen=True)
@@ -110,7 +119,7 @@ def find_sheet(photo: np.ndarray) -> np.ndarray | None:
             best, best_area = quad, area
     if best is None:
         return None
-    return clockwise(best / factor)
+    return clockwise(fitted_sides(smooth, best) / factor)
 
 
 def rectified(photo: np.ndarray, sheet: Sheet) -> np.ndarray:
@@ -183,6 +192,40 @@ def _hull_quadrilaterals(hull: np.ndarray, shape: tuple[int, int]):
         return
 
 
+def fitted_sides(smooth: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """``quad`` with each side fitted to the edges along it: the line through the faintest
+    edges within ``SIDE_FIT`` pixels of its middle nine tenths (Huber's fit, a stray
+    stroke counts little), and the corners where those lines meet. An outline's polygon
+    lies within a few pixels of the sheet's sides; the fit, within one, which a corner
+    outside the frame, extended from a short side, needs most. A side with too few edge
+    points (one along the frame) stays as it is; so does ``quad`` where a corner would
+    move more than ``MAX_FIT_MOVE`` of the diagonal."""
+    edges = cv2.Canny(smooth, EDGE_THRESHOLDS[0] / 2, EDGE_THRESHOLDS[0])
+    rows, columns = np.nonzero(edges)
+    points = np.stack([columns, rows], axis=1).astype(np.float64)
+    sides = []
+    for k in range(4):
+        a, b = quad[k].astype(np.float64), quad[(k + 1) % 4].astype(np.float64)
+        length = np.linalg.norm(b - a)
+        along = (b - a) / max(length, 1e-6)
+        offsets = points - a
+        t, off = offsets @ along, np.abs(offsets @ np.array([-along[1], along[0]]))
+        near = points[(off <= SIDE_FIT) & (t > 0.05 * length) & (t < 0.95 * length)]
+        if len(near) < MIN_SIDE_POINTS:
+            sides.append((a, b))
+            continue
+        vx, vy, x0, y0 = cv2.fitLine(near.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01)
+        start = np.array([x0[0], y0[0]], np.float64)
+        sides.append((start, start + np.array([vx[0], vy[0]], np.float64)))
+    corners = [meeting(sides[k - 1], sides[k]) for k in range(4)]
+    if any(corner is None for corner in corners):
+        return quad
+    fitted = np.array(corners, dtype=np.float32)
+    if np.abs(fitted - quad).max() > MAX_FIT_MOVE * np.hypot(*smooth.shape):
+        return quad
+    return fitted
+
+
 def _plausible(quad: np.ndarray, shape: tuple[int, int]) -> bool:
     """Convex, with corners a sheet seen at an angle can have, not filling the frame."""
     if not cv2.isContourConvex(quad.reshape(-1, 1, 2)):
@@ -222,7 +265,7 @@ def _stands_out(smooth: np.ndarray, quad: np.ndarray) -> bool:
             | (outside_points[:, 0] > width - 1)
             | (outside_points[:, 1] > height - 1)
         )
-        if beyond.mean() > 0.5:
+        if (~beyond).sum() < MIN_SIDE_SAMPLES:  # along the frame, or beyond it
             continue
         outside = _sample(smooth, outside_points)
         if np.median(inside[~beyond] - outside[~beyond]) < MIN_SIDE_CONTRAST:
