@@ -247,7 +247,9 @@ def _plausible(quad: np.ndarray, shape: tuple[int, int]) -> bool:
 
 def _stands_out(smooth: np.ndarray, quad: np.ndarray) -> bool:
     """Whether each side of ``quad`` is brighter just inside than just outside: the edge of
-    a sheet, not of a shadow or a desk's pattern. A side along the photo's border counts."""
+    a sheet, not of a shadow or a desk's pattern, judged where the photo shows it. A side
+    with fewer than ``MIN_SIDE_SAMPLES`` points in the photo (along the frame, or beyond it)
+    counts."""
     centre = quad.mean(axis=0)
     height, width = smooth.shape
     for k in range(4):
