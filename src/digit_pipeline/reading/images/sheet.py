@@ -110,16 +110,17 @@ def find_sheet(photo: np.ndarray) -> np.ndarray | None:
         factor = 1.0
     # Writing and grain smoothed away; the sheet's edge, a step, stays.
     smooth = cv2.GaussianBlur(cv2.medianBlur(gray, 5), (0, 0), 1.5)
+    edge_maps = [cv2.Canny(smooth, high / 2, high) for high in EDGE_THRESHOLDS]
     # The largest outline, one completed from its sides counting as COMPLETED_AREA of its
     # area: where both fit the sheet, the one that shows its four corners.
     best, best_area = None, 0.0
-    for quad, whole in _quadrilaterals(smooth):
+    for quad, whole in _quadrilaterals(edge_maps):
         area = cv2.contourArea(quad) * (1.0 if whole else COMPLETED_AREA)
         if area > best_area and _stands_out(smooth, quad):
             best, best_area = quad, area
     if best is None:
         return None
-    return clockwise(fitted_sides(smooth, best) / factor)
+    return clockwise(fitted_sides(edge_maps[0], best) / factor)
 
 
 def rectified(photo: np.ndarray, sheet: Sheet) -> np.ndarray:
@@ -140,15 +141,15 @@ def sheet_size(corners: np.ndarray) -> tuple[float, float]:
     return (sides[0] + sides[2]) / 2, (sides[1] + sides[3]) / 2
 
 
-def _quadrilaterals(smooth: np.ndarray):
-    """Every outline in the photo's edges that is, or nearly is, a large convex
-    quadrilateral: its four corners, float32 (4, 2), and whether the outline showed all
-    four (False: completed from its sides, ``completed``)."""
-    image_area = smooth.shape[0] * smooth.shape[1]
-    for high in EDGE_THRESHOLDS:
-        edges = cv2.dilate(cv2.Canny(smooth, high / 2, high), np.ones((3, 3), np.uint8))
-        contours, _ = cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
-        yield from _quadrilaterals_of(contours, image_area, smooth.shape)
+def _quadrilaterals(edge_maps: list[np.ndarray]):
+    """Every outline in the photo's edges (one map per ``EDGE_THRESHOLDS``) that is, or
+    nearly is, a large convex quadrilateral: its four corners, float32 (4, 2), and whether
+    the outline showed all four (False: completed from its sides, ``completed``)."""
+    for edges in edge_maps:
+        shape = edges.shape
+        thick = cv2.dilate(edges, np.ones((3, 3), np.uint8))
+        contours, _ = cv2.findContours(thick, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+        yield from _quadrilaterals_of(contours, shape[0] * shape[1], shape)
 
 
 def _quadrilaterals_of(contours, image_area: int, shape: tuple[int, int]):
@@ -192,15 +193,15 @@ def _hull_quadrilaterals(hull: np.ndarray, shape: tuple[int, int]):
         return
 
 
-def fitted_sides(smooth: np.ndarray, quad: np.ndarray) -> np.ndarray:
-    """``quad`` with each side fitted to the edges along it: the line through the faintest
-    edges within ``SIDE_FIT`` pixels of its middle nine tenths (Huber's fit, a stray
-    stroke counts little), and the corners where those lines meet. An outline's polygon
-    lies within a few pixels of the sheet's sides; the fit, within one, which a corner
-    outside the frame, extended from a short side, needs most. A side with too few edge
+def fitted_sides(edges: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """``quad`` with each side fitted to the ``edges`` along it (a Canny map: the faintest
+    the sheet was looked for in): the line through the edge pixels within ``SIDE_FIT``
+    pixels of its middle nine tenths (Huber's fit, a stray stroke counts little), and the
+    corners where those lines meet. An outline's polygon lies within a few pixels of the
+    sheet's sides; the fit, within one, which a corner outside the frame, extended from a
+    short side, needs most. A side with too few edge
     points (one along the frame) stays as it is; so does ``quad`` where a corner would
     move more than ``MAX_FIT_MOVE`` of the diagonal."""
-    edges = cv2.Canny(smooth, EDGE_THRESHOLDS[0] / 2, EDGE_THRESHOLDS[0])
     rows, columns = np.nonzero(edges)
     points = np.stack([columns, rows], axis=1).astype(np.float64)
     sides = []
@@ -221,7 +222,7 @@ def fitted_sides(smooth: np.ndarray, quad: np.ndarray) -> np.ndarray:
     if any(corner is None for corner in corners):
         return quad
     fitted = np.array(corners, dtype=np.float32)
-    if np.abs(fitted - quad).max() > MAX_FIT_MOVE * np.hypot(*smooth.shape):
+    if np.abs(fitted - quad).max() > MAX_FIT_MOVE * np.hypot(*edges.shape):
         return quad
     return fitted
 
