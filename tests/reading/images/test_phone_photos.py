@@ -231,6 +231,16 @@ def test_a_sheet_is_completed_from_its_sides_where_a_thumb_or_the_frame_cuts_a_c
     assert corner_error(completed(np.array(far), (480, 640)), tilted) < 0.5
 
 
+def test_a_side_that_something_on_the_desk_breaks_is_one_side():
+    sheet = np.array([[100, 80], [500, 100], [480, 420], [90, 400]], np.float64)
+    bottom = lambda t: sheet[2] + t * (sheet[3] - sheet[2])  # noqa: E731
+    # A note touching the bottom side: the outline leaves it for the note's three edges,
+    # each longer than the pieces of the side on either side of it.
+    note = [bottom(0.35), bottom(0.35) + [0, 150], bottom(0.65) + [0, 150], bottom(0.65)]
+    touched = [*sheet[:3], *note, sheet[3]]
+    assert corner_error(completed(np.array(touched), (640, 640)), sheet) < 0.5
+
+
 def test_a_sheet_s_sides_are_fitted_to_its_edges():
     sheet = np.array([[100.3, 80.6], [500.2, 101.1], [480.7, 420.4], [90.5, 400.2]], np.float32)
     photo = np.full((480, 640), 60, np.uint8)

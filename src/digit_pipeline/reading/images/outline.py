@@ -1,7 +1,10 @@
-"""A sheet's outline completed from its sides where a thumb hides a corner or the photo's
-frame cuts one off: its longest edges that do not run along the frame, extended to meet."""
+"""A sheet's outline completed from its sides where a thumb hides a corner, the photo's
+frame cuts one off or things on the desk break a side: its longest sides that do not run
+along the frame, extended to meet."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -9,6 +12,10 @@ import numpy as np
 # least CUT_SIDE (its rest lies outside the photo, where nothing on the desk hides it).
 VISIBLE_SIDE = 0.4
 CUT_SIDE = 0.2
+# Edges within SAME_LINE_ANGLE degrees of one line, their ends within SAME_LINE_OFFSET of
+# the photo's diagonal of it, are one side of the sheet.
+SAME_LINE_ANGLE = 3.0
+SAME_LINE_OFFSET = 0.01
 # An edge within this many pixels of the photo's border runs along the frame.
 ON_BORDER = 3
 
@@ -28,26 +35,94 @@ def _frame_sides(point: np.ndarray, shape: tuple[int, int]) -> set[str]:
 
 
 def completed(polygon: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
-    """The quadrilateral of an outline's four longest edges that do not run along the
+    """The quadrilateral of an outline's four longest sides that do not run along the
     photo's border, each extended to meet the next: a sheet whose corner a thumb hides, or
-    the frame cuts off. None when a side would show less than ``VISIBLE_SIDE`` of itself
-    (``CUT_SIDE`` where the frame cuts it)."""
-    ends = list(zip(polygon, np.roll(polygon, -1, axis=0), strict=True))
-    inner = [k for k, (a, b) in enumerate(ends) if not _along_border(a, b, shape)]
-    if len(inner) < 4:
+    the frame cuts off, or whose sides things on the desk break (``sides``). None when a
+    side would show less than ``VISIBLE_SIDE`` of itself (``CUT_SIDE`` where the frame
+    cuts it)."""
+    found = sides(polygon, shape)
+    if len(found) < 4:
         return None
-    longest = sorted(inner, key=lambda k: -np.linalg.norm(ends[k][1] - ends[k][0]))[:4]
-    sides = [ends[k] for k in sorted(longest)]
-    corners = [meeting(sides[k - 1], sides[k]) for k in range(4)]
+    longest = sorted(found, key=lambda side: -side.shown)[:4]
+    centre = polygon.mean(axis=0)
+    around = sorted(longest, key=lambda side: _angle((side.start + side.end) / 2 - centre))
+    corners = [meeting(around[k - 1].line, around[k].line) for k in range(4)]
     if any(corner is None for corner in corners):
         return None
     quad = np.array(corners, dtype=np.float32)
-    for k, (a, b) in enumerate(sides):
+    for k, side in enumerate(around):
         full = np.linalg.norm(quad[(k + 1) % 4] - quad[k])
-        cut = bool(_frame_sides(a, shape) or _frame_sides(b, shape))
-        if np.linalg.norm(b - a) < (CUT_SIDE if cut else VISIBLE_SIDE) * full:
+        if side.shown < (CUT_SIDE if side.cut else VISIBLE_SIDE) * full:
             return None
     return quad
+
+
+@dataclass(frozen=True)
+class Side:
+    """Edges of an outline along one line: ``start`` and ``end`` their outermost ends on
+    it, ``shown`` their length in all (an edge the outline runs along both ways counts
+    twice), ``cut`` whether one ends on the photo's border."""
+
+    start: np.ndarray
+    end: np.ndarray
+    shown: float
+    cut: bool
+
+    @property
+    def line(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.start, self.end
+
+
+def sides(polygon: np.ndarray, shape: tuple[int, int]) -> list[Side]:
+    """The lines an outline's edges lie on, those along the photo's border left out: edges
+    along a longer edge's line (``SAME_LINE_ANGLE``, ``SAME_LINE_OFFSET``) are one side
+    with it, broken where something touches it (a note, a mug, a printed page on the
+    sheet's edge)."""
+    ends = [
+        (a, b)
+        for a, b in zip(polygon, np.roll(polygon, -1, axis=0), strict=True)
+        if not _along_border(a, b, shape)
+    ]
+    ends.sort(key=lambda edge: -np.linalg.norm(edge[1] - edge[0]))
+    reach = SAME_LINE_OFFSET * np.hypot(*shape)
+    groups: list[list[tuple[np.ndarray, np.ndarray]]] = []
+    for a, b in ends:
+        for group in groups:
+            if _on_line(group[0], a, b, reach):
+                group.append((a, b))
+                break
+        else:
+            groups.append([(a, b)])
+    found = []
+    for group in groups:
+        a, b = group[0]
+        along = (b - a) / max(np.linalg.norm(b - a), 1e-9)
+        spans = sorted(sorted(((p - a) @ along, (q - a) @ along)) for p, q in group)
+        found.append(
+            Side(
+                start=a + spans[0][0] * along,
+                end=a + max(stop for _, stop in spans) * along,
+                shown=float(sum(stop - start for start, stop in spans)),
+                cut=any(bool(_frame_sides(p, shape)) for edge in group for p in edge),
+            )
+        )
+    return found
+
+
+def _on_line(edge: tuple[np.ndarray, np.ndarray], a: np.ndarray, b: np.ndarray, reach: float):
+    """Whether the edge from ``a`` to ``b`` runs along the line through ``edge``: within
+    ``SAME_LINE_ANGLE`` of it, both ends within ``reach``."""
+    start, end = edge
+    along = (end - start) / max(np.linalg.norm(end - start), 1e-9)
+    direction = (b - a) / max(np.linalg.norm(b - a), 1e-9)
+    if abs(along[0] * direction[1] - along[1] * direction[0]) > np.sin(np.radians(SAME_LINE_ANGLE)):
+        return False
+    normal = np.array([-along[1], along[0]])
+    return bool(max(abs((a - start) @ normal), abs((b - start) @ normal)) <= reach)
+
+
+def _angle(vector: np.ndarray) -> float:
+    return float(np.arctan2(vector[1], vector[0]))
 
 
 def _along_border(a: np.ndarray, b: np.ndarray, shape: tuple[int, int]) -> bool:

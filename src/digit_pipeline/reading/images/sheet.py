@@ -42,8 +42,9 @@ MIN_CORNER_ANGLE, MAX_CORNER_ANGLE = 50.0, 130.0
 # of its area.
 MAX_OUTLINE_CORNERS = 8
 COMPLETED_AREA = 0.9
-# ...and the outline of a sheet that things on the desk touch, of up to this many corners.
-MAX_TOUCHED_CORNERS = 16
+# ...and the outline of a sheet that things on the desk touch, of up to this many corners
+# (its sides broken by them: ``outline.sides``).
+MAX_TOUCHED_CORNERS = 40
 # The finer outline that keeps a short cut (of the perimeter), for completing.
 FINE_TOLERANCE = 0.004
 # The sheet's sides are fitted to the faintest edges within SIDE_FIT pixels of the
