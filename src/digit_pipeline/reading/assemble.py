@@ -14,10 +14,6 @@ from digit_pipeline.reading.images.network_input import COUNT_SLACK, PreparedLin
 from digit_pipeline.reading.line_reader import Char, read_line, tidy
 from digit_pipeline.reading.results import Digit, Line, Reading
 
-# An image of one line holding at most this many marks (a digit's strokes broken apart,
-# a speck) may be one digit; more is writing, read as lines.
-ONE_DIGIT_PIECES = 6
-
 
 def reading_by_cuts(
     item: PreparedImage,
@@ -81,12 +77,10 @@ def lines_read(
 
 def is_one_digit(view: PreparedImage, digits_read: int) -> bool:
     """Whether a view is one digit, for the CNN to read whole: the line model read at
-    most one digit in it, and its ink is no more than one digit's, one line of at most
-    ``ONE_DIGIT_PIECES`` marks, not on a sheet found in a photo. A sheet, or ink that
-    spans lines or many marks, is read as lines, even where none is read in it."""
-    if digits_read > 1 or view.sheet is not None or len(view.lines) > 1:
-        return False
-    return max(c.stop for c in view.lines[0].candidates) <= ONE_DIGIT_PIECES
+    most one digit in it, and its ink is no more than one digit's
+    (``PreparedImage.may_be_one_digit``). A sheet, or ink that spans lines or many marks,
+    is read as lines, even where none is read in it."""
+    return digits_read <= 1 and view.may_be_one_digit
 
 
 def line_of(line: PreparedLine, chars: list[Char]) -> Line:

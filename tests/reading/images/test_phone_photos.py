@@ -139,6 +139,35 @@ def test_a_sheet_on_a_desk_as_light_as_it_is_read_even_where_not_found(pool):
     assert unfound >= 2  # the photos read as they are, as lines
 
 
+def test_a_light_sheet_not_found_is_read_as_writing_not_as_one_light_mark(mnist_train):
+    # A sheet running off the top and bottom of the photo (not found: two of its sides
+    # are the frame's), much brighter than a dark desk: taken for one light mark, it was
+    # read as one digit before issue #43. Three lines of three dark digits on it.
+    photo = np.full((900, 1200), 50.0)
+    photo[:, 450:800] = 230
+    for row in range(3):
+        for column in range(3):
+            ink = enlarge(mnist_train[0][3 * row + column], 70)
+            top, left = 150 + 220 * row, 480 + 100 * column
+            area = photo[top : top + 70, left : left + 70]
+            area[:] = np.minimum(area, 230 - 0.8 * ink)
+    photo += np.random.default_rng(0).normal(0, 4, photo.shape)  # a camera's noise
+    prepared = prepare_image(encode(photo, "JPEG", quality=90))
+    assert prepared.sheet is None and not prepared.may_be_one_digit
+    assert len(prepared.lines) == 3
+
+
+def test_a_photo_of_one_digit_stays_one_digit_even_cut_by_the_frame(mnist_train):
+    rng = np.random.default_rng(1)
+    for digit in mnist_train[0][:5]:
+        light = np.pad(enlarge(digit, 300) * 0.7 + 30, 100, constant_values=30)
+        rows = np.flatnonzero(digit.max(axis=1) > 0)
+        cut = 255 - 0.8 * enlarge(digit[rows[0] : rows[-1] + 1], 400)  # from frame to frame
+        for clean in (light, cut):
+            photo = clean + rng.normal(0, 4, clean.shape)  # a camera's noise
+            assert prepare_image(encode(photo, "JPEG", quality=90)).may_be_one_digit
+
+
 @pytest.mark.parametrize("holes", ["spiral", "punched"])
 def test_a_binding_s_holes_go_and_the_writing_stays(pool, holes):
     rng = np.random.default_rng(2)

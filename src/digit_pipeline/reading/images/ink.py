@@ -1,5 +1,6 @@
 """Grayscale images to bright ink on a clean black background."""
 
+import cv2
 import numpy as np
 from PIL import Image
 from scipy import ndimage
@@ -35,11 +36,15 @@ MIN_MARK_LEVEL = 2
 # where it is connected to ink above it, or down to this many times the noise if higher.
 FAINT_FLOOR_OF_THRESHOLD = 0.1
 SMALL_NOISE_SIGMAS = 2
+# A mark that touches the image's frame, where it is not ink, is left out above this level.
+FRAME_MARK_LEVEL = 0.1
 # Solid ink: this percentile of the pixels above Otsu's threshold becomes 1.
 SOLID_INK_PERCENTILE = 90
 
 
-def extract_ink(gray: np.ndarray, *, pen_on_paper: bool = False) -> np.ndarray:
+def extract_ink(
+    gray: np.ndarray, *, pen_on_paper: bool = False, edges_out: bool = False
+) -> np.ndarray:
     """Bright ink on a clean black background, from a grayscale image in [0, 1].
 
     Dark ink on light or grey paper is inverted. Uneven lighting and paper colour are
@@ -50,6 +55,7 @@ def extract_ink(gray: np.ndarray, *, pen_on_paper: bool = False) -> np.ndarray:
     is stretched as a whole, and its faint ink kept where it continues a stroke.
     ``pen_on_paper``: the ink is dark and its strokes a pen's, whatever the image's tones
     say (a photo whose sheet was not found, the sheet brighter than the desk around it).
+    ``edges_out``: marks that touch the image's frame are not ink (``without_marks_on_frame``).
 
     Raises:
         ImageError: No ink: the image is blank.
@@ -70,7 +76,8 @@ def extract_ink(gray: np.ndarray, *, pen_on_paper: bool = False) -> np.ndarray:
             flat = np.clip(ink - _paper_background(ink, strokes), 0.0, None)
         if flat.max() < MIN_INK_CONTRAST:
             raise ImageError(BLANK)
-        return _stretch_each_mark(flat)
+        stretched = _stretch_each_mark(flat)
+        return without_marks_on_frame(stretched) if edges_out else stretched
     ink = np.clip(ink - np.median(ink), 0.0, None)
     if ink.max() < MIN_INK_CONTRAST:
         raise ImageError(BLANK)
@@ -88,6 +95,27 @@ def extract_ink(gray: np.ndarray, *, pen_on_paper: bool = False) -> np.ndarray:
     solid = np.percentile(above, SOLID_INK_PERCENTILE) if above.size else ink.max()
     stretched = np.clip((ink - floor) / max(solid - floor, 1e-6), 0.0, 1.0)
     return (stretched * strokes).astype(np.float32)
+
+
+def without_marks_on_frame(ink: np.ndarray) -> np.ndarray:
+    """``ink`` without the marks that touch the image's frame: in a photo whose sheet was
+    not found, the sheet's edges, the desk's and things on it, not writing.
+
+    Raises:
+        ImageError: Nothing else is left: the image is blank.
+    """
+    labels, stats = components.label_with_stats(ink > FRAME_MARK_LEVEL)
+    height, width = ink.shape
+    left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    right, bottom = left + stats[:, cv2.CC_STAT_WIDTH], top + stats[:, cv2.CC_STAT_HEIGHT]
+    on_frame = (top == 0) | (bottom == height) | (left == 0) | (right == width)
+    on_frame[0] = False
+    if not on_frame.any():
+        return ink
+    kept = np.where(on_frame[labels], 0.0, ink).astype(np.float32)
+    if kept.max() < MIN_INK_CONTRAST:
+        raise ImageError(BLANK)
+    return kept
 
 
 def _dark_ink(gray: np.ndarray) -> bool:

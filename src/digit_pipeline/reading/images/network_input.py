@@ -22,6 +22,10 @@ COUNT_SLACK = 2
 # line does not hold that many.
 COUNT_COST = 3.0
 
+# An image of one line holding at most this many marks (a digit's strokes broken apart,
+# a speck) may be one digit; more is writing, read as lines.
+ONE_DIGIT_PIECES = 6
+
 # Where a part of a line lies in the original input: its box, and its corners where a
 # sheet's perspective was undone (None: the box's), from its extent in the line's ink.
 Locate = Callable[[Extent], tuple[Box, "np.ndarray | None"]]
@@ -116,6 +120,14 @@ class PreparedImage:
     def boxes(self) -> list[Box]:
         """The box of each of ``crops`` in the original input."""
         return [line.boxes[i] for line in self.lines for i in line.grouping()]
+
+    @property
+    def may_be_one_digit(self) -> bool:
+        """Whether its ink is no more than one digit's: one line of at most
+        ``ONE_DIGIT_PIECES`` marks, not on a sheet found in a photo."""
+        if self.sheet is not None or len(self.lines) > 1:
+            return False
+        return max(c.stop for c in self.lines[0].candidates) <= ONE_DIGIT_PIECES
 
     @property
     def crop_count(self) -> int:

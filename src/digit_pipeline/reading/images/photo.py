@@ -78,14 +78,42 @@ def prepare_opened(
                 raise
             # No writing on it: not the sheet the digits are on. Read the whole photo.
     gray, scale = working_gray(photo, scale)
-    try:
+    if min(pixels.shape[:2]) < MIN_PHOTO_SIDE:
         return prepare_grayscale(gray, scale)
+    return _prepare_photo_as_it_is(gray, scale)
+
+
+def _prepare_photo_as_it_is(gray: np.ndarray, scale: float) -> PreparedImage:
+    """A photo whose sheet was not found (``gray``: ``scale`` times the original), read as
+    it is. A sheet brighter than the desk around it looks like one bold light stroke on a
+    dark ground, and then like no ink: it is read as pen on paper. Where what is read is
+    one digit's few marks that run across the photo (the sheet, the desk's edges, things
+    on it: no digit does), it is read again without the marks that touch the frame, as it
+    is, then as pen on paper, and answered so where that finds more than one digit's
+    marks."""
+    try:
+        prepared = prepare_grayscale(gray, scale)
     except ImageError as error:
-        if not error.blank or min(pixels.shape[:2]) < MIN_PHOTO_SIDE:
+        if not error.blank:
             raise
-        # A photo of a sheet not found, brighter than the desk around it, looks like one
-        # bold light stroke on a dark ground, and then like no ink: read it as pen on paper.
-        return prepare_grayscale(gray, scale, pen_on_paper=True)
+        prepared = prepare_grayscale(gray, scale, pen_on_paper=True)
+    if not (prepared.may_be_one_digit and _runs_across(prepared.whole_box, gray.shape, scale)):
+        return prepared
+    for pen_on_paper in (False, True):
+        try:
+            again = prepare_grayscale(gray, scale, pen_on_paper=pen_on_paper, edges_out=True)
+        except ImageError:
+            continue
+        if not again.may_be_one_digit:
+            return again
+    return prepared
+
+
+def _runs_across(box: Box, shape: tuple[int, int], scale: float) -> bool:
+    """Whether a box in the original's pixels runs from one side of an image of ``shape``
+    (``scale`` times the original) to the opposite side."""
+    x, y, width, height = (value * scale for value in box)
+    return (x < 1 and x + width > shape[1] - 1) or (y < 1 and y + height > shape[0] - 1)
 
 
 def prepare_sheet(photo: np.ndarray, corners: np.ndarray, scale: float) -> PreparedImage:

@@ -37,7 +37,12 @@ DIGIT_SIZE = 112
 
 
 def prepare_grayscale(
-    gray: np.ndarray, scale: float = 1.0, *, sheet: bool = False, pen_on_paper: bool = False
+    gray: np.ndarray,
+    scale: float = 1.0,
+    *,
+    sheet: bool = False,
+    pen_on_paper: bool = False,
+    edges_out: bool = False,
 ) -> PreparedImage:
     """Frame the digits of a decoded grayscale image like MNIST (``prepare_image`` after
     decoding).
@@ -49,13 +54,15 @@ def prepare_grayscale(
         sheet: A sheet of writing found in a photo, cleaned (``clean.clean_page``): never
             read small as one clean digit, its printed lines out already.
         pen_on_paper: Its ink is a pen's, dark on paper (``ink.extract_ink``).
+        edges_out: Marks that touch its frame are not ink: a photo whose sheet was not
+            found (``ink.without_marks_on_frame``).
 
     Raises:
         ImageError: No ink to be found.
     """
     image_noise = noise(gray)
     page, candidates, reduced = _find_candidates(
-        gray, image_noise, sheet=sheet, pen_on_paper=pen_on_paper
+        gray, image_noise, sheet=sheet, pen_on_paper=pen_on_paper, edges_out=edges_out
     )
     scale *= reduced
     frame = Framer(page.ink)
@@ -141,7 +148,12 @@ def prepare_whole_digit(gray: np.ndarray) -> np.ndarray:
 
 
 def _find_candidates(
-    gray: np.ndarray, image_noise: float, *, sheet: bool = False, pen_on_paper: bool = False
+    gray: np.ndarray,
+    image_noise: float,
+    *,
+    sheet: bool = False,
+    pen_on_paper: bool = False,
+    edges_out: bool = False,
 ) -> tuple[LevelledInk, list[tuple[tuple[int, int], list[Candidate]]], float]:
     """The levelled page, each line's band and candidates (lines without ink left out), checked
     against the limit on digits before any is framed, and the factor from ``gray`` to the
@@ -155,7 +167,8 @@ def _find_candidates(
     if page is not None:
         reduced = page.ink.shape[1] / gray.shape[1]
     else:
-        page = find_lines(extract_ink(gray, pen_on_paper=pen_on_paper), sheet=sheet)
+        ink = extract_ink(gray, pen_on_paper=pen_on_paper, edges_out=edges_out)
+        page = find_lines(ink, sheet=sheet)
     candidates = [(band, line_candidates(page.ink, *band)) for band in page.bands]
     candidates = [(band, found) for band, found in candidates if found]
     if not candidates:
