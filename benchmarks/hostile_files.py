@@ -11,8 +11,8 @@ with bytes overwritten, inserted and cut (seeded). Each is read by this checkout
 (the model's network and temperature, ``current_code.network_of``) in a process of its
 own, after a warm-up read, its loaded objects frozen out of the collector's passes as the
 served model's are: CPU seconds of all its threads, of the first read and of the same
-file read again (the first also pays the kernel for fresh memory: a 40 MP image is 160 MB
-decoded), and the peak resident memory above what the process held before. A file
+file read again (the first also pays the kernel for fresh memory: an RGBA image at the pixel
+limit is 67 MB decoded), and the peak resident memory above what the process held before. A file
 refused with a reason is a good answer.
 """
 
@@ -22,6 +22,7 @@ import argparse
 import gc
 import io
 import json
+import math
 import subprocess
 import sys
 import time
@@ -30,8 +31,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from digit_pipeline.reading.limits import MAX_IMAGE_PIXELS
+
 ROOT = Path(__file__).resolve().parents[1]
-CANVAS = 6324  # the largest square canvas within the limit of 40 MP
+CANVAS = math.isqrt(MAX_IMAGE_PIXELS)  # the largest square canvas within the pixel limit
 
 
 def png(image: Image.Image, **options) -> bytes:
@@ -47,7 +50,7 @@ def jpeg(image: Image.Image, quality: int = 90) -> bytes:
 
 
 def transparent_strokes(orientation: int = 1, width: int = 2, strokes: int = 12) -> bytes:
-    """A 40 MP transparent canvas with a few thin strokes, turned by EXIF."""
+    """A transparent canvas at the pixel limit with a few thin strokes, turned by EXIF."""
     rng = np.random.default_rng(orientation)
     image = Image.new("RGBA", (CANVAS, CANVAS), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)

@@ -6,8 +6,8 @@
 
 Starts `digit-pipeline app` or `mlflow models serve` of the champion on 127.0.0.1, then
 --clients threads each send one request at the same moment. ``worst-image`` (the default):
-an upload of the worst image that the limits let through (a 6324x6324 RGBA PNG of one
-stroke: 40 MP, 189 KB). ``many-digits`` (serve): as many image files as a request may
+an upload of the worst image that the limits let through (a 4096x4096 RGBA PNG of one
+stroke, the pixel limit; 6324x6324, 40 MP, before issue #43). ``many-digits`` (serve): as many image files as a request may
 hold, 1,000, each a row of 8 MNIST test digits (8,000 digits; 2.7 MB of JSON). Meanwhile, an ordinary
 request (a 280x280 drawing of a one) is sent every second. Prints the answers' status
 codes and latency (p50, max), the ordinary requests' latency during the burst, and the

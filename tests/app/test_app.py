@@ -152,8 +152,8 @@ def test_an_upload_without_length_is_cut_off_as_it_streams(app_url):
 
 
 def test_concurrent_worst_uploads_stay_within_memory_or_are_told_to_retry(app_url):
-    """More clients than the server takes at once, each with a 40 MP image (the pixel
-    limit): those it takes are read, the others get 503 and Retry-After at once, and the
+    """More clients than the server takes at once, each with an image at the pixel
+    limit: those it takes are read, the others get 503 and Retry-After at once, and the
     server stays under 1.5 GB."""
     places = MAX_CONCURRENT_READS + MAX_WAITING  # the reader's gate: reading or waiting
     clients = places + 8

@@ -467,7 +467,7 @@ def test_one_small_request_of_many_crops_does_not_kill_the_server(server):
 
 
 def test_eight_concurrent_worst_uploads_stay_within_memory(server):
-    """Eight clients at once, each with a 40 MP image (the pixel limit): all are read, two
+    """Eight clients at once, each with an image at the pixel limit: all are read, two
     at a time, and the server grows by at most 400 MB for each read it holds at once."""
     body = json.dumps({"inputs": [{"image": base64.b64encode(worst_image()).decode()}]}).encode()
     # The server itself (TensorFlow and the model: ~800 MB idle), not its launcher; its

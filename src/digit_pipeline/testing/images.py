@@ -4,6 +4,7 @@ careless reader dearly."""
 from __future__ import annotations
 
 import io
+import math
 import struct
 import zlib
 from pathlib import Path
@@ -11,12 +12,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from digit_pipeline.reading.limits import MAX_DIGITS_PER_IMAGE
+from digit_pipeline.reading.limits import MAX_DIGITS_PER_IMAGE, MAX_IMAGE_PIXELS
 
 # What the reader answers each of ``hostile_images``.
 HOSTILE = {
     "thin bar": f"more than {MAX_DIGITS_PER_IMAGE} digits in one image",
-    "decompression bomb": "the image declares more pixels than the limit of 40000000",
+    "decompression bomb": f"the image declares more pixels than the limit of {MAX_IMAGE_PIXELS}",
     "text bomb": "not an image",
     "truncated header": "not an image",
 }
@@ -63,12 +64,19 @@ def hostile_images() -> dict[str, bytes]:
     }
 
 
+def stroke_canvas(side: int) -> Image.Image:
+    """A transparent square canvas with one bold stroke across it."""
+    image = Image.new("RGBA", (side, side), (0, 0, 0, 0))
+    ends = [(side // 6, side // 6), (side * 4 // 5, side * 4 // 5)]
+    ImageDraw.Draw(image).line(ends, fill=(0, 0, 0, 255), width=side // 32)
+    return image
+
+
 def worst_image() -> bytes:
-    """As many pixels as the limit allows (40 MP of RGBA) in a ~190 KB PNG: one stroke."""
-    image = Image.new("RGBA", (6324, 6324), (0, 0, 0, 0))
-    ImageDraw.Draw(image).line([(1000, 1000), (5000, 5000)], fill=(0, 0, 0, 255), width=200)
+    """As many pixels as the limit allows (4096 x 4096 of RGBA) in a small PNG: one
+    stroke."""
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", optimize=True)
+    stroke_canvas(math.isqrt(MAX_IMAGE_PIXELS)).save(buffer, "PNG", optimize=True)
     return buffer.getvalue()
 
 

@@ -135,8 +135,8 @@ def _flattened(image: Image.Image) -> Image.Image:
     (white under dark strokes, black under light ones), at working size.
 
     Only two bytes a pixel are kept at full size, the light already weighted by its alpha
-    and the alpha, which reduce exactly as the composite would: a 40 MP image in RGBA or LA
-    is 160 MB, and Pillow reduces either through a premultiplied copy of as much again."""
+    and the alpha, which reduce exactly as the composite would: an image at the pixel limit
+    in RGBA is 67 MB, and Pillow reduces it through a premultiplied copy of as much again."""
     if image.mode not in ("RGBA", "LA"):
         rgba = image.convert("RGBA")
         image.close()
