@@ -74,24 +74,13 @@ def clean_page(gray: np.ndarray) -> np.ndarray:
     not_writing = (
         dots
         | _holes(labels, stats, side, among=~dots)
-        | _from_the_edge(stats, border, labels.shape)
+        | components.reaching_the_border(stats, border, labels.shape)
     )
     not_writing[0] = False  # the paper
     written[not_writing[labels]] = 0.0
     cleaned = 1.0 - written
     cleaned[:border], cleaned[-border:], cleaned[:, :border], cleaned[:, -border:] = 1, 1, 1, 1
     return cleaned
-
-
-def _from_the_edge(stats: np.ndarray, border: int, shape: tuple[int, int]) -> np.ndarray:
-    """Of the marks on a page of ``shape`` (``components.label_with_stats``'s
-    ``stats``), those that reach its ``border`` pixels along its edges."""
-    height, width = shape
-    left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
-    right = left + stats[:, cv2.CC_STAT_WIDTH]
-    bottom = top + stats[:, cv2.CC_STAT_HEIGHT]
-    reaching = (left < border) | (top < border) | (right > width - border)
-    return reaching | (bottom > height - border)
 
 
 def _holes(labels: np.ndarray, stats: np.ndarray, side: int, among: np.ndarray) -> np.ndarray:

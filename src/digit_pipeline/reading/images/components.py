@@ -19,3 +19,14 @@ def label_with_stats(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     row 0 is the background)."""
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     return labels, stats
+
+
+def reaching_the_border(stats: np.ndarray, border: int, shape: tuple[int, int]) -> np.ndarray:
+    """Of the marks of an image of ``shape`` (``label_with_stats``'s ``stats``), those that
+    reach its ``border`` pixels along its edges."""
+    height, width = shape
+    left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    right = left + stats[:, cv2.CC_STAT_WIDTH]
+    bottom = top + stats[:, cv2.CC_STAT_HEIGHT]
+    reaching = (left < border) | (top < border) | (right > width - border)
+    return reaching | (bottom > height - border)

@@ -1,6 +1,5 @@
 """Grayscale images to bright ink on a clean black background."""
 
-import cv2
 import numpy as np
 from PIL import Image
 from scipy import ndimage
@@ -105,11 +104,8 @@ def without_marks_on_frame(ink: np.ndarray) -> np.ndarray:
         ImageError: Nothing else is left: the image is blank.
     """
     labels, stats = components.label_with_stats(ink > FRAME_MARK_LEVEL)
-    height, width = ink.shape
-    left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
-    right, bottom = left + stats[:, cv2.CC_STAT_WIDTH], top + stats[:, cv2.CC_STAT_HEIGHT]
-    on_frame = (top == 0) | (bottom == height) | (left == 0) | (right == width)
-    on_frame[0] = False
+    on_frame = components.reaching_the_border(stats, 1, ink.shape)
+    on_frame[0] = False  # the background
     if not on_frame.any():
         return ink
     kept = np.where(on_frame[labels], 0.0, ink).astype(np.float32)
