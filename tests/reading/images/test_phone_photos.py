@@ -14,7 +14,7 @@ from PIL import Image
 from digit_pipeline.generators.phone import KINDS, phone_photo
 from digit_pipeline.generators.photos import DigitPool, make_image
 from digit_pipeline.reading.errors import InvalidInput
-from digit_pipeline.reading.images import prepare_image
+from digit_pipeline.reading.images import prepare_image, sheet
 from digit_pipeline.reading.images.clean import clean_page
 from digit_pipeline.reading.images.outline import completed
 from digit_pipeline.reading.images.sheet import find_sheet, fitted_sides
@@ -125,6 +125,18 @@ def test_a_sheet_that_things_on_the_desk_touch_is_found_by_its_own_outline(pool)
     photo = [phone_photo(pool, rng, busy=True) for _ in range(3)][-1]
     found = find_sheet(pixels(photo.data))
     assert found is not None and corner_error(found, photo.corners) < 0.01 * np.hypot(1200, 920)
+
+
+def test_a_sheet_whose_outline_no_contour_closes_is_found_by_its_straight_sides(pool, monkeypatch):
+    rng = np.random.default_rng(5)
+    # The first and fourth of these: a printed page and a shadow run into the sheet's
+    # edges, and no outline of it is a quadrilateral; its four straight sides are.
+    photos = [KINDS["busy desk"](pool, rng) for _ in range(4)]
+    for photo in (photos[0], photos[3]):
+        found = find_sheet(pixels(photo.data))
+        assert found is not None and corner_error(found, photo.corners) < 0.01 * np.hypot(1200, 920)
+    monkeypatch.setattr(sheet, "_of_straight_lines", lambda *args: None)
+    assert find_sheet(pixels(photos[0].data)) is None and find_sheet(pixels(photos[3].data)) is None
 
 
 def test_a_sheet_on_a_desk_as_light_as_it_is_read_even_where_not_found(pool):

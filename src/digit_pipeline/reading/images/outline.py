@@ -83,10 +83,16 @@ def sides(polygon: np.ndarray, shape: tuple[int, int]) -> list[Side]:
         for a, b in zip(polygon, np.roll(polygon, -1, axis=0), strict=True)
         if not _along_border(a, b, shape)
     ]
-    ends.sort(key=lambda edge: -np.linalg.norm(edge[1] - edge[0]))
+    return lines_of(ends, shape)
+
+
+def lines_of(edges: list[tuple[np.ndarray, np.ndarray]], shape: tuple[int, int]) -> list[Side]:
+    """Straight edges (their ends, x and y) of a photo of ``shape`` grouped into the lines
+    they lie along: each edge with the longest edge whose line it runs along."""
+    edges = sorted(edges, key=lambda edge: -np.linalg.norm(edge[1] - edge[0]))
     reach = SAME_LINE_OFFSET * np.hypot(*shape)
     groups: list[list[tuple[np.ndarray, np.ndarray]]] = []
-    for a, b in ends:
+    for a, b in edges:
         for group in groups:
             if _on_line(group[0], a, b, reach):
                 group.append((a, b))

@@ -10,12 +10,13 @@ later, by what the CNN reads with most confidence (``prepare``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 
 import cv2
 import numpy as np
 
 from digit_pipeline.reading.images.geometry import clockwise
-from digit_pipeline.reading.images.outline import completed, meeting, on_frame
+from digit_pipeline.reading.images.outline import completed, lines_of, meeting, on_frame
 from digit_pipeline.reading.limits import WORKING_SIZE
 
 # The sheet is looked for at the working size (``limits.WORKING_SIZE``), in photos at
@@ -53,6 +54,17 @@ FINE_TOLERANCE = 0.004
 SIDE_FIT = 3.0
 MIN_SIDE_POINTS = 20
 MAX_FIT_MOVE = 0.03
+# Where no outline is a sheet (a textured desk or a shadow runs into its edge), the sheet
+# is four of the photo's straight lines: edges straight for at least LINE_LENGTH of the
+# working size (gaps up to LINE_GAP pixels), the LINE_CANDIDATES longest lines of them.
+# Each side of the quadrilateral runs along edges for EDGE_SUPPORT of its length, and is
+# brighter inside than outside (by half MIN_SIDE_CONTRAST) along ALONG_SIDE of it.
+LINE_LENGTH = 0.08
+LINE_VOTES = 30
+LINE_GAP = 4
+LINE_CANDIDATES = 10
+EDGE_SUPPORT = 0.8
+ALONG_SIDE = 0.95
 
 
 @dataclass(frozen=True)
@@ -120,8 +132,66 @@ def find_sheet(photo: np.ndarray) -> np.ndarray | None:
         if area > best_area and _stands_out(smooth, quad):
             best, best_area = quad, area
     if best is None:
+        best = _of_straight_lines(smooth, edge_maps)
+    if best is None:
         return None
     return clockwise(fitted_sides(edge_maps[0], best) / factor)
+
+
+def _of_straight_lines(smooth: np.ndarray, edge_maps: list[np.ndarray]) -> np.ndarray | None:
+    """The largest quadrilateral of four straight lines in the photo's edges (one map per
+    ``EDGE_THRESHOLDS``) whose sides run along edges (``EDGE_SUPPORT``) and stand out from
+    what is outside them all along (``ALONG_SIDE``), as scan apps find a page: where the
+    sheet's outline runs into a desk's texture or a shadow's edge, its sides are still
+    straight."""
+    best, best_area = None, MIN_SHEET_AREA * smooth.size
+    for edges in edge_maps:
+        near_edges = cv2.dilate(edges, np.ones((5, 5), np.uint8))
+        for quad in _quadrilaterals_of_lines(edges):
+            area = cv2.contourArea(quad)
+            if (
+                area > best_area
+                and min(_edge_support(near_edges, quad)) >= EDGE_SUPPORT
+                and _stands_out(smooth, quad)
+                and _stands_out_along(smooth, quad)
+            ):
+                best, best_area = quad, area
+    return best
+
+
+def _quadrilaterals_of_lines(edges: np.ndarray):
+    """Every plausible quadrilateral of four of the ``LINE_CANDIDATES`` longest straight
+    lines in an edge map (``cv2.HoughLinesP``'s segments, grouped into lines by
+    ``outline.lines_of``), each side meeting the next."""
+    segments = cv2.HoughLinesP(edges, 1, np.pi / 360, LINE_VOTES,
+                               minLineLength=LINE_LENGTH * max(edges.shape), maxLineGap=LINE_GAP)  # fmt: skip
+    if segments is None:
+        return
+    ends = [(s[:2], s[2:]) for s in segments.reshape(-1, 4).astype(np.float64)]
+    lines = sorted(lines_of(ends, edges.shape), key=lambda line: -line.shown)[:LINE_CANDIDATES]
+    for four in combinations(lines, 4):
+        middles = [(line.start + line.end) / 2 for line in four]
+        centre = np.mean(middles, axis=0)
+        order = np.argsort([np.arctan2(*(middle - centre)[::-1]) for middle in middles])
+        around = [four[k].line for k in order]
+        corners = [meeting(around[k - 1], around[k]) for k in range(4)]
+        if any(corner is None for corner in corners):
+            continue
+        quad = np.array(corners, dtype=np.float32)
+        if _plausible(quad, edges.shape):
+            yield quad
+
+
+def _edge_support(near_edges: np.ndarray, quad: np.ndarray) -> list[float]:
+    """For each side of ``quad``, the fraction of its points in the photo that lie on
+    ``near_edges`` (an edge map, dilated); 1 for a side hardly in the photo."""
+    support = []
+    for k in range(4):
+        points = _along(quad[k], quad[(k + 1) % 4], 0.02, 0.98, 60)
+        inside = _in_photo(points, near_edges.shape)
+        hits = _sample(near_edges, points[inside]) > 0
+        support.append(float(hits.mean()) if inside.sum() >= MIN_SIDE_SAMPLES else 1.0)
+    return support
 
 
 def rectified(photo: np.ndarray, sheet: Sheet) -> np.ndarray:
@@ -252,29 +322,60 @@ def _stands_out(smooth: np.ndarray, quad: np.ndarray) -> bool:
     a sheet, not of a shadow or a desk's pattern, judged where the photo shows it. A side
     with fewer than ``MIN_SIDE_SAMPLES`` points in the photo (along the frame, or beyond it)
     counts."""
+    return all(
+        contrast is None or np.median(contrast) >= MIN_SIDE_CONTRAST
+        for contrast in _side_contrasts(smooth, quad, 0.2, 0.8, 16)
+    )
+
+
+def _stands_out_along(smooth: np.ndarray, quad: np.ndarray) -> bool:
+    """Whether each side of ``quad`` is brighter inside than outside by half
+    ``MIN_SIDE_CONTRAST`` along ``ALONG_SIDE`` of its length, end to end: a side that runs on
+    past the sheet's corner, along a line on the desk, does not."""
+    return all(
+        contrast is None or np.mean(contrast >= MIN_SIDE_CONTRAST / 2) >= ALONG_SIDE
+        for contrast in _side_contrasts(smooth, quad, 0.05, 0.95, 32)
+    )
+
+
+def _side_contrasts(
+    smooth: np.ndarray, quad: np.ndarray, start: float, stop: float, count: int
+) -> list[np.ndarray | None]:
+    """For each side of ``quad``, how much brighter the photo is ``SIDE_BAND`` pixels inside
+    it than outside, at ``count`` points from ``start`` to ``stop`` of its length, where the
+    outside is in the photo; None for a side with fewer than ``MIN_SIDE_SAMPLES`` such
+    points."""
     centre = quad.mean(axis=0)
-    height, width = smooth.shape
+    contrasts = []
     for k in range(4):
         a, b = quad[k], quad[(k + 1) % 4]
-        along = np.linspace(0.2, 0.8, 16)[:, None]
-        points = a + along * (b - a)
+        points = _along(a, b, start, stop, count)
         normal = np.array([b[1] - a[1], a[0] - b[0]]) / max(np.linalg.norm(b - a), 1e-6)
         if np.dot(centre - (a + b) / 2, normal) < 0:
             normal = -normal  # pointing inside
-        inside = _sample(smooth, points + SIDE_BAND * normal)
-        outside_points = points - SIDE_BAND * normal
-        beyond = (
-            (outside_points[:, 0] < 0)
-            | (outside_points[:, 1] < 0)
-            | (outside_points[:, 0] > width - 1)
-            | (outside_points[:, 1] > height - 1)
-        )
-        if (~beyond).sum() < MIN_SIDE_SAMPLES:  # along the frame, or beyond it
+        outside = points - SIDE_BAND * normal
+        seen = _in_photo(outside, smooth.shape)
+        if seen.sum() < MIN_SIDE_SAMPLES:  # along the frame, or beyond it
+            contrasts.append(None)
             continue
-        outside = _sample(smooth, outside_points)
-        if np.median(inside[~beyond] - outside[~beyond]) < MIN_SIDE_CONTRAST:
-            return False
-    return True
+        inside = _sample(smooth, points[seen] + SIDE_BAND * normal)
+        contrasts.append(inside - _sample(smooth, outside[seen]))
+    return contrasts
+
+
+def _along(a: np.ndarray, b: np.ndarray, start: float, stop: float, count: int) -> np.ndarray:
+    """``count`` points (x, y) from ``start`` to ``stop`` of the way from ``a`` to ``b``."""
+    return a + np.linspace(start, stop, count)[:, None] * (b - a)
+
+
+def _in_photo(points: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    height, width = shape[:2]
+    return (
+        (points[:, 0] >= 0)
+        & (points[:, 1] >= 0)
+        & (points[:, 0] <= width - 1)
+        & (points[:, 1] <= height - 1)
+    )
 
 
 def _sample(image: np.ndarray, points: np.ndarray) -> np.ndarray:
