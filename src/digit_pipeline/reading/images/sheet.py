@@ -57,14 +57,18 @@ MAX_FIT_MOVE = 0.03
 # Where no outline is a sheet (a textured desk or a shadow runs into its edge), the sheet
 # is four of the photo's straight lines: edges straight for at least LINE_LENGTH of the
 # working size (gaps up to LINE_GAP pixels), the LINE_CANDIDATES longest lines of them.
-# Each side of the quadrilateral runs along edges for EDGE_SUPPORT of its length, and is
-# brighter inside than outside (by half MIN_SIDE_CONTRAST) along ALONG_SIDE of it.
+# Each side of the quadrilateral runs along edges for EDGE_SUPPORT of its length and
+# stands out by LINE_CONTRAST (fainter than an outline must: its sides are straight); and
+# by half that along ALONG_SIDE of it, both SIDE_BAND and WIDE_BAND pixels outside (a
+# printed line on the paper is darker just beside it, not further out).
 LINE_LENGTH = 0.08
 LINE_VOTES = 30
 LINE_GAP = 4
 LINE_CANDIDATES = 10
 EDGE_SUPPORT = 0.8
+LINE_CONTRAST = 6
 ALONG_SIDE = 0.95
+WIDE_BAND = 12
 
 
 @dataclass(frozen=True)
@@ -152,8 +156,8 @@ def _of_straight_lines(smooth: np.ndarray, edge_maps: list[np.ndarray]) -> np.nd
             if (
                 area > best_area
                 and min(_edge_support(near_edges, quad)) >= EDGE_SUPPORT
-                and _stands_out(smooth, quad)
-                and _stands_out_along(smooth, quad)
+                and _stands_out(smooth, quad, LINE_CONTRAST)
+                and all(_stands_out_along(smooth, quad, band) for band in (SIDE_BAND, WIDE_BAND))
             ):
                 best, best_area = quad, area
     return best
@@ -317,34 +321,40 @@ def _plausible(quad: np.ndarray, shape: tuple[int, int]) -> bool:
     return True
 
 
-def _stands_out(smooth: np.ndarray, quad: np.ndarray) -> bool:
-    """Whether each side of ``quad`` is brighter just inside than just outside: the edge of
-    a sheet, not of a shadow or a desk's pattern, judged where the photo shows it. A side
-    with fewer than ``MIN_SIDE_SAMPLES`` points in the photo (along the frame, or beyond it)
-    counts."""
+def _stands_out(smooth: np.ndarray, quad: np.ndarray, contrast: float = MIN_SIDE_CONTRAST) -> bool:
+    """Whether each side of ``quad`` is brighter just inside than just outside, by
+    ``contrast`` along its middle: the edge of a sheet, not of a shadow or a desk's
+    pattern, judged where the photo shows it. A side with fewer than ``MIN_SIDE_SAMPLES``
+    points in the photo (along the frame, or beyond it) counts."""
     return all(
-        contrast is None or np.median(contrast) >= MIN_SIDE_CONTRAST
-        for contrast in _side_contrasts(smooth, quad, 0.2, 0.8, 16)
+        seen is None or np.median(seen) >= contrast
+        for seen in _side_contrasts(smooth, quad, 0.2, 0.8, 16)
     )
 
 
-def _stands_out_along(smooth: np.ndarray, quad: np.ndarray) -> bool:
-    """Whether each side of ``quad`` is brighter inside than outside by half
-    ``MIN_SIDE_CONTRAST`` along ``ALONG_SIDE`` of its length, end to end: a side that runs on
-    past the sheet's corner, along a line on the desk, does not."""
+def _stands_out_along(smooth: np.ndarray, quad: np.ndarray, band: int) -> bool:
+    """Whether each side of ``quad`` is brighter inside than ``band`` pixels outside, by
+    half ``LINE_CONTRAST``, along ``ALONG_SIDE`` of its length, end to end: a side that runs
+    on past the sheet's corner, along a line on the desk, does not."""
     return all(
-        contrast is None or np.mean(contrast >= MIN_SIDE_CONTRAST / 2) >= ALONG_SIDE
-        for contrast in _side_contrasts(smooth, quad, 0.05, 0.95, 32)
+        seen is None or np.mean(seen >= LINE_CONTRAST / 2) >= ALONG_SIDE
+        for seen in _side_contrasts(smooth, quad, 0.05, 0.95, 32, band=band)
     )
 
 
 def _side_contrasts(
-    smooth: np.ndarray, quad: np.ndarray, start: float, stop: float, count: int
+    smooth: np.ndarray,
+    quad: np.ndarray,
+    start: float,
+    stop: float,
+    count: int,
+    *,
+    band: int = SIDE_BAND,
 ) -> list[np.ndarray | None]:
     """For each side of ``quad``, how much brighter the photo is ``SIDE_BAND`` pixels inside
-    it than outside, at ``count`` points from ``start`` to ``stop`` of its length, where the
-    outside is in the photo; None for a side with fewer than ``MIN_SIDE_SAMPLES`` such
-    points."""
+    it than ``band`` pixels outside, at ``count`` points from ``start`` to ``stop`` of its
+    length, where the outside is in the photo; None for a side with fewer than
+    ``MIN_SIDE_SAMPLES`` such points."""
     centre = quad.mean(axis=0)
     contrasts = []
     for k in range(4):
@@ -353,7 +363,7 @@ def _side_contrasts(
         normal = np.array([b[1] - a[1], a[0] - b[0]]) / max(np.linalg.norm(b - a), 1e-6)
         if np.dot(centre - (a + b) / 2, normal) < 0:
             normal = -normal  # pointing inside
-        outside = points - SIDE_BAND * normal
+        outside = points - band * normal
         seen = _in_photo(outside, smooth.shape)
         if seen.sum() < MIN_SIDE_SAMPLES:  # along the frame, or beyond it
             contrasts.append(None)
