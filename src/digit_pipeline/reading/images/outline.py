@@ -94,7 +94,7 @@ def lines_of(edges: list[tuple[np.ndarray, np.ndarray]], shape: tuple[int, int])
     groups: list[list[tuple[np.ndarray, np.ndarray]]] = []
     for a, b in edges:
         for group in groups:
-            if _on_line(group[0], a, b, reach):
+            if runs_along(group[0], a, b, reach):
                 group.append((a, b))
                 break
         else:
@@ -115,7 +115,7 @@ def lines_of(edges: list[tuple[np.ndarray, np.ndarray]], shape: tuple[int, int])
     return found
 
 
-def _on_line(edge: tuple[np.ndarray, np.ndarray], a: np.ndarray, b: np.ndarray, reach: float):
+def runs_along(edge: tuple[np.ndarray, np.ndarray], a: np.ndarray, b: np.ndarray, reach: float):
     """Whether the edge from ``a`` to ``b`` runs along the line through ``edge``: within
     ``SAME_LINE_ANGLE`` of it, both ends within ``reach``."""
     start, end = edge

@@ -16,7 +16,14 @@ import cv2
 import numpy as np
 
 from digit_pipeline.reading.images.geometry import clockwise
-from digit_pipeline.reading.images.outline import completed, lines_of, meeting, on_frame
+from digit_pipeline.reading.images.outline import (
+    Side,
+    completed,
+    lines_of,
+    meeting,
+    on_frame,
+    runs_along,
+)
 from digit_pipeline.reading.limits import WORKING_SIZE
 
 # The sheet is looked for at the working size (``limits.WORKING_SIZE``), in photos at
@@ -56,7 +63,8 @@ MIN_SIDE_POINTS = 20
 MAX_FIT_MOVE = 0.03
 # Where no outline is a sheet (a textured desk or a shadow runs into its edge), the sheet
 # is four of the photo's straight lines: edges straight for at least LINE_LENGTH of the
-# working size (gaps up to LINE_GAP pixels), the LINE_CANDIDATES longest lines of them.
+# working size (gaps up to LINE_GAP pixels), the LINE_CANDIDATES longest lines of them,
+# none along a longer one within DISTINCT_LINES of the diagonal.
 # Each side of the quadrilateral runs along edges for EDGE_SUPPORT of its length and
 # stands out by LINE_CONTRAST (fainter than an outline must: its sides are straight); and
 # by half that along ALONG_SIDE of it, both SIDE_BAND and WIDE_BAND pixels outside (a
@@ -65,6 +73,7 @@ LINE_LENGTH = 0.08
 LINE_VOTES = 30
 LINE_GAP = 4
 LINE_CANDIDATES = 10
+DISTINCT_LINES = 0.04
 EDGE_SUPPORT = 0.8
 LINE_CONTRAST = 6
 ALONG_SIDE = 0.95
@@ -172,7 +181,8 @@ def _quadrilaterals_of_lines(edges: np.ndarray):
     if segments is None:
         return
     ends = [(s[:2], s[2:]) for s in segments.reshape(-1, 4).astype(np.float64)]
-    lines = sorted(lines_of(ends, edges.shape), key=lambda line: -line.shown)[:LINE_CANDIDATES]
+    lines = sorted(lines_of(ends, edges.shape), key=lambda line: -line.shown)
+    lines = _distinct(lines, edges.shape)[:LINE_CANDIDATES]
     for four in combinations(lines, 4):
         middles = [(line.start + line.end) / 2 for line in four]
         centre = np.mean(middles, axis=0)
@@ -184,6 +194,18 @@ def _quadrilaterals_of_lines(edges: np.ndarray):
         quad = np.array(corners, dtype=np.float32)
         if _plausible(quad, edges.shape):
             yield quad
+
+
+def _distinct(lines: list[Side], shape: tuple[int, int]) -> list[Side]:
+    """``lines``, strongest first, without those that run along a stronger one within
+    ``DISTINCT_LINES`` of the photo's diagonal: of a printed page's stripes or a ruled
+    desk, one line, so that the sheet's sides stay among the candidates."""
+    reach = DISTINCT_LINES * np.hypot(*shape)
+    kept: list[Side] = []
+    for line in lines:
+        if not any(runs_along(other.line, line.start, line.end, reach) for other in kept):
+            kept.append(line)
+    return kept
 
 
 def _edge_support(near_edges: np.ndarray, quad: np.ndarray) -> list[float]:
