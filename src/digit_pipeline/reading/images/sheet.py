@@ -67,8 +67,9 @@ MAX_FIT_MOVE = 0.03
 # none along a longer one within DISTINCT_LINES of the diagonal.
 # Each side of the quadrilateral runs along edges for EDGE_SUPPORT of its length and
 # stands out by LINE_CONTRAST (fainter than an outline must: its sides are straight); and
-# by half that along ALONG_SIDE of it, both SIDE_BAND and WIDE_BAND pixels outside (a
-# printed line on the paper is darker just beside it, not further out).
+# by half that on average over each of its SIDE_PARTS, end to end (a striped page beside
+# it is dark along half of it), both SIDE_BAND and WIDE_BAND pixels outside (a printed
+# line on the paper is darker just beside it, not further out).
 LINE_LENGTH = 0.08
 LINE_VOTES = 30
 LINE_GAP = 4
@@ -76,7 +77,7 @@ LINE_CANDIDATES = 10
 DISTINCT_LINES = 0.04
 EDGE_SUPPORT = 0.8
 LINE_CONTRAST = 6
-ALONG_SIDE = 0.95
+SIDE_PARTS = 4
 WIDE_BAND = 12
 
 
@@ -154,7 +155,7 @@ def find_sheet(photo: np.ndarray) -> np.ndarray | None:
 def _of_straight_lines(smooth: np.ndarray, edge_maps: list[np.ndarray]) -> np.ndarray | None:
     """The largest quadrilateral of four straight lines in the photo's edges (one map per
     ``EDGE_THRESHOLDS``) whose sides run along edges (``EDGE_SUPPORT``) and stand out from
-    what is outside them all along (``ALONG_SIDE``), as scan apps find a page: where the
+    what is outside them end to end (``SIDE_PARTS``), as scan apps find a page: where the
     sheet's outline runs into a desk's texture or a shadow's edge, its sides are still
     straight."""
     best, best_area = None, MIN_SHEET_AREA * smooth.size
@@ -355,11 +356,12 @@ def _stands_out(smooth: np.ndarray, quad: np.ndarray, contrast: float = MIN_SIDE
 
 
 def _stands_out_along(smooth: np.ndarray, quad: np.ndarray, band: int) -> bool:
-    """Whether each side of ``quad`` is brighter inside than ``band`` pixels outside, by
-    half ``LINE_CONTRAST``, along ``ALONG_SIDE`` of its length, end to end: a side that runs
-    on past the sheet's corner, along a line on the desk, does not."""
+    """Whether each of the ``SIDE_PARTS`` of each side of ``quad``, end to end, is brighter
+    inside than ``band`` pixels outside by half ``LINE_CONTRAST`` on average: a side that
+    runs on past the sheet's corner, along a line on the desk, does not."""
     return all(
-        seen is None or np.mean(seen >= LINE_CONTRAST / 2) >= ALONG_SIDE
+        seen is None
+        or all(part.mean() >= LINE_CONTRAST / 2 for part in np.array_split(seen, SIDE_PARTS))
         for seen in _side_contrasts(smooth, quad, 0.05, 0.95, 32, band=band)
     )
 
