@@ -73,7 +73,7 @@ MAX_FIT_MOVE = 0.03
 LINE_LENGTH = 0.08
 LINE_VOTES = 30
 LINE_GAP = 4
-LINE_CANDIDATES = 10
+LINE_CANDIDATES = 16
 DISTINCT_LINES = 0.04
 EDGE_SUPPORT = 0.8
 LINE_CONTRAST = 6
@@ -158,43 +158,53 @@ def _of_straight_lines(smooth: np.ndarray, edge_maps: list[np.ndarray]) -> np.nd
     what is outside them end to end (``SIDE_PARTS``), as scan apps find a page: where the
     sheet's outline runs into a desk's texture or a shadow's edge, its sides are still
     straight."""
-    best, best_area = None, MIN_SHEET_AREA * smooth.size
-    for edges in edge_maps:
-        near_edges = cv2.dilate(edges, np.ones((5, 5), np.uint8))
-        for quad in _quadrilaterals_of_lines(edges):
-            area = cv2.contourArea(quad)
-            if (
-                area > best_area
-                and min(_edge_support(near_edges, quad)) >= EDGE_SUPPORT
-                and _stands_out(smooth, quad, LINE_CONTRAST)
-                and all(_stands_out_along(smooth, quad, band) for band in (SIDE_BAND, WIDE_BAND))
-            ):
-                best, best_area = quad, area
-    return best
+    found = [
+        (cv2.contourArea(quad), quad, index)
+        for index, edges in enumerate(edge_maps)
+        for quad in _quadrilaterals_of_lines(edges)
+    ]
+    found = [item for item in found if item[0] >= MIN_SHEET_AREA * smooth.size]
+    near_edges = {}
+    for _, quad, index in sorted(found, key=lambda item: -item[0]):
+        if index not in near_edges:
+            near_edges[index] = cv2.dilate(edge_maps[index], np.ones((5, 5), np.uint8))
+        if (
+            _stands_out(smooth, quad, LINE_CONTRAST)
+            and min(_edge_support(near_edges[index], quad)) >= EDGE_SUPPORT
+            and all(_stands_out_along(smooth, quad, band) for band in (SIDE_BAND, WIDE_BAND))
+        ):
+            return quad
+    return None
 
 
-def _quadrilaterals_of_lines(edges: np.ndarray):
+def _quadrilaterals_of_lines(edges: np.ndarray) -> list[np.ndarray]:
     """Every plausible quadrilateral of four of the ``LINE_CANDIDATES`` longest straight
     lines in an edge map (``cv2.HoughLinesP``'s segments, grouped into lines by
-    ``outline.lines_of``), each side meeting the next."""
+    ``outline.lines_of``), each side meeting the next round their middles."""
     segments = cv2.HoughLinesP(edges, 1, np.pi / 360, LINE_VOTES,
                                minLineLength=LINE_LENGTH * max(edges.shape), maxLineGap=LINE_GAP)  # fmt: skip
     if segments is None:
-        return
+        return []
     ends = [(s[:2], s[2:]) for s in segments.reshape(-1, 4).astype(np.float64)]
     lines = sorted(lines_of(ends, edges.shape), key=lambda line: -line.shown)
     lines = _distinct(lines, edges.shape)[:LINE_CANDIDATES]
-    for four in combinations(lines, 4):
-        middles = [(line.start + line.end) / 2 for line in four]
-        centre = np.mean(middles, axis=0)
-        order = np.argsort([np.arctan2(*(middle - centre)[::-1]) for middle in middles])
-        around = [four[k].line for k in order]
-        corners = [meeting(around[k - 1], around[k]) for k in range(4)]
-        if any(corner is None for corner in corners):
-            continue
-        quad = np.array(corners, dtype=np.float32)
-        if _plausible(quad, edges.shape):
-            yield quad
+    if len(lines) < 4:
+        return []
+    # Where each two lines meet (NaN: parallel), and every four taken round their middles.
+    meets = np.full((len(lines), len(lines), 2), np.nan)
+    for i, j in combinations(range(len(lines)), 2):
+        corner = meeting(lines[i].line, lines[j].line)
+        if corner is not None:
+            meets[i, j] = meets[j, i] = corner
+    middles = np.array([(line.start + line.end) / 2 for line in lines])
+    fours = np.array(list(combinations(range(len(lines)), 4)))
+    offsets = middles[fours] - middles[fours].mean(axis=1, keepdims=True)
+    around = np.take_along_axis(
+        fours, np.argsort(np.arctan2(offsets[..., 1], offsets[..., 0]), axis=1), axis=1
+    )
+    quads = meets[np.roll(around, 1, axis=1), around].astype(np.float32)
+    quads = quads[~np.isnan(quads).any(axis=(1, 2))]
+    return [quad for quad in quads if _plausible(quad, edges.shape)]
 
 
 def _distinct(lines: list[Side], shape: tuple[int, int]) -> list[Side]:
