@@ -2,7 +2,9 @@
 page rectified (the perspective undone), with OpenCV.
 
 The sheet is the largest bright quadrilateral whose four sides each stand out from what is
-just outside them (the desk, a shadow's soft edge does not). Its corners are ordered
+just outside them (the desk, a shadow's soft edge does not): an outline in the photo's
+edges, completed where a thumb or the frame cuts it; where none is, four of the photo's
+straight lines (what lies on the desk runs into its edge). Its corners are ordered
 clockwise from the one nearest the photo's top-left; which way is up on the page is chosen
 later, by what the CNN reads with most confidence (``prepare``).
 """
