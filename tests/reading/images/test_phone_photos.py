@@ -105,6 +105,19 @@ def test_no_sheet_is_found_where_there_is_none(pool, mnist_train, image):
     assert find_sheet(pixels(data)) is None
 
 
+def test_straight_sides_are_not_looked_for_where_the_paper_reaches_the_frame(pool, monkeypatch):
+    looked = []
+    monkeypatch.setattr(sheet, "_quadrilaterals_of_lines", lambda edges: looked.append(1) or [])
+    rng = np.random.default_rng(0)
+    kinds = ("sheet ruled", "digit photo", "sheet squared", "digit photo, wide")
+    flat = [pixels(make_image(kind, pool, rng).data) for kind in kinds]
+    flat = [image for image in flat if min(image.shape[:2]) >= sheet.MIN_PHOTO_SIDE]
+    assert len(flat) >= 2  # large enough to look for a sheet in
+    assert all(find_sheet(image) is None for image in flat) and not looked  # they cost nothing
+    monkeypatch.setattr(sheet, "_paper_reaches_the_frame", lambda smooth: False)
+    assert all(find_sheet(image) is None for image in flat) and looked  # ...for that reason
+
+
 def test_printed_lines_go_and_a_digit_across_a_rule_keeps_its_strokes():
     page = np.full((400, 300), 0.92, np.float32)
     page[::40, :] = 0.6  # rules, every 40 rows, across the page

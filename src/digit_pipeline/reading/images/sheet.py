@@ -81,6 +81,12 @@ EDGE_SUPPORT = 0.8
 LINE_CONTRAST = 6
 SIDE_PARTS = 4
 WIDE_BAND = 12
+# They are looked for only where a desk shows along the photo's frame: where more than a
+# quarter of the band FRAME_BAND of the photo wide along its border is within LINE_CONTRAST
+# of the paper (the photo's PAPER_PERCENTILE of brightness), the paper reaches the frame
+# (a flat page, a scan, a digit on paper), and no sheet lies on a desk.
+FRAME_BAND = 0.03
+PAPER_PERCENTILE = 90
 
 
 @dataclass(frozen=True)
@@ -160,6 +166,8 @@ def _of_straight_lines(smooth: np.ndarray, edge_maps: list[np.ndarray]) -> np.nd
     what is outside them end to end (``SIDE_PARTS``), as scan apps find a page: where the
     sheet's outline runs into a desk's texture or a shadow's edge, its sides are still
     straight."""
+    if _paper_reaches_the_frame(smooth):
+        return None
     found = [
         (cv2.contourArea(quad), quad, index)
         for index, edges in enumerate(edge_maps)
@@ -177,6 +185,18 @@ def _of_straight_lines(smooth: np.ndarray, edge_maps: list[np.ndarray]) -> np.nd
         ):
             return quad
     return None
+
+
+def _paper_reaches_the_frame(smooth: np.ndarray) -> bool:
+    """Whether more than a quarter of the photo's border (a band ``FRAME_BAND`` of it wide)
+    is as bright as its paper, within ``LINE_CONTRAST``: no desk round a sheet."""
+    band = max(2, round(FRAME_BAND * max(smooth.shape)))
+    frame = np.concatenate(
+        [smooth[:band].ravel(), smooth[-band:].ravel(), smooth[:, :band].ravel(),
+         smooth[:, -band:].ravel()]
+    )  # fmt: skip
+    paper = np.percentile(smooth, PAPER_PERCENTILE)
+    return bool(np.percentile(frame, 75) > paper - LINE_CONTRAST)
 
 
 def _quadrilaterals_of_lines(edges: np.ndarray) -> list[np.ndarray]:
