@@ -195,8 +195,15 @@ def _paper_reaches_the_frame(smooth: np.ndarray) -> bool:
         [smooth[:band].ravel(), smooth[-band:].ravel(), smooth[:, :band].ravel(),
          smooth[:, -band:].ravel()]
     )  # fmt: skip
-    paper = np.percentile(smooth, PAPER_PERCENTILE)
-    return bool(np.percentile(frame, 75) > paper - LINE_CONTRAST)
+    paper = _level(smooth, PAPER_PERCENTILE / 100)
+    return bool(_level(frame, 0.75) > paper - LINE_CONTRAST)
+
+
+def _level(gray: np.ndarray, share: float) -> int:
+    """The grey level (uint8) at or below which ``share`` of ``gray``'s pixels lie: a
+    percentile from its histogram, ten times faster than sorting."""
+    counts = cv2.calcHist([gray.reshape(-1, 1)], [0], None, [256], [0, 256]).ravel()
+    return int(np.searchsorted(np.cumsum(counts), share * gray.size))
 
 
 def _quadrilaterals_of_lines(edges: np.ndarray) -> list[np.ndarray]:
