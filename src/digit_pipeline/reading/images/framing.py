@@ -4,6 +4,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from digit_pipeline.reading.images import morphology
 from digit_pipeline.reading.images.errors import BLANK, ImageError
 from digit_pipeline.reading.images.mnist import CENTRE_OF_MASS, DIGIT_BOX, IMAGE_SIZE, STROKE_WIDTH
 from digit_pipeline.reading.images.pieces import INK_LEVEL
@@ -81,8 +82,8 @@ def _with_mnist_stroke(crop: np.ndarray) -> np.ndarray:
         return crop
     disc = np.hypot(*np.mgrid[-radius : radius + 1, -radius : radius + 1]) <= radius
     if stroke < THIN_STROKE:
-        return ndimage.grey_dilation(np.pad(big, radius), footprint=disc)
-    return ndimage.grey_erosion(big, footprint=disc)
+        return morphology.grey_dilated(np.pad(big, radius), disc)
+    return morphology.grey_eroded(big, disc)
 
 
 def _stroke_width(ink: np.ndarray) -> float | None:
@@ -91,6 +92,6 @@ def _stroke_width(ink: np.ndarray) -> float | None:
     mask = np.pad(ink > INK_LEVEL, 1)
     if not mask.any():
         return None
-    depth = ndimage.distance_transform_edt(mask)
-    middle = mask & (depth >= ndimage.grey_dilation(depth, size=(3, 3)))
+    depth = morphology.depth(mask)
+    middle = mask & (depth >= morphology.grey_dilated(depth, np.ones((3, 3))))
     return 2.0 * float(np.median(depth[middle])) - 1.0

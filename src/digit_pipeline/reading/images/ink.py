@@ -4,7 +4,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from digit_pipeline.reading.images import components
+from digit_pipeline.reading.images import components, morphology
 from digit_pipeline.reading.images.errors import BLANK, ImageError
 from digit_pipeline.reading.images.mnist import SMALL_IMAGE
 
@@ -63,14 +63,14 @@ def extract_ink(
     if max(ink.shape) > SMALL_IMAGE:
         window = max(ink.shape) / BACKGROUND_WINDOW_OF_IMAGE
         flat = np.clip(ink - _background(ink, window), 0.0, None)
-        strokes = ndimage.binary_fill_holes(
-            ndimage.binary_opening(flat > otsu_threshold(flat))  # specks of noise out
+        strokes = morphology.holes_filled(
+            morphology.opened(flat > otsu_threshold(flat))  # specks of noise out
         )
         widest = _widest(strokes)
         if BACKGROUND_WINDOW_OF_INK * widest > window and not pen_on_paper:  # a bold pen
             # The opening took the inside of the widest strokes for background: what
             # stands out from the whole image near them is ink too.
-            near = ndimage.distance_transform_edt(~strokes) < widest / 2
+            near = morphology.depth(~strokes) < widest / 2
             strokes |= near & (ink > otsu_threshold(ink))
             flat = np.clip(ink - _paper_background(ink, strokes), 0.0, None)
         if flat.max() < MIN_INK_CONTRAST:
@@ -181,14 +181,14 @@ def _background(ink: np.ndarray, window: float) -> np.ndarray:
 def _widest(mask: np.ndarray) -> float:
     """The width (pixels) of the thickest part of a mask."""
     step = max(1, min(mask.shape) // 128)
-    return 2.0 * float(ndimage.distance_transform_edt(mask[::step, ::step]).max()) * step
+    return 2.0 * float(morphology.depth(mask[::step, ::step]).max()) * step
 
 
 def _paper_background(ink: np.ndarray, strokes: np.ndarray) -> np.ndarray:
     """The background seen on the paper only, around ``strokes`` (ink, loops filled),
     interpolated under them: a Gaussian average of the paper's pixels."""
     step = max(1, min(ink.shape) // 64)
-    paper = ~ndimage.binary_dilation(strokes[::step, ::step], iterations=2)
+    paper = ~morphology.dilated(strokes[::step, ::step], iterations=2)
     if not paper.any():
         return np.full(ink.shape, np.median(ink), dtype=np.float32)
     small = ink[::step, ::step] * paper

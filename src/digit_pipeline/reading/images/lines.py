@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from digit_pipeline.reading.images import components
+from digit_pipeline.reading.images import components, morphology
 from digit_pipeline.reading.images.mnist import SMALL_IMAGE
 from digit_pipeline.reading.images.pieces import INK_LEVEL, find_pieces
 from digit_pipeline.reading.images.rules import straight_lines
@@ -140,7 +140,7 @@ def _remove_rules(ink: np.ndarray) -> np.ndarray:
     for axis in (0, 1):  # rows, then columns
         if not _has_rules(_halved(ink), axis):
             continue
-        rules = ndimage.binary_dilation(_long_lines(cleaned, axis), iterations=1)
+        rules = morphology.dilated(_long_lines(cleaned, axis))
         kept = np.where(rules, 0.0, cleaned)
         # A stroke crossing a rule: ink on both sides of it bridges the gap.
         across = (3 * RULE_SLACK, 1) if axis == 0 else (1, 3 * RULE_SLACK)
