@@ -20,6 +20,8 @@ from digit_pipeline.reading.images import (
     to_model_input,
 )
 from digit_pipeline.reading.images.ink import otsu_threshold, resize_bilinear
+from digit_pipeline.reading.images.prepare import Framer
+from digit_pipeline.reading.images.segmentation import Candidate
 from digit_pipeline.reading.limits import MAX_IMAGE_BYTES
 from digit_pipeline.testing.images import (
     HOSTILE,
@@ -412,3 +414,14 @@ def test_to_model_input_scales_mnist_bytes():
 def test_to_model_input_rejects_bad_images(images, message):
     with pytest.raises(ValueError, match=message):
         to_model_input(images)
+
+
+def test_a_candidate_its_seams_leave_no_ink_is_read_as_a_blank():
+    """Digits that overlap may be cut so that a candidate holds none of its own ink: it is
+    framed blank (the CNN reads it unsure of any digit), not an error of the whole line."""
+    ink = np.zeros((20, 30), np.float32)
+    ink[2:18, 5:25] = 1.0
+    squeezed = Candidate(0, 1, (5, 2, 25, 18), 0.0, after=(2, (20,) * 16), before=(2, (10,) * 16))
+    assert not squeezed.own_ink(ink).any()
+    framed = Framer(ink)(squeezed)
+    assert framed.shape == (28, 28) and not framed.any()

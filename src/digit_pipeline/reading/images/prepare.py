@@ -14,6 +14,7 @@ from digit_pipeline.reading.images.framing import frame_digit
 from digit_pipeline.reading.images.geometry import Box, Extent, scaled_box, union
 from digit_pipeline.reading.images.ink import extract_ink, noise
 from digit_pipeline.reading.images.lines import LevelledInk, find_lines, one_digit_page
+from digit_pipeline.reading.images.mnist import IMAGE_SIZE
 from digit_pipeline.reading.images.network_input import PreparedImage, PreparedLine
 from digit_pipeline.reading.images.pieces import INK_LEVEL
 from digit_pipeline.reading.images.segmentation import (
@@ -97,7 +98,12 @@ class Framer:
     def __call__(self, candidate: Candidate) -> np.ndarray:
         key = (candidate.extent, candidate.after, candidate.before)
         if key not in self.framed:
-            self.framed[key] = frame_digit(candidate.own_ink(self.ink))
+            ink = candidate.own_ink(self.ink)
+            # Two seams may leave a candidate no ink of its own (digits that overlap): a
+            # blank, which the CNN reads unsure of any digit.
+            self.framed[key] = (
+                frame_digit(ink) if ink.any() else np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.float32)
+            )
         return self.framed[key]
 
 

@@ -23,6 +23,14 @@ WIDTH_STEP = 16
 PADDED_GROWTH = 1.25
 # Longer strips are squeezed to this width: a line of 40 wide digits fits.
 MAX_STRIP_WIDTH = 2048
+# Ink parted from a line's writing, above or below it, by blank rows more than SPECK_REACH
+# of the writing's height is not the line's (a grid's remnant or a hole's edge far above it
+# would shrink it), where the writing's rows hold MIN_WRITING_SHARE of its ink or more.
+SPECK_REACH = 0.5
+MIN_WRITING_SHARE = 0.5
+# The writing's rows are found in its ink above this level: a faint pencil's or an outline
+# font's strokes lie below INK_LEVEL in places.
+FAINT_INK = 0.35
 
 
 @dataclass(frozen=True)
@@ -51,12 +59,12 @@ class Strip:
 
 def line_strip(ink: np.ndarray) -> Strip | None:
     """The ink of one line (bright on black, values in [0, 1]) as a strip; None when it
-    holds no ink above ``INK_LEVEL``."""
-    rows = np.flatnonzero(ink.max(axis=1) > INK_LEVEL)
-    columns = np.flatnonzero(ink.max(axis=0) > INK_LEVEL)
-    if rows.size == 0:
+    holds no ink above ``INK_LEVEL``. The strip spans the line's writing
+    (``writing_extent``)."""
+    extent = writing_extent(ink)
+    if extent is None:
         return None
-    top, bottom, left, right = rows[0], rows[-1] + 1, columns[0], columns[-1] + 1
+    left, top, right, bottom = extent
     scale = INK_HEIGHT / (bottom - top)
     width = max(1, round((right - left) * scale))
     x_scale = scale if width <= MAX_STRIP_WIDTH - 2 * MARGIN else None
@@ -73,6 +81,43 @@ def line_strip(ink: np.ndarray) -> Strip | None:
     margin_top = (STRIP_HEIGHT - INK_HEIGHT) // 2
     pixels[margin_top : margin_top + INK_HEIGHT, MARGIN : MARGIN + width] = np.clip(resized, 0, 1)
     return Strip(pixels, float(x_scale), float(scale), int(left), int(top))
+
+
+def writing_extent(ink: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The box (left, top, right, bottom) of a line's ink above ``INK_LEVEL`` within the
+    rows of its writing (``writing_rows`` of its ink above ``FAINT_INK``), where they hold
+    most of that ink; None without such ink."""
+    strong = ink > INK_LEVEL
+    top, bottom = writing_rows(ink > FAINT_INK)
+    if np.count_nonzero(strong[top:bottom]) < MIN_WRITING_SHARE * np.count_nonzero(strong):
+        top, bottom = 0, len(ink)
+    rows = np.flatnonzero(strong[top:bottom].any(axis=1)) + top
+    columns = np.flatnonzero(strong[top:bottom].any(axis=0))
+    if rows.size == 0:
+        return None
+    return int(columns[0]), int(rows[0]), int(columns[-1]) + 1, int(rows[-1]) + 1
+
+
+def writing_rows(mask: np.ndarray) -> tuple[int, int]:
+    """The rows of a line's writing in a ``mask`` of its ink: the tallest run of inked
+    rows (a printed rule under a short line may hold more ink, never more rows), with the
+    runs above and below it that a blank gap of less than ``SPECK_REACH`` of its height
+    parts from it, in turn."""
+    inked = np.flatnonzero(mask.any(axis=1))
+    if inked.size == 0:
+        return 0, len(mask)
+    breaks = np.flatnonzero(np.diff(inked) > 1)
+    starts = inked[np.concatenate([[0], breaks + 1])]
+    stops = inked[np.concatenate([breaks, [inked.size - 1]])] + 1
+    first = last = int(np.argmax(stops - starts))
+    while True:
+        reach = SPECK_REACH * (stops[last] - starts[first])
+        if first > 0 and starts[first] - stops[first - 1] < reach:
+            first -= 1
+        elif last < len(starts) - 1 and starts[last + 1] - stops[last] < reach:
+            last += 1
+        else:
+            return int(starts[first]), int(stops[last])
 
 
 def padded_width(width: int) -> int:
