@@ -85,8 +85,9 @@ def line_strip(ink: np.ndarray) -> Strip | None:
 
 def writing_extent(ink: np.ndarray) -> tuple[int, int, int, int] | None:
     """The box (left, top, right, bottom) of a line's ink above ``INK_LEVEL`` within the
-    rows of its writing (``writing_rows`` of its ink above ``FAINT_INK``), where they hold
-    most of that ink; None without such ink."""
+    rows of its writing (``writing_rows`` of its ink above ``FAINT_INK``) where they hold
+    ``MIN_WRITING_SHARE`` of that ink, else within every row (a faint line's few dark
+    pixels are scattered); None without such ink."""
     strong = ink > INK_LEVEL
     top, bottom = writing_rows(ink > FAINT_INK)
     if np.count_nonzero(strong[top:bottom]) < MIN_WRITING_SHARE * np.count_nonzero(strong):
