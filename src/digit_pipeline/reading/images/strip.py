@@ -104,12 +104,11 @@ def writing_rows(mask: np.ndarray) -> tuple[int, int]:
     rows (a printed rule under a short line may hold more ink, never more rows), with the
     runs above and below it that a blank gap of less than ``SPECK_REACH`` of its height
     parts from it, in turn."""
-    inked = np.flatnonzero(mask.any(axis=1))
-    if inked.size == 0:
+    inked = mask.any(axis=1)
+    if not inked.any():
         return 0, len(mask)
-    breaks = np.flatnonzero(np.diff(inked) > 1)
-    starts = inked[np.concatenate([[0], breaks + 1])]
-    stops = inked[np.concatenate([breaks, [inked.size - 1]])] + 1
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], inked.astype(np.int8), [0]])))
+    starts, stops = edges[::2], edges[1::2]
     first = last = int(np.argmax(stops - starts))
     while True:
         reach = SPECK_REACH * (stops[last] - starts[first])
