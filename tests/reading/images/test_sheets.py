@@ -13,6 +13,7 @@ from scipy import ndimage
 from digit_pipeline.generators.photos import KINDS, DigitPool, Style, make_image, write_digit
 from digit_pipeline.reading.images import prepare_image
 from digit_pipeline.reading.images.grouping import best_grouping
+from digit_pipeline.reading.images.lines import find_lines
 from digit_pipeline.reading.images.network_input import COUNT_SLACK, PreparedLine
 from digit_pipeline.reading.images.pieces import INK_LEVEL
 from digit_pipeline.reading.images.segmentation import (
@@ -73,6 +74,37 @@ def test_a_sheet_is_cut_into_its_lines(pool, paper, at_least):
         sample = make_image(paper, pool, rng)
         found.append(len(prepare_image(sample.data).lines) == len(sample.texts))
     assert sum(found) >= at_least
+
+
+@pytest.mark.parametrize("grid", [0.15, 0.3])
+def test_a_faint_grid_goes_and_the_digits_on_it_stay(pool, grid):
+    """Squared paper's grid, fainter than ink (0.15: below the level rules were found at
+    before), broken in places as a photo's light leaves it, with digits written across it:
+    three in a row, one under them."""
+    page = np.zeros((360, 480), np.float32)
+    page[10::24, :] = grid
+    page[:, 7::24] = grid
+    page[100:104, :] = 0.0  # the grid's faint stretches, lost to the light
+    page[:, 300:305] = 0.0
+    corners = [(60, 60), (60, 150), (60, 240), (200, 100)]
+    digits = [
+        np.asarray(Image.fromarray(pool.images[k]).resize((70, 70), Image.Resampling.BILINEAR))
+        / np.float32(255)
+        for k in range(len(corners))
+    ]
+    for (top, left), digit in zip(corners, digits, strict=True):
+        where = page[top : top + 70, left : left + 70]
+        where[...] = np.maximum(where, digit)
+    found = find_lines(page)
+    assert len(found.bands) == 2
+    writing = np.zeros(page.shape, bool)
+    for top, left in corners:
+        writing[top - 5 : top + 75, left - 5 : left + 75] = True
+    assert found.ink[~writing].max() < 0.05  # the grid is out, its broken stretches too
+    for (top, left), digit in zip(corners, digits, strict=True):
+        # The cores of its strokes stay ink where the grid ran across them too.
+        cores = digit > 0.8
+        assert (found.ink[top : top + 70, left : left + 70][cores] > INK_LEVEL).mean() > 0.97
 
 
 def test_a_row_is_one_line(pool):

@@ -58,12 +58,7 @@ def clean_page(gray: np.ndarray) -> np.ndarray:
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach))
     paper = cv2.GaussianBlur(cv2.dilate(gray, disc), (0, 0), reach / 2)
     darkness = 1.0 - np.clip(gray / np.maximum(paper, 1e-3), 0.0, 1.0)
-    printed = np.maximum(_straight_lines(darkness, 0), _straight_lines(darkness, 1))
-    # A stroke across a line is far darker than the line: it keeps all its darkness.
-    written = np.where(darkness > CROSSING * printed, darkness, darkness - printed)
-    # What is left of a line (its noise, JPEG's smear of its colour) is far fainter than ink.
-    floor = RESIDUE_OF_INK * float(np.percentile(written, INK_PERCENTILE))
-    written = np.clip(written - floor, 0.0, 1.0)
+    written = subtract_printed_lines(darkness)
     # Dots, specks and a binding's holes are not writing; nor is what reaches in from the
     # edge (a thumb, the desk past a torn edge). The sheet's very edge, a sliver of the
     # desk perhaps, is paper.
@@ -81,6 +76,19 @@ def clean_page(gray: np.ndarray) -> np.ndarray:
     cleaned = 1.0 - written
     cleaned[:border], cleaned[-border:], cleaned[:, :border], cleaned[:, -border:] = 1, 1, 1, 1
     return cleaned
+
+
+def subtract_printed_lines(darkness: np.ndarray) -> np.ndarray:
+    """``darkness`` (0: paper) less its long straight lines along its rows and columns
+    (rules, a margin, a grid), and less what is left of them: a stroke that crosses a line
+    keeps what is darker than the line."""
+    darkness = darkness.astype(np.float32, copy=False)
+    printed = np.maximum(_straight_lines(darkness, 0), _straight_lines(darkness, 1))
+    # A stroke across a line is far darker than the line: it keeps all its darkness.
+    written = np.where(darkness > CROSSING * printed, darkness, darkness - printed)
+    # What is left of a line (its noise, JPEG's smear of its colour) is far fainter than ink.
+    floor = RESIDUE_OF_INK * float(np.percentile(written, INK_PERCENTILE))
+    return np.clip(written - floor, 0.0, 1.0)
 
 
 def _holes(labels: np.ndarray, stats: np.ndarray, side: int, among: np.ndarray) -> np.ndarray:

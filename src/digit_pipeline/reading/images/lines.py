@@ -10,6 +10,7 @@ from PIL import Image
 from scipy import ndimage
 
 from digit_pipeline.reading.images import components, morphology
+from digit_pipeline.reading.images.clean import subtract_printed_lines
 from digit_pipeline.reading.images.mnist import SMALL_IMAGE
 from digit_pipeline.reading.images.pieces import INK_LEVEL, find_pieces
 from digit_pipeline.reading.images.rules import straight_lines
@@ -25,6 +26,9 @@ TILT_RESOLUTION = 120  # pixels on the longest side to find the tilt at
 RULE_LENGTH = 0.7
 MIN_RULES = 3
 RULE_SLACK = 5
+# Squared paper: long lines along its rows and its columns, found however faint they are
+# (a grid is often fainter than INK_LEVEL, and broken where the light leaves it).
+GRID_LEVEL = 0.05
 # Pieces of ink count for the rows of a line, but specks and those lower than this fraction
 # of the tallest (a bar written apart): they belong to the line they are in once each line
 # reaches halfway to its neighbours.
@@ -134,11 +138,16 @@ def _turn(ink: np.ndarray, degrees: float) -> np.ndarray:
 
 
 def _remove_rules(ink: np.ndarray) -> np.ndarray:
-    """Take out long straight lines across the page (the rules of ruled or squared paper),
-    bridging the strokes that crossed them."""
+    """Take out long straight lines across the page: the rules of ruled paper, bridging the
+    strokes that crossed them; a grid subtracted as on a sheet found in a photo
+    (``clean.subtract_printed_lines``: each line at its own darkness along a stretch of
+    it, so that its faint and broken stretches go too)."""
+    halved = _halved(ink)
+    if all(_has_rules(halved, axis, GRID_LEVEL) for axis in (0, 1)):
+        return subtract_printed_lines(ink)
     cleaned = ink
     for axis in (0, 1):  # rows, then columns
-        if not _has_rules(_halved(ink), axis):
+        if not _has_rules(halved, axis):
             continue
         rules = morphology.dilated(_long_lines(cleaned, axis))
         kept = np.where(rules, 0.0, cleaned)
@@ -155,18 +164,20 @@ def _halved(ink: np.ndarray) -> np.ndarray:
     return ink[:height, :width].reshape(height // 2, 2, width // 2, 2).max(axis=(1, 3))
 
 
-def _has_rules(ink: np.ndarray, axis: int) -> bool:
-    """Whether ``MIN_RULES`` or more long straight lines run along ``axis`` (0: rows)."""
-    if np.count_nonzero((ink > INK_LEVEL / 2).any(axis=axis)) < RULE_LENGTH * ink.shape[1 - axis]:
+def _has_rules(ink: np.ndarray, axis: int, level: float = INK_LEVEL / 2) -> bool:
+    """Whether ``MIN_RULES`` or more long straight lines above ``level`` run along
+    ``axis`` (0: rows)."""
+    if np.count_nonzero((ink > level).any(axis=axis)) < RULE_LENGTH * ink.shape[1 - axis]:
         return False  # the ink does not reach that far along the axis: no line can
-    return components.label(_long_lines(ink, axis).any(axis=1 - axis))[1] >= MIN_RULES
+    return components.label(_long_lines(ink, axis, level).any(axis=1 - axis))[1] >= MIN_RULES
 
 
-def _long_lines(ink: np.ndarray, axis: int) -> np.ndarray:
-    """Where straight lines run along ``axis`` (0: rows) for ``RULE_LENGTH`` of the page,
-    straight to within ``RULE_SLACK`` pixels (what is left of a tilt)."""
+def _long_lines(ink: np.ndarray, axis: int, level: float = INK_LEVEL / 2) -> np.ndarray:
+    """Where straight lines above ``level`` run along ``axis`` (0: rows) for
+    ``RULE_LENGTH`` of the page, straight to within ``RULE_SLACK`` pixels (what is left of
+    a tilt)."""
     length = int(RULE_LENGTH * ink.shape[1 - axis])
-    return straight_lines(ink.astype(np.float32), axis, length, RULE_SLACK) > INK_LEVEL / 2
+    return straight_lines(ink.astype(np.float32), axis, length, RULE_SLACK) > level
 
 
 def _line_bands(ink: np.ndarray, sheet: bool = False) -> list[tuple[int, int]]:
