@@ -12,7 +12,7 @@ import pytest
 import yaml
 from mlflow import MlflowClient
 
-from digit_pipeline.parameters import ParameterError
+from digit_pipeline.parameters import PackageParameters, ParameterError
 from digit_pipeline.testing.project import (
     CHAMPION_ALIAS,
     EXPERIMENT,
@@ -20,6 +20,7 @@ from digit_pipeline.testing.project import (
     PROJECT_ROOT,
     copy_project,
     kedro_run,
+    smoke_parameters,
     tracking_uri,
 )
 
@@ -45,6 +46,13 @@ def test_smoke_run_logs_its_parameters_and_metrics(smoke_project):
     assert {"test_ece", "test_ece_calibrated", "temperature", "val_ece"} <= set(metrics)
     client = MlflowClient(tracking_uri(project))
     assert [m.step for m in client.get_metric_history(run.info.run_id, "val_loss")] == [0]
+
+
+def test_smoke_run_trains_a_line_model_that_reads_lines(smoke_project):
+    # From the line model a full run trained (conf/smoke/line_model.keras): four steps
+    # from the CNN alone would read every line as blank.
+    _, run = smoke_project
+    assert run.data.metrics["line_exact"] >= smoke_parameters(PackageParameters).min_line_exact
 
 
 def test_smoke_run_tags_what_it_trained_on(smoke_project):

@@ -129,6 +129,7 @@ class TrainLinesParameters(Parameters):
     font_share: Annotated[float, Field(ge=0, le=1)]
     own_digits_share: Annotated[float, Field(ge=0, le=1)]
     verbose: Literal[0, 1, 2]
+    initial_model: str | None = None  # a saved line model whose weights training starts from
 
 
 class EvaluateParameters(Parameters):

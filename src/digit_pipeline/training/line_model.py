@@ -103,6 +103,22 @@ def build_line_model(params: TrainLinesParameters, cnn: keras.Model) -> keras.Mo
     return model
 
 
+def start_from(model: keras.Model, path: str) -> None:
+    """Set ``model``'s weights, every layer's (its front too), to those of the line model
+    saved at ``path``: training goes on from there instead of from the CNN's front.
+
+    Raises:
+        ValueError: ``path`` holds no line model of ``model``'s design and size.
+    """
+    try:
+        model.set_weights(keras.models.load_model(path, compile=False).get_weights())
+    except (OSError, ValueError) as error:
+        raise ValueError(
+            f"train_lines.initial_model: {path} is not a saved line model of this design "
+            f"and size ({error})"
+        ) from error
+
+
 def _hidden_layers(cnn: keras.Model) -> list[tuple[layers.Layer, layers.BatchNormalization]]:
     """The CNN's convolutions and hidden dense layer, in order, each with the batch
     normalisation that follows it."""

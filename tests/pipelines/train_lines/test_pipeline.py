@@ -18,12 +18,13 @@ from digit_pipeline.reading.images.strip import STRIP_HEIGHT
 from digit_pipeline.reading.line_reader import NUM_LABELS
 from digit_pipeline.testing.project import smoke_parameters, tiny_cnn
 from digit_pipeline.training.cnn import build_cnn
-from digit_pipeline.training.line_model import build_line_model, line_batch
+from digit_pipeline.training.line_model import build_line_model, line_batch, start_from
 from digit_pipeline.training.lines import LineMaker
 
 PARAMS = smoke_parameters(
     TrainLinesParameters, seed=3, recurrent_units=8, precision="float32",
     epochs=2, steps_per_epoch=6, batch_size=8, validation_lines=12, verbose=0,
+    initial_model=None,  # the smoke run's starts from a full run's: a design of its own
 )  # fmt: skip
 
 
@@ -106,6 +107,20 @@ def test_a_saved_line_model_loads_without_the_package(trained, tmp_path):
     loaded = keras.saving.load_model(path, compile=False)
     strips = np.random.default_rng(0).random((2, STRIP_HEIGHT, 64, 1)).astype(np.float32)
     assert np.allclose(loaded.predict_on_batch(strips), trained[0].predict_on_batch(strips))
+
+
+def test_training_starts_from_a_saved_line_model_of_the_same_design(trained, tmp_path):
+    model, _, cnn = trained
+    path = tmp_path / "line_model.keras"
+    model.save(path)
+    fresh = build_line_model(PARAMS, cnn)
+    start_from(fresh, str(path))
+    assert all(np.array_equal(a, b) for a, b in zip(fresh.get_weights(), model.get_weights()))
+    smaller = build_line_model(PARAMS.model_copy(update={"recurrent_units": 4}), cnn)
+    with pytest.raises(ValueError, match="not a saved line model of this design"):
+        start_from(smaller, str(path))
+    with pytest.raises(ValueError, match="not a saved line model"):
+        start_from(fresh, str(tmp_path / "missing.keras"))
 
 
 def test_history_is_a_table_per_epoch(trained):

@@ -19,6 +19,7 @@ from digit_pipeline.training.line_model import (
     line_scores,
     portable_line_copy,
     read_texts,
+    start_from,
     validation_lines,
 )
 from digit_pipeline.training.lines import LineMaker
@@ -60,6 +61,8 @@ def train_line_model(
     validation = validation_lines(LineMaker(X_val, y_val, font_share=params.font_share),
                                   params.validation_lines, params.seed)  # fmt: skip
     model = build_line_model(params, cnn)
+    if params.initial_model:
+        start_from(model, params.initial_model)
     model.summary(print_fn=lambda line, *args, **kwargs: logger.info(line))
     cosine = keras.optimizers.schedules.CosineDecay(params.learning_rate, params.epochs)
     history = model.fit(
