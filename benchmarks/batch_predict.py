@@ -54,10 +54,9 @@ def argument_parser() -> argparse.ArgumentParser:
 
 def main() -> None:
     args = argument_parser().parse_args()
-    args.cutting = False
     # Here, not above: the workers start afresh and import this script's module; they
     # need none of TensorFlow, MLflow or Kedro.
-    from current_code import in_process_networks  # noqa: PLC0415
+    from current_code import network_of  # noqa: PLC0415
 
     from digit_pipeline.project import champion_uri  # noqa: PLC0415
     from digit_pipeline.reading.predictor import Reader  # noqa: PLC0415
@@ -66,7 +65,7 @@ def main() -> None:
     args.model_uri = args.model_uri or champion_uri()
     from digit_pipeline.reading.recognizer import Recognizer  # noqa: PLC0415
 
-    reader = Reader(Recognizer(*in_process_networks(args)))
+    reader = Reader(Recognizer(*network_of(args.model_uri)))
     cpu = describe(detect(), "-")
     print(f"CPU: {cpu['cpu']} ({cpu['cpu_flags']}); {every_core()} cores; {args.model_uri}")
     with tempfile.TemporaryDirectory(prefix="batch-predict-") as folder:

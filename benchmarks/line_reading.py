@@ -1,6 +1,6 @@
 """Lines read as lines (issue #42): generated lines of each kind through `mlflow models
-serve`, the reader with the line model against the same version cutting lines into digits
-(the reader before the line model).
+serve`, read by the version's line model with this checkout's reader. (The reader before
+it, which cut lines into digits, is gone: its figures are in benchmarks/README.md.)
 
     python benchmarks/line_reading.py --lines 200                 # MNIST's test digits
     python benchmarks/line_reading.py --lines 50 --digits tuning --kinds apart touching
@@ -8,7 +8,7 @@ serve`, the reader with the line model against the same version cutting lines in
 Kinds (``training.lines``): digits apart, touching (0-1 px over each other), overlapping
 (1-6 px), numbers with spaces, each generated writer (``generators.writer.HANDS``), each
 permitted handwriting font. Each line is an image of dark ink on white paper, one request
-each. Per kind and reader: lines read exactly (spaces included), digits read right (in
+each. Per kind: lines read exactly (spaces included), digits read right (in
 order, spaces aside), character error rate. Also the line model's size and the seconds
 per epoch it trained in (the version's run). ``--digits test`` (MNIST's test file) is for
 the final figures; ``tuning``, the validation split, for everything else.
@@ -113,8 +113,6 @@ def scores(texts: list[str], read: list[str]) -> dict[str, float]:
 def training_figures(model_uri: str) -> str:
     """The line model's parameters and size, and its seconds per epoch (from its run)."""
     _, _, line_model = network_of(model_uri)
-    if line_model is None:
-        return "this version has no line model"
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "line_model.keras"
         line_model.save(path)
@@ -154,22 +152,17 @@ def main() -> None:
     results = {}
     # The model's files, once: serving sets the tracking URI to a store of its own.
     model_files = mlflow.artifacts.download_artifacts(args.model_uri)
-    for reader, lines in (("line model", True), ("cutting", False)):
-        with tempfile.TemporaryDirectory() as folder:
-            env = with_current_code(model_files, Path(folder), lines=lines)
-            with served(champion_uri(), env) as connection:
-                for kind, made in samples.items():
-                    read = [read_served(connection, line.png()) for line in made]
-                    results[kind, reader] = scores([line.text for line in made], read)
+    with tempfile.TemporaryDirectory() as folder:
+        env = with_current_code(model_files, Path(folder))
+        with served(champion_uri(), env) as connection:
+            for kind, made in samples.items():
+                read = [read_served(connection, line.png()) for line in made]
+                results[kind] = scores([line.text for line in made], read)
     print(f"{args.lines} lines per kind, 3-10 digits each, one request each")
-    print("| kind | line model: exact | digits | CER | cutting: exact | digits | CER |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| kind | exact | digits | CER |")
+    print("|---|---:|---:|---:|")
     for kind in samples:
-        cells = [
-            f"{results[kind, reader][key]:.3f}"
-            for reader in ("line model", "cutting")
-            for key in ("exact", "digits", "cer")
-        ]
+        cells = [f"{results[kind][key]:.3f}" for key in ("exact", "digits", "cer")]
         print(f"| {kind} | " + " | ".join(cells) + " |")
 
 

@@ -32,7 +32,7 @@ from digit_pipeline.training.hardware import describe, detect
 from digit_pipeline.training.line_model import edit_distance
 
 ROOT = Path(__file__).resolve().parents[1]
-from current_code import in_process_networks, with_current_code  # noqa: E402
+from current_code import network_of, with_current_code  # noqa: E402
 from real_world import SEEDS, digit_pool  # noqa: E402
 from serve_benchmark import served  # noqa: E402
 
@@ -117,10 +117,6 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--photos", type=int, default=30, help="per kind (12 MP: a third)")
     parser.add_argument("--kinds", nargs="*", default=list(KINDS))
     parser.add_argument("--serve", action="store_true", help="through mlflow models serve")
-    parser.add_argument(
-        "--cutting", action="store_true",
-        help="without the version's line model: lines cut into digits, as before it",
-    )  # fmt: skip
     parser.add_argument("--failures", type=Path, help="write misread photos here")
     return parser
 
@@ -170,14 +166,14 @@ def main() -> None:
         folder = tempfile.TemporaryDirectory(prefix="phone-photos-")
         with served(
             champion_uri(),
-            with_current_code(args.model_uri, Path(folder.name), lines=not args.cutting),
+            with_current_code(args.model_uri, Path(folder.name)),
         ) as connection:
             run(read_served(connection))
     else:
         from digit_pipeline.reading.predictor import Reader  # noqa: PLC0415
         from digit_pipeline.reading.recognizer import Recognizer  # noqa: PLC0415
 
-        run(read_in_process(Reader(Recognizer(*in_process_networks(args)))))
+        run(read_in_process(Reader(Recognizer(*network_of(args.model_uri)))))
 
 
 if __name__ == "__main__":

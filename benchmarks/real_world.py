@@ -34,7 +34,7 @@ from digit_pipeline.project import champion_uri
 from digit_pipeline.training.hardware import describe, detect
 
 ROOT = Path(__file__).resolve().parents[1]
-from current_code import in_process_networks, with_current_code  # noqa: E402
+from current_code import network_of, with_current_code  # noqa: E402
 from plain_keras import read_mnist, training_split  # noqa: E402
 from serve_benchmark import served  # noqa: E402
 
@@ -121,10 +121,6 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--kinds", nargs="*", default=list(KINDS))
     parser.add_argument("--writer", choices=["MNIST", *HANDS], default="MNIST")
     parser.add_argument("--serve", action="store_true", help="through mlflow models serve")
-    parser.add_argument(
-        "--cutting", action="store_true",
-        help="without the version's line model: lines cut into digits, as before it",
-    )  # fmt: skip
     parser.add_argument("--failures", type=Path, help="write misread images here")
     parser.add_argument("--save", type=Path, help="write what was read of each image (JSON)")
     return parser
@@ -143,7 +139,7 @@ def main() -> None:
     from digit_pipeline.reading.recognizer import Recognizer  # noqa: PLC0415
 
     # The model's network and temperature with this checkout's reader, as it is served.
-    reader = Reader(Recognizer(*in_process_networks(args)))
+    reader = Reader(Recognizer(*network_of(args.model_uri)))
     known = known_digits(reader, pool)
     print(
         "| kind | images | read exactly | digits right | images/s | ceiling |\n"
@@ -180,7 +176,7 @@ def main() -> None:
         folder = tempfile.TemporaryDirectory(prefix="real-world-")
         with served(
             champion_uri(),
-            with_current_code(args.model_uri, Path(folder.name), lines=not args.cutting),
+            with_current_code(args.model_uri, Path(folder.name)),
         ) as connection:
             run(read_served(connection))
     else:

@@ -160,7 +160,7 @@ class PackageParameters(Parameters):
     champion_alias: Annotated[str, Field(min_length=1)]
     min_test_accuracy: Annotated[float, Field(ge=0, le=1)]
     mnist_tolerance: Annotated[float, Field(ge=0, lt=1)]
-    # A line model that reads fewer validation lines exactly is not packaged.
+    # A version whose line model reads fewer validation lines exactly is never champion.
     min_line_exact: Annotated[float, Field(ge=0, le=1)] = 0.5
 
 

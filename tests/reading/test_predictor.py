@@ -1,5 +1,6 @@
-"""The one reader, with a small real CNN: every caller's entry (a request, image files, a
-served request's items), its errors, and the limits it keeps."""
+"""The one reader, with a small untrained CNN and a trained line model: every caller's
+entry (a request, image files, a served request's items), its errors, and the limits it
+keeps."""
 
 import base64
 
@@ -13,17 +14,24 @@ from digit_pipeline.reading.items import ImageFile, Pixels
 from digit_pipeline.reading.predictor import Reader
 from digit_pipeline.reading.recognizer import Recognizer
 from digit_pipeline.testing.images import encode, enlarge
-from digit_pipeline.testing.project import tiny_cnn, tiny_line_model
+from digit_pipeline.testing.project import tiny_cnn, trained_line_model
 
 
 class CountingRecognizer(Recognizer):
+    """A tiny untrained CNN and a trained line model, counting the calls of each."""
+
     def __init__(self) -> None:
-        super().__init__(tiny_cnn())
+        super().__init__(tiny_cnn(), 1.0, trained_line_model())
         self.calls: list[int] = []
+        self.line_calls: list[int] = []
 
     def probabilities(self, digits):
         self.calls.append(len(digits))
         return super().probabilities(digits)
+
+    def line_steps(self, strips):
+        self.line_calls.append(len(strips))
+        return super().line_steps(strips)
 
 
 @pytest.fixture
@@ -36,11 +44,11 @@ def strip(mnist_test, count: int) -> bytes:
     return encode(np.pad(255 - row, 20, constant_values=255))
 
 
-def test_a_request_is_read_in_one_model_call(reader, mnist_test):
+def test_a_request_is_read_in_one_call_of_each_network(reader, mnist_test):
     items = [ImageFile(strip(mnist_test, 3)), Pixels(mnist_test[0][0].astype(float))]
     image, pixels = reader.read(items)
-    assert len(reader.recognizer.calls) == 1
-    assert len(image.lines) == 1 and len(image.lines[0].digits) == 3
+    assert len(reader.recognizer.calls) == 1 and reader.recognizer.line_calls == [1]
+    assert image.text == "721"  # MNIST's first test digits
     assert all(digit.image.shape == (28, 28) for digit in image.digits)
     lefts = [digit.box[0] for digit in image.digits]
     assert lefts == sorted(lefts)
@@ -50,7 +58,7 @@ def test_a_request_is_read_in_one_model_call(reader, mnist_test):
 def test_a_served_request_and_its_errors(reader, mnist_test):
     png = base64.b64encode(strip(mnist_test, 2)).decode()
     (reading,) = reader.read_request([{"image": png}])
-    assert len(reading.export()["digits"]) == 2
+    assert reading.export()["digits"] == "72"
     with pytest.raises(InvalidInput) as error:
         reader.read_request([{"image": png}, {"image": base64.b64encode(b"text").decode()}])
     assert error.value.item == 1 and error.value.message.startswith("inputs[1]: not an image")
@@ -64,7 +72,7 @@ def test_image_files_are_read_each_on_its_own(reader, mnist_test, monkeypatch):
     assert sorted(readings) == ["b.png", "c.png"] and list(errors) == ["a.txt"]
     assert errors["a.txt"].startswith("not an image")
     assert readings["b.png"].text == readings["c.png"].text
-    assert len(reader.recognizer.calls) == 2  # one file's crops per call, within the limit
+    assert len(reader.recognizer.calls) == 2  # one file's marks per call, within the limit
 
 
 def test_a_fault_of_the_reader_is_a_short_error_and_it_reads_on(reader, mnist_test):
@@ -80,21 +88,8 @@ def test_a_fault_of_the_reader_is_a_short_error_and_it_reads_on(reader, mnist_te
     assert len(reader.read([Pixels(mnist_test[0][0].astype(float))])) == 1
 
 
-class CountingLineRecognizer(CountingRecognizer):
-    """The tiny CNN and an untrained tiny line model, counting the calls of each."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.line_model = tiny_line_model()
-        self.line_calls: list[int] = []
-
-    def line_steps(self, strips):
-        self.line_calls.append(len(strips))
-        return super().line_steps(strips)
-
-
-def test_with_a_line_model_a_request_is_read_in_one_call_of_each_network(mnist_test):
-    reader = Reader(CountingLineRecognizer())
+def test_lines_are_read_with_their_numbers_and_boxes(mnist_test):
+    reader = Reader(CountingRecognizer())
     items = [ImageFile(strip(mnist_test, 4)), ImageFile(strip(mnist_test, 2)),
              Pixels(mnist_test[0][0].astype(float))]  # fmt: skip
     row, pair, pixels = reader.read(items)
@@ -115,8 +110,8 @@ def test_with_a_line_model_a_request_is_read_in_one_call_of_each_network(mnist_t
                 assert digit.probabilities.sum() == pytest.approx(1, abs=1e-4)
 
 
-def test_with_a_line_model_a_lone_digit_is_the_cnn_s(mnist_test):
-    reader = Reader(CountingLineRecognizer())
+def test_a_lone_digit_is_the_cnn_s(mnist_test):
+    reader = Reader(CountingRecognizer())
     (reading,) = reader.read([ImageFile(strip(mnist_test, 1))])
     # Read as one digit or none by the line model, it is the CNN's whole: never the line
     # model's one digit.
@@ -126,19 +121,19 @@ def test_with_a_line_model_a_lone_digit_is_the_cnn_s(mnist_test):
 
 
 def test_ink_over_many_marks_or_lines_is_never_one_digit(mnist_test):
-    reader = Reader(CountingLineRecognizer())
+    reader = Reader(CountingRecognizer())
     rows = [np.concatenate([enlarge(d, 56) for d in mnist_test[0][k : k + 4]], axis=1)
             for k in (0, 4)]  # fmt: skip
     two_rows = encode(np.pad(255 - np.concatenate(rows, axis=0), 20, constant_values=255))
     for image in (strip(mnist_test, 8), two_rows):
         (reading,) = reader.read([ImageFile(image)])
-        # Whatever the (untrained) line model reads in it, even nothing: lines.
+        # Whatever the line model reads in it, even nothing: lines.
         assert reading.read_as == "lines" and reading.whole not in reading.digits
         assert reading.export()["read_as"] == "lines"
 
 
 def test_a_line_reads_the_same_whatever_it_is_read_with(mnist_test):
-    recognizer = CountingLineRecognizer()
+    recognizer = CountingRecognizer()
     short, long = (prepare_image(strip(mnist_test, n)).lines[0].strip.pixels for n in (3, 9))
     (alone,) = recognizer.line_steps([short])
     # Read beside a longer line: its strip is padded to its own width, not the other's.
@@ -147,7 +142,7 @@ def test_a_line_reads_the_same_whatever_it_is_read_with(mnist_test):
 
 
 def test_image_files_are_prepared_on_every_core_and_read_the_same(mnist_test):
-    reader = Reader(CountingLineRecognizer())
+    reader = Reader(CountingRecognizer())
     files = {f"{k:02d}.png": strip((mnist_test[0][k:],), 2 + k % 4) for k in range(10)}
     files["bad.png"] = b"not an image"
     one, errors = reader.read_each(files)

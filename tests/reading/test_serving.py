@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from mlflow.exceptions import MlflowException
+from PIL import Image
 
 from digit_pipeline.generators.phone import phone_photo
 from digit_pipeline.generators.photos import DigitPool, make_image
@@ -243,18 +244,24 @@ def test_an_image_comes_as_base64_or_as_raw_bytes(champion, mnist_test):
 
 
 class CountingRecognizer(Recognizer):
-    """The served recognizer, recording how many 28x28 digits each model call gets."""
+    """The served recognizer, recording how many 28x28 digits each call of the CNN gets,
+    and how many strips each call of the line model."""
 
     def __init__(self, recognizer: Recognizer) -> None:
-        super().__init__(recognizer.model, recognizer.temperature)
+        super().__init__(recognizer.model, recognizer.temperature, recognizer.line_model)
         self.calls: list[int] = []
+        self.line_calls: list[int] = []
 
     def probabilities(self, digits):
         self.calls.append(len(digits))
         return super().probabilities(digits)
 
+    def line_steps(self, strips):
+        self.line_calls.append(len(strips))
+        return super().line_steps(strips)
 
-def test_each_distinct_digit_goes_through_the_cnn_once(champion, mnist_test):
+
+def test_a_request_goes_through_each_network_once(champion, mnist_test):
     served = champion[0].unwrap_python_model().reader
     reader = Reader(CountingRecognizer(served.recognizer))
     images = mnist_test[0]
@@ -263,20 +270,16 @@ def test_each_distinct_digit_goes_through_the_cnn_once(champion, mnist_test):
         {"pixels": images[0].tolist()},
         {"pixels": images[1].tolist()},
         {"pixels": images[0].tolist()},  # the same digit again
-        {"image": png_base64(drawn(images[2]))},  # one digit: the whole image is its crop
-        {"image": base64.b64encode(strip.read_bytes()).decode()},  # four digits
+        {"image": png_base64(drawn(images[2]))},  # one digit: the whole image
+        {"image": base64.b64encode(strip.read_bytes()).decode()},  # a line of four digits
     ]
     inputs = parse_and_prepare(items)
     together = [reading.export() for reading in reader.recognize(inputs)]
-    # Two distinct pixel digits, one drawn digit, the strip whole and its candidate crops,
-    # each distinct 28x28 once.
-    distinct = {
-        crop.tobytes()
-        for item in inputs
-        for crop in [item.whole, *(crop for line in item.lines for crop in line.crops)]
-    }
-    assert len(distinct) >= 2 + 1 + 1 + 4
-    assert reader.recognizer.calls == [len(distinct)]
+    # The CNN reads each item's ink whole, the line model each line's strip: each distinct
+    # one once (the first digit is there twice).
+    strips = {line.strip.pixels.tobytes() for item in inputs for line in item.lines if line.strip}
+    assert reader.recognizer.calls == [len(items) - 1]
+    assert reader.recognizer.line_calls == [len(strips)] and len(strips) >= 1
     assert together[0] == together[2] and len(together[4]["digits"]) == 4
     # The same answers as each item read alone, through the model in float32.
     for item, answer in zip(inputs, together, strict=True):
@@ -456,11 +459,16 @@ def test_with_errors_item_a_bad_file_gets_its_error_and_the_rest_is_read(server)
     assert post(server, {"inputs": body["inputs"]})[0] == 400  # by default, the request fails
 
 
-def test_one_small_request_of_many_crops_does_not_kill_the_server(server):
+def test_one_small_request_of_many_marks_does_not_kill_the_server(server):
     """150 copies of a 136-byte PNG of a thin bar once made 48,150 digits for one model
-    call, and TensorFlow aborted the server."""
-    bar = base64.b64encode(hostile_images()["thin bar"]).decode()
-    status, body = post(server, {"inputs": [{"image": bar}] * 150})
+    call, and TensorFlow aborted the server: now each is one long line, read in bounded
+    batches. Confetti, a thousand marks in one image, is refused."""
+    bar = Image.new("L", (640, 20), 255)
+    bar.paste(0, (0, 9, 640, 11))
+    thin_bar = base64.b64encode(encode(np.asarray(bar))).decode()
+    assert post(server, {"inputs": [{"image": thin_bar}] * 150})[0] == 200
+    confetti = base64.b64encode(hostile_images()["confetti"]).decode()
+    status, body = post(server, {"inputs": [{"image": confetti}] * 150})
     limit = f"inputs[0]: more than {MAX_DIGITS_PER_IMAGE} digits in one image"
     assert status == 400 and body["message"] == limit
     assert post(server, {"inputs": [{"pixels": PIXELS}]})[0] == 200

@@ -1,6 +1,5 @@
 """A reading assembled from what the networks read: the lines the line model read on
-the strips of an image, or the CNN's best grouping of the candidates cut from them (a
-version without a line model), and the one rule that reads an image as one digit."""
+the strips of an image, and the one rule that reads an image as one digit, the CNN's."""
 
 from __future__ import annotations
 
@@ -13,41 +12,6 @@ from digit_pipeline.reading.images.mnist import PROBABILITY_FLOOR
 from digit_pipeline.reading.images.network_input import COUNT_SLACK, PreparedLine
 from digit_pipeline.reading.line_reader import Char, read_line, tidy
 from digit_pipeline.reading.results import Digit, Line, Reading
-
-
-def reading_by_cuts(
-    item: PreparedImage,
-    rows: tuple[int, list[list[int]]],
-    probabilities: np.ndarray,
-    log_confidence: np.ndarray,
-    digits_per_line: int | None = None,
-) -> tuple[Reading, float]:
-    """The reading of a prepared image from the CNN's readings of its crops
-    (``probabilities``; ``rows``: the whole's and each line's crops' rows of the batch),
-    and how sure the CNN is of its digits: their mean log-probability. With
-    ``digits_per_line``, the lines are read as that many where most of them are: a line or
-    two off is a digit cut in two or two read as one; all off, the sheet was not written in
-    that pattern."""
-    whole_row, line_rows = rows
-    scores = [log_confidence[crop_rows].tolist() for crop_rows in line_rows]
-    readings = [line.grouping(s) for line, s in zip(item.lines, scores, strict=True)]
-    if pattern_holds([len(reading) for reading in readings], digits_per_line):
-        readings = [
-            line.grouping(s, digits_per_line) for line, s in zip(item.lines, scores, strict=True)
-        ]
-    lines, chosen_rows = [], []
-    for line, crop_rows, chosen in zip(item.lines, line_rows, readings, strict=True):
-        quads = line.quads or [None] * len(line.boxes)
-        digits = tuple(
-            Digit.of(probabilities[crop_rows[i]], line.boxes[i], line.crops[i], quads[i])
-            for i in chosen
-        )
-        lines.append(Line(digits))
-        chosen_rows.extend(crop_rows[i] for i in chosen)
-    whole = Digit.of(probabilities[whole_row], item.whole_box, item.whole)
-    sureness = float(log_confidence[chosen_rows].mean()) if chosen_rows else -np.inf
-    read_as = "digit" if len(lines) == 1 and len(lines[0].digits) == 1 else "lines"
-    return Reading(whole, tuple(lines), item.sheet, read_as), sureness
 
 
 def lines_read(

@@ -164,7 +164,7 @@ def pixels_array(pixels: Any) -> np.ndarray:
 
 def prepare_items(items: Sequence[Item]) -> list[PreparedImage]:
     """Each item brought into MNIST's framing, within the request's limits on decoded
-    pixels and digits (crops for the CNN) in all.
+    pixels and digits (marks, ``PreparedImage.mark_count``) in all.
 
     Raises:
         InvalidInput: An image that cannot be read, or more pixels or digits than the
@@ -187,7 +187,7 @@ def prepare_items(items: Sequence[Item]) -> list[PreparedImage]:
                 prepared_item = prepare_opened(image, upright_width, item.corners)
         except (ImageError, ValueError) as error:
             raise InvalidInput(str(error), index) from error
-        digits_left -= prepared_item.crop_count
+        digits_left -= prepared_item.mark_count
         if digits_left < 0:
             raise InvalidInput(
                 f"the request holds more than {MAX_REQUEST_DIGITS} digits in all", index

@@ -1,4 +1,4 @@
-"""The reader's limits: every image and every request is bounded before the CNN runs, so
+"""The reader's limits: every image and every request is bounded before the networks run, so
 that no input can take a server down. The README's table of limits is this module."""
 
 # One image file.
@@ -24,7 +24,7 @@ MAX_PIECES_PER_IMAGE = 300
 MAX_ITEMS = 10_000
 MAX_REQUEST_IMAGES = 1_000  # image files
 MAX_REQUEST_PIXELS = 100_000_000  # decoded image pixels: ~2.5 s of decoding in all
-MAX_REQUEST_DIGITS = 10_000  # crops read by the CNN: ~3 s on 2 cores
+MAX_REQUEST_DIGITS = 10_000  # marks of ink in all: a digit is about one
 # The CNN reads at most this many digits per call: bounded memory, and the fastest split.
 CNN_BATCH = 1_000
 

@@ -22,8 +22,8 @@ SPACE = 11
 LABELS = "_0123456789 "
 NUM_LABELS = len(LABELS)
 STEP = 4  # strip columns per output step
-# Strips read per model call: bounded memory.
-STRIPS_PER_CALL = 64
+# Strip columns read per model call (64 strips of 512, 16 of the longest): bounded memory.
+COLUMNS_PER_CALL = 32_768
 
 
 @dataclass(frozen=True)
@@ -64,14 +64,15 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 def read_steps(model, strips: Sequence[np.ndarray]) -> list[np.ndarray]:
     """Each strip's step probabilities, (steps, NUM_LABELS): strips of one padded width
-    (``strip.padded_width``) together, at most ``STRIPS_PER_CALL`` per model call, so that
-    a strip reads the same whatever it is read with."""
+    (``strip.padded_width``) together, at most ``COLUMNS_PER_CALL`` columns per model call,
+    so that a strip reads the same whatever it is read with."""
     widths = [padded_width(strip.shape[1]) for strip in strips]
     steps: list[np.ndarray | None] = [None] * len(strips)
     for width in sorted(set(widths)):
         same = [index for index, w in enumerate(widths) if w == width]
-        for start in range(0, len(same), STRIPS_PER_CALL):
-            chunk = same[start : start + STRIPS_PER_CALL]
+        per_call = max(1, COLUMNS_PER_CALL // width)
+        for start in range(0, len(same), per_call):
+            chunk = same[start : start + per_call]
             batch = batch_of([strips[i] for i in chunk], width)
             logits = np.asarray(model.predict_on_batch(batch))
             for index, row in zip(chunk, logits, strict=True):

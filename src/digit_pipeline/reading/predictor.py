@@ -1,8 +1,8 @@
 """The one reader: image files or pixel arrays in, typed readings out. The served model,
 the GUI, ``digit-pipeline collect`` and ``predict``, and the batch pipeline all call it, so
-every caller gets the same preparation, limits, errors and CNN.
+every caller gets the same preparation, limits, errors and networks.
 
-    reader = Reader(Recognizer(keras_model, temperature))
+    reader = Reader(Recognizer(cnn, temperature, line_model))
     (reading,) = reader.read([ImageFile(png_bytes)])
     reading.text, reading.lines[0].digits[0].box, reading.export()
 """
@@ -18,12 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from digit_pipeline.reading.assemble import lines_read, reading_by_cuts, reading_of_lines
+from digit_pipeline.reading.assemble import lines_read, reading_of_lines
 from digit_pipeline.reading.cores import prepared_in_order
 from digit_pipeline.reading.errors import ReadingError
 from digit_pipeline.reading.gate import Gate
 from digit_pipeline.reading.images import PreparedImage
-from digit_pipeline.reading.images.mnist import PROBABILITY_FLOOR
 from digit_pipeline.reading.items import (
     ImageFile,
     Item,
@@ -40,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 class Reader:
     """Prepares images (``digit_pipeline.reading.images``) and reads them with the
-    ``recognizer``'s CNN: one model call per request, at most ``MAX_CONCURRENT_READS``
+    ``recognizer``'s networks: one call of each per request, at most ``MAX_CONCURRENT_READS``
     requests at once (``Gate``)."""
 
     def __init__(self, recognizer: Recognizer) -> None:
@@ -48,9 +47,9 @@ class Reader:
         self.gate = Gate()
 
     def read(self, items: Sequence[Item], digits_per_line: int | None = None) -> list[Reading]:
-        """Read a request's items, within its limits, in one model call; with
+        """Read a request's items, within its limits, in one call of each network; with
         ``digits_per_line``, each line as that many digits where it can be
-        (``PreparedLine.grouping``), as on a sheet written in a pattern.
+        (``assemble.lines_read``), as on a sheet written in a pattern.
 
         Raises:
             InvalidInput: An item that cannot be read or breaks a limit (the message names
@@ -95,7 +94,7 @@ class Reader:
             visible, prepared_in_order(prepare_file, contents, len(visible), workers), strict=True
         )
         # On several cores, a batch is read (on a thread) while the workers prepare the
-        # next, in batches of a CNN call's size, so that they seldom wait.
+        # next, in batches of about a CNN call's size, so that they seldom wait.
         limit, overlap = (MAX_REQUEST_DIGITS, 0) if workers <= 1 else (CNN_BATCH, 1)
         with ThreadPoolExecutor(1, "read-batch") as reading:
             being_read = deque()
@@ -119,23 +118,19 @@ class Reader:
         ``pixels`` item, is that one digit as the CNN reads it (``assemble.is_one_digit``); a sheet,
         or ink over several lines or many marks, is never one digit. A sheet is read every
         way up, and answered the way up whose digits are surest. With ``digits_per_line``, lines are read as that
-        many digits where most of them are (a sheet written in a pattern).
-
-        A recognizer without a line model (a version registered before it) cuts lines into
-        digits by their geometry and the CNN's confidence (``recognize_by_cuts``)."""
+        many digits where most of them are (a sheet written in a pattern). Each distinct
+        strip and 28x28 is read once (``each_once``)."""
         if not prepared:
             return []
-        if self.recognizer.line_model is None:
-            return self.recognize_by_cuts(prepared, digits_per_line)
         views = [view for item in prepared for view in (item, *item.turns)]
         lines = [line for view in views for line in view.lines if line.strip is not None]
         # A pixels item or a clean drawing of one digit has no strip: one digit, the CNN's.
+        strips = [line.strip.pixels for line in lines]
         steps = dict(
-            zip(map(id, lines), self.recognizer.line_steps([line.strip.pixels for line in lines]),
-                strict=True)
-        )  # fmt: skip
+            zip(map(id, lines), each_once(self.recognizer.line_steps, strips), strict=True)
+        )
         wholes = [view.whole for view in views]
-        probabilities = self.recognizer.probabilities(wholes)
+        probabilities = each_once(self.recognizer.probabilities, wholes)
         answers = []
         for index, view in enumerate(views):
             whole = Digit.of(probabilities[index], view.whole_box, wholes[index])
@@ -148,44 +143,6 @@ class Reader:
             chosen.append(max(ways, key=lambda pair: pair[1])[0])
         return chosen
 
-    def recognize_by_cuts(
-        self, prepared: Sequence[PreparedImage], digits_per_line: int | None = None
-    ) -> list[Reading]:
-        """Readings of prepared images from one model call that reads each distinct 28x28
-        once (a ``pixels`` item, or an image of one digit, is its own only crop). Each
-        line's digits are the candidates whose readings are surest, by their
-        log-probabilities and their geometry (``PreparedLine.grouping``), as many as
-        ``digits_per_line`` where it is given."""
-        rows: dict[bytes, int] = {}  # a digit's bytes -> its row in the model's batch
-        crops = []
-
-        def row_of(crop: np.ndarray) -> int:
-            key = crop.tobytes()
-            if key not in rows:
-                rows[key] = len(crops)
-                crops.append(crop)
-            return rows[key]
-
-        layout = [
-            [
-                (row_of(view.whole), [[row_of(crop) for crop in line.crops] for line in view.lines])
-                for view in (item, *item.turns)
-            ]
-            for item in prepared
-        ]
-        probabilities = self.recognizer.probabilities(crops)
-        # How sure the CNN is of each crop's digit.
-        log_confidence = np.log(probabilities.max(axis=1) + PROBABILITY_FLOOR)
-        answers = []
-        for item, views in zip(prepared, layout, strict=True):
-            # A sheet read every way up: the way whose digits the CNN is surest of.
-            read = [
-                reading_by_cuts(view, rows, probabilities, log_confidence, digits_per_line)
-                for view, rows in zip((item, *item.turns), views, strict=True)
-            ]
-            answers.append(max(read, key=lambda pair: pair[1])[0])
-        return answers
-
     def _read(self, items: Sequence[Item], digits_per_line: int | None) -> list[Reading]:
         try:
             return self.recognize(prepare_items(items), digits_per_line)
@@ -196,17 +153,32 @@ class Reader:
             raise ReadingError("the reader failed to read this request") from error
 
 
+def each_once(read: Callable[[list[np.ndarray]], Sequence], arrays: list[np.ndarray]) -> list:
+    """``read``'s answer for each of ``arrays``, reading each distinct array once: the same
+    image twice in a request reads the same, as a batch of a different size would not quite
+    (oneDNN's kernels differ with it by float rounding)."""
+    rows: dict[tuple, int] = {}
+    distinct = []
+    for array in arrays:
+        key = (array.shape, array.tobytes())
+        if key not in rows:
+            rows[key] = len(distinct)
+            distinct.append(array)
+    answers = read(distinct) if distinct else []
+    return [answers[rows[(array.shape, array.tobytes())]] for array in arrays]
+
+
 def _batches(
     named: Iterable[tuple[str, PreparedImage | str]], errors: dict[str, str], limit: int
 ) -> Iterator[tuple[list[str], list[PreparedImage]]]:
-    """Prepared images in batches of at most ``limit`` crops in all (an image of more, in a
+    """Prepared images in batches of at most ``limit`` marks in all (an image of more, in a
     batch of its own), with their names; what cannot be read goes to ``errors``."""
     names, batch = [], []
     for name, item in named:
         if isinstance(item, str):
             errors[name] = item
             continue
-        if batch and sum(p.crop_count for p in batch) + item.crop_count > limit:
+        if batch and sum(p.mark_count for p in batch) + item.mark_count > limit:
             yield names, batch
             names, batch = [], []
         names.append(name)

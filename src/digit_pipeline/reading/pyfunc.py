@@ -1,4 +1,4 @@
-"""The registered model: the CNN behind the reader, as an MLflow pyfunc.
+"""The registered model: the CNN and the line model behind the reader, as an MLflow pyfunc.
 
 Request (``POST /invocations`` on ``mlflow models serve``)::
 
@@ -37,13 +37,18 @@ from digit_pipeline.reading.results import failed
 
 class DigitClassifier(mlflow.pyfunc.PythonModel):
     """The served, registered model: the Keras CNN (artifact ``keras_model``) and the line
-    model (``line_model``, where the version has one) read by a ``Reader``, the CNN's
-    probabilities scaled with the ``temperature`` of the model's config."""
+    model (``line_model``) read by a ``Reader``, the CNN's probabilities scaled with the
+    ``temperature`` of the model's config."""
 
     def load_context(self, context) -> None:
+        if "line_model" not in context.artifacts:
+            raise MlflowException(
+                "this version has no line model (it was registered before lines were read "
+                "as lines): serve it with the code it was registered with, or run `kedro "
+                "run` to register one"
+            )
         keras_model = Path(context.artifacts["keras_model"]).resolve()
-        line_model = context.artifacts.get("line_model")
-        line_model = Path(line_model).resolve() if line_model else None
+        line_model = Path(context.artifacts["line_model"]).resolve()
         temperature = float((context.model_config or {}).get("temperature", 1.0))
         self.reader = _reader_of_files(
             keras_model, keras_model.stat().st_mtime_ns, temperature, line_model
@@ -120,18 +125,17 @@ DigitClassifier.predict = _answered_by_the_reader(DigitClassifier.predict)
 
 @functools.lru_cache(maxsize=1)
 def _reader_of_files(
-    keras_model: Path, modified_ns: int, temperature: float, line_model: Path | None = None
+    keras_model: Path, modified_ns: int, temperature: float, line_model: Path
 ) -> Reader:
-    """The reader of a saved CNN, kept for the next load of the same files in this process:
+    """The reader of saved networks, kept for the next load of the same files in this process:
     a local Spark job's ``spark_udf`` loads the model again for every partition (MLflow
     keeps loaded models per worker only on a cluster). A new reader each time would hold
     a new CNN that the frozen collector (below) never frees."""
     model = keras.saving.load_model(keras_model, compile=False)
-    lines = keras.saving.load_model(line_model, compile=False) if line_model else None
-    recognizer = Recognizer(model, temperature=temperature, line_model=lines)
+    lines = keras.saving.load_model(line_model, compile=False)
+    recognizer = Recognizer(model, temperature, lines)
     recognizer.probabilities([np.zeros((IMAGE_SIZE, IMAGE_SIZE), dtype=np.float32)])  # warm up
-    if lines is not None:
-        recognizer.line_steps([np.zeros((STRIP_HEIGHT, 64), dtype=np.float32)])
+    recognizer.line_steps([np.zeros((STRIP_HEIGHT, 64), dtype=np.float32)])
     # TensorFlow's and MLflow's objects live as long as the server: kept out of the
     # collector's full passes, which would otherwise slow large requests.
     gc.freeze()

@@ -15,15 +15,10 @@ from digit_pipeline.reading.line_reader import read_steps
 
 class Recognizer:
     """Reads framed digits with the CNN, ``CNN_BATCH`` at a time, and lines with the line
-    model (``line_reader``) where there is one. The CNN's probabilities are calibrated
-    with the temperature fitted on the validation split (``digit_pipeline.training.calibration``)."""
+    model (``line_reader``). The CNN's probabilities are calibrated with the temperature
+    fitted on the validation split (``digit_pipeline.training.calibration``)."""
 
-    def __init__(
-        self,
-        model: keras.Model,
-        temperature: float = 1.0,
-        line_model: keras.Model | None = None,
-    ) -> None:
+    def __init__(self, model: keras.Model, temperature: float, line_model: keras.Model) -> None:
         self.model = model
         self.temperature = temperature
         self.line_model = line_model

@@ -16,7 +16,7 @@ from digit_pipeline.reading.limits import MAX_DIGITS_PER_IMAGE, MAX_IMAGE_PIXELS
 
 # What the reader answers each of ``hostile_images``.
 HOSTILE = {
-    "thin bar": f"more than {MAX_DIGITS_PER_IMAGE} digits in one image",
+    "confetti": f"more than {MAX_DIGITS_PER_IMAGE} digits in one image",
     "decompression bomb": f"the image declares more pixels than the limit of {MAX_IMAGE_PIXELS}",
     "text bomb": "not an image",
     "truncated header": "not an image",
@@ -49,11 +49,11 @@ def png_header(width: int, height: int) -> bytes:
 
 def hostile_images() -> dict[str, bytes]:
     """Small files that cost a careless reader dearly, as an attacker would send them."""
-    bar = Image.new("L", (640, 20), 255)
-    bar.paste(0, (0, 9, 640, 11))  # a thin line: hundreds of "touching digits"
+    confetti = np.full((40, 640), 255, dtype=np.uint8)
+    confetti[1::5, 1::5] = confetti[2::5, 2::5] = 0  # a thousand marks, each a "digit"
     end = png_chunk(b"IEND", b"")
     return {
-        "thin bar": encode(np.asarray(bar)),
+        "confetti": encode(confetti),
         "decompression bomb": png_header(20_000, 20_000)
         + png_chunk(b"IDAT", zlib.compress(b""))
         + end,

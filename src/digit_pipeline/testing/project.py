@@ -1,5 +1,6 @@
 """The project checkout the tests and benchmarks run: its conf, a runnable copy of it,
-MLflow stores in it, `kedro run -e smoke` in it, and small untrained networks."""
+MLflow stores in it, `kedro run -e smoke` in it, small untrained networks, and the
+trained line model the smoke run starts from."""
 
 from __future__ import annotations
 
@@ -66,6 +67,15 @@ def tiny_cnn() -> keras.Model:
         TrainParameters, conv_blocks=[[4], [4]], dense_units=8, precision="float32"
     )
     return build_cnn(params, for_training=False)
+
+
+@cache
+def trained_line_model() -> keras.Model:
+    """The line model of a default `kedro run`, which the smoke run starts from
+    (``conf/smoke/line_model.keras``): a reader that reads lines, in a second."""
+    return keras.saving.load_model(
+        PROJECT_ROOT / "conf" / "smoke" / "line_model.keras", compile=False
+    )
 
 
 def tiny_line_model() -> keras.Model:

@@ -12,12 +12,19 @@ import numpy as np
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
 
 from digit_pipeline.parameters import PackageParameters
 from digit_pipeline.pipelines.package.champion import decide_promotion, lines_no_worse
 from digit_pipeline.pipelines.package.nodes import log_and_register_model, promote_if_better
 from digit_pipeline.pipelines.package.registry import logged_model_id
-from digit_pipeline.testing.project import PROJECT_ROOT, smoke_parameters, tiny_cnn, tiny_line_model
+from digit_pipeline.reading.pyfunc import DigitClassifier
+from digit_pipeline.testing.project import (
+    PROJECT_ROOT,
+    smoke_parameters,
+    tiny_cnn,
+    trained_line_model,
+)
 from digit_pipeline.training.calibration import scale_temperature
 
 PARAMS = smoke_parameters(PackageParameters, min_test_accuracy=0.98)
@@ -73,38 +80,37 @@ NO_OWN_DIGITS = {"own_count": 0.0, "own_train_count": 0.0}
 EXAMPLES = np.zeros((1, 28, 28, 1), np.float32)
 
 
+def _lines(exact: float) -> dict[str, float]:
+    """The train_lines pipeline's metrics of a line model reading ``exact`` of the lines."""
+    return {"line_exact": exact, "line_cer": 0.01}
+
+
+LINES = _lines(0.9)
+
+
 def _metrics(test_accuracy: float) -> dict[str, float]:
     return {"test_accuracy": test_accuracy, "test_errors": round((1 - test_accuracy) * 10_000)}
 
 
-def _register(model, test_accuracy: float, temperature: float = 1.0, own=NO_OWN_DIGITS):
-    """The first package node, as `kedro run` calls it in its active run."""
+def _register(model, test_accuracy: float, temperature: float = 1.0, own=NO_OWN_DIGITS,
+              lines=LINES):  # fmt: skip
+    """The first package node, as `kedro run` calls it in its active run: the CNN
+    ``model`` and a trained line model."""
     return log_and_register_model(
         model, {"temperature": temperature}, _metrics(test_accuracy), own,
-        example_images=EXAMPLES, params=PARAMS, training_history=pd.DataFrame({"loss": [0.1]}),
+        line_model=trained_line_model(), line_metrics=lines, example_images=EXAMPLES,
+        params=PARAMS, training_history=pd.DataFrame({"loss": [0.1]}),
     )  # fmt: skip
 
 
-def _run_package(model, test_accuracy: float, temperature: float = 1.0) -> tuple[dict, dict, str]:
+def _run_package(
+    model, test_accuracy: float, temperature: float = 1.0, lines=LINES
+) -> tuple[dict, dict, str]:
     """What `kedro run` does: an active run, then both package nodes."""
     with mlflow.start_run() as run:
-        version = _register(model, test_accuracy, temperature)
-        decision = promote_if_better(version, _metrics(test_accuracy), PARAMS)
-    return version, decision, run.info.run_id
-
-
-def _run_package_with_lines(model, test_accuracy: float, line_exact: float | None):
-    """Both package nodes for a version with a line model reading ``line_exact`` of the
-    validation lines (None: without a line model)."""
-    lines = {"line_exact": line_exact, "line_cer": 0.01} if line_exact is not None else None
-    with mlflow.start_run():
-        version = log_and_register_model(
-            model, {"temperature": 1.0}, _metrics(test_accuracy), NO_OWN_DIGITS,
-            example_images=EXAMPLES, params=PARAMS, line_model=tiny_line_model() if lines else None,
-            line_metrics=lines,
-        )  # fmt: skip
+        version = _register(model, test_accuracy, temperature, lines=lines)
         decision = promote_if_better(version, _metrics(test_accuracy), PARAMS, line_metrics=lines)
-    return version, decision
+    return version, decision, run.info.run_id
 
 
 def _champion_version(client: MlflowClient) -> int | None:
@@ -138,22 +144,36 @@ def test_a_version_must_read_the_validation_lines_no_worse_than_the_champion(
     mlflow_store, tiny_model
 ):
     client = MlflowClient()
-    first, decision = _run_package_with_lines(tiny_model, 0.990, 0.95)
-    assert first["line_model"] and decision["promoted"]
+    first, decision, _ = _run_package(tiny_model, 0.990, lines=_lines(0.95))
+    assert decision["promoted"]
     artifacts = Path(mlflow.artifacts.download_artifacts(first["model_uri"])) / "artifacts"
     assert {path.name for path in artifacts.iterdir()} == {"digit_cnn.keras", "line_model.keras"}
     # Better on MNIST, worse on lines: not promoted; the reason says why.
-    _, decision = _run_package_with_lines(tiny_model, 0.995, 0.90)
+    _, decision, _ = _run_package(tiny_model, 0.995, lines=_lines(0.90))
     assert not decision["promoted"] and "validation lines" in decision["reason"]
     assert decision["previous_champion_line_exact"] == 0.95
-    # Without a line model it may not replace a champion that has one.
-    _, decision = _run_package_with_lines(tiny_model, 0.995, None)
-    assert not decision["promoted"] and "no line model" in decision["reason"]
-    # A line model below the floor is not packaged: the version reads lines by cutting.
-    low, decision = _run_package_with_lines(tiny_model, 0.995, PARAMS.min_line_exact / 2)
-    assert not low["line_model"] and not decision["promoted"]
-    better, decision = _run_package_with_lines(tiny_model, 0.995, 0.96)
+    better, decision, _ = _run_package(tiny_model, 0.995, lines=_lines(0.96))
     assert decision["promoted"] and _champion_version(client) == better["version"]
+
+
+def test_a_line_model_below_the_floor_never_makes_a_champion(mlflow_store, tiny_model):
+    version, decision, _ = _run_package(tiny_model, 0.995, lines=_lines(PARAMS.min_line_exact / 2))
+    assert version["version"] == 1 and not decision["promoted"]  # registered all the same
+    assert "below the floor" in decision["reason"] and _champion_version(MlflowClient()) is None
+
+
+def test_a_version_without_a_line_model_is_refused_with_a_reason(
+    mlflow_store, tiny_model, tmp_path
+):
+    """A version registered before the line model holds the CNN alone: loaded with this
+    code, it says so rather than reading lines some other way."""
+    tiny_model.save(tmp_path / "digit_cnn.keras")
+    info = mlflow.pyfunc.log_model(
+        name="model", python_model=DigitClassifier(),
+        artifacts={"keras_model": str(tmp_path / "digit_cnn.keras")},
+    )  # fmt: skip
+    with pytest.raises(MlflowException, match="no line model"):
+        mlflow.pyfunc.load_model(info.model_uri)
 
 
 @pytest.mark.parametrize(
@@ -162,12 +182,13 @@ def test_a_version_must_read_the_validation_lines_no_worse_than_the_champion(
         (0.9, None, True),
         (0.9, 0.9, True),
         (0.89, 0.9, False),
-        (None, 0.9, False),
-        (None, None, True),
+        (0.9, math.nan, True),  # a champion never measured on lines
+        (0.4, None, False),  # below the floor
+        (math.nan, None, False),
     ],
 )
 def test_lines_no_worse(candidate, champion, promoted):
-    assert lines_no_worse(candidate, champion, "MNIST ok")[0] is promoted
+    assert lines_no_worse(candidate, champion, "MNIST ok", floor=0.5)[0] is promoted
 
 
 def test_the_test_metrics_are_on_the_logged_model_and_the_gate_reads_them(mlflow_store, tiny_model):
@@ -180,7 +201,7 @@ def test_the_test_metrics_are_on_the_logged_model_and_the_gate_reads_them(mlflow
         filter_string="metrics.test_accuracy > 0.98", output_format="list"
     )
     assert logged.model_id == first["model_id"]
-    assert {m.key: m.value for m in logged.metrics} == {**_metrics(0.990), **NO_OWN_DIGITS}
+    assert {m.key: m.value for m in logged.metrics} == {**_metrics(0.990), **NO_OWN_DIGITS, **LINES}
     # The run's metric and the version's tag say otherwise now: the gate reads the model's.
     client.log_metric(run_id, "test_accuracy", 0.5)
     client.delete_model_version_tag(NAME, "1", "test_accuracy")
@@ -208,7 +229,7 @@ def test_the_champion_is_measured_on_the_same_own_digits(mlflow_store, tiny_mode
     with mlflow.start_run():
         version = _register(tiny_model, 0.9895)
         decision = promote_if_better(
-            version, _metrics(0.9895), PARAMS,
+            version, _metrics(0.9895), PARAMS, line_metrics=LINES,
             own_metrics={"own_count": 50.0, "own_accuracy": 1.0}, X_own=X_own, y_own=y_own,
         )  # fmt: skip
     assert decision["previous_champion_own_accuracy"] == pytest.approx(champion_reads.mean())
@@ -287,7 +308,7 @@ def test_the_model_ships_the_reader_alone_and_reads_in_a_new_process(
     found = json.loads(answer.stdout.strip().splitlines()[-1])
     assert Path(found["package"]).parts[-3] == "code"  # <model>/code/digit_pipeline/__init__.py
     assert not found["generators"]
-    assert len(found["prediction"]["digits"]) == 4  # the four digits found, read by the tiny CNN
+    assert found["prediction"]["digits"] == "7210"  # read by the line model
     assert len(found["prediction"]["probabilities"]) == 10
 
 

@@ -20,8 +20,6 @@ from digit_pipeline.reading.images import (
     to_model_input,
 )
 from digit_pipeline.reading.images.ink import otsu_threshold, resize_bilinear
-from digit_pipeline.reading.images.prepare import Framer
-from digit_pipeline.reading.images.segmentation import Candidate
 from digit_pipeline.reading.limits import MAX_IMAGE_BYTES
 from digit_pipeline.testing.images import (
     HOSTILE,
@@ -132,18 +130,15 @@ def test_light_strokes_on_a_transparent_canvas_hiding_white(mnist_test, mode):
     assert correlation(prepare_image(buffer.getvalue()).whole, mnist_test[0][0]) > 0.8
 
 
-def test_a_strip_of_digits_is_cut_left_to_right(mnist_test):
-    images, labels = mnist_test
+def test_a_row_of_digits_is_one_line_of_its_marks_left_to_right(mnist_test):
+    images, _ = mnist_test
     picks = [0, 1, 2, 3, 4, 7]  # 7 2 1 0 4 9
-    strip = np.concatenate([enlarge(images[i], 84) for i in picks], axis=1)
-    page = np.pad(255 - strip, 40, constant_values=255)
-    prepared = prepare_image(encode(page))
-    assert len(prepared.crops) == len(picks)
-    lefts = [x for x, _, _, _ in prepared.boxes]
-    assert lefts == sorted(lefts)
-    for crop, pick, (x, y, w, h) in zip(prepared.crops, picks, prepared.boxes, strict=True):
-        assert correlation(crop, images[pick]) > 0.8
-        position = picks.index(pick)
+    row = np.concatenate([enlarge(images[i], 84) for i in picks], axis=1)
+    page = np.pad(255 - row, 40, constant_values=255)
+    (line,) = prepare_image(encode(page)).lines
+    assert len(line.marks) == len(picks) and line.strip is not None
+    for position, mark in enumerate(line.marks):
+        (x, y, w, h), _ = line.locate(mark)  # in the image's pixels
         assert 40 + 84 * position - 5 <= x and x + w <= 40 + 84 * (position + 1) + 5
         assert 40 <= y and y + h <= 40 + 84 + 1
 
@@ -153,27 +148,18 @@ def test_a_broken_stroke_stays_one_digit(mnist_test):
     seven = enlarge(mnist_test[0][0], 112)
     seven[44:48, :] = 0  # a gap across the whole digit
     prepared = prepare_image(encode(255 - seven))
-    assert len(prepared.crops) == 1
-
-
-def test_touching_digits_are_split(mnist_test):
-    images, _ = mnist_test
-    pair = np.concatenate(
-        [enlarge(images[1], 84)[:, 6:-6], enlarge(images[3], 84)[:, 6:-6]], axis=1
-    )
-    assert len(prepare_image(encode(255 - pair)).crops) == 2
+    assert len(prepared.lines) == 1 and len(prepared.lines[0].marks) == 1
+    assert prepared.may_be_one_digit
 
 
 def test_every_digit_drawn_in_a_corner_of_a_larger_canvas_is_found(mnist_train):
-    """Wide digits are cut along slanted paths, and a part beyond such a cut may begin left
-    of the part before it: each candidate still holds ink (a slanted training 4 once
-    gave a candidate between one cut and itself, and the image was refused as blank)."""
     canvas = np.zeros((100, 140))
     for image in mnist_train[0][-1000:]:
         sheet = canvas.copy()
         sheet[:28, :28] = image
         prepared = prepare_image(encode(sheet))
-        assert all(crop.max() > 0 for line in prepared.lines for crop in line.crops)
+        left, top, width, height = prepared.whole_box
+        assert left + width <= 29 and top + height <= 29
 
 
 def test_specks_of_noise_are_neither_split_nor_fatal(mnist_test):
@@ -228,7 +214,8 @@ def test_a_clean_drawing_of_one_digit_is_read_small_and_as_when_read_whole(
     small = [prepare_image(drawing) for drawing in drawings]
     # A digit written in pieces apart (one above the other) is read at full size.
     assert sum(short_paths) >= 17
-    assert all(len(item.crops) == 1 for item, short in zip(small, short_paths) if short)
+    # Read small, a drawing is one digit for the CNN: no strip for the line model.
+    assert all(item.lines[0].strip is None for item, short in zip(small, short_paths) if short)
     monkeypatch.setattr(prepare, "CLEAN", -1.0)  # nothing is clean: the full-size path
     whole = [prepare_image(drawing) for drawing in drawings]
     alike = [correlation(a.whole, b.whole) for a, b in zip(small, whole, strict=True)]
@@ -242,7 +229,8 @@ def test_a_clean_drawing_of_two_digits_is_not_one(mnist_train):
     pad = np.full((280, 280), 255.0)
     pad[80:200, 10:130] = 255 - enlarge(first, 120)
     pad[80:200, 150:270] = 255 - enlarge(second, 120)
-    assert len(prepare_image(encode(pad)).crops) == 2
+    (line,) = prepare_image(encode(pad)).lines
+    assert len(line.marks) == 2 and line.strip is not None
 
 
 def test_a_stroke_is_measured_within_its_crop():
@@ -256,7 +244,7 @@ def test_big_photo_boxes_are_in_original_pixels(mnist_test):
     """A 3000x2000 photo is processed at a reduced size; its box comes back in its own pixels."""
     digit = mnist_test[0][0]
     page = np.pad(255 - enlarge(digit, 600), ((500, 900), (1000, 1400)), constant_values=255)
-    ((x, y, w, h),) = prepare_image(encode(page, "JPEG", quality=90)).boxes
+    x, y, w, h = prepare_image(encode(page, "JPEG", quality=90)).whole_box
     rows, columns = np.flatnonzero(digit.max(axis=1) > 127), np.flatnonzero(digit.max(axis=0) > 127)
     scale = 600 / 28
     tolerance = 1.5 * scale  # one and a half MNIST pixels
@@ -280,7 +268,7 @@ def test_phone_photo_is_turned_upright(mnist_test):
     sideways.save(buffer, "JPEG", exif=exif.tobytes(), quality=90)
     prepared = prepare_image(buffer.getvalue())
     assert correlation(prepared.whole, digit) > 0.85  # read sideways, it would not be a 7
-    ((x, y, w, h),) = prepared.boxes
+    x, y, w, h = prepared.whole_box
     assert 50 <= x <= 50 + 300 and 100 <= y <= 100 + 300 and x + w <= 360 and y + h <= 410
 
 
@@ -321,7 +309,7 @@ def test_a_50_megapixel_jpeg_is_decoded_at_a_reduced_size(mnist_test):
     digit = mnist_test[0][0]
     page = np.full((6120, 8160), 255, dtype=np.uint8)
     page[2000:4000, 3000:5000] = 255 - enlarge(digit, 2000)
-    ((x, y, _, _),) = prepare_image(encode(page, "JPEG", quality=80)).boxes
+    x, y, _, _ = prepare_image(encode(page, "JPEG", quality=80)).whole_box
     rows, columns = np.flatnonzero(digit.max(axis=1) > 127), np.flatnonzero(digit.max(axis=0) > 127)
     scale = 2000 / 28
     assert abs(x - (3000 + columns[0] * scale)) < 1.5 * scale
@@ -414,14 +402,3 @@ def test_to_model_input_scales_mnist_bytes():
 def test_to_model_input_rejects_bad_images(images, message):
     with pytest.raises(ValueError, match=message):
         to_model_input(images)
-
-
-def test_a_candidate_its_seams_leave_no_ink_is_read_as_a_blank():
-    """Digits that overlap may be cut so that a candidate holds none of its own ink: it is
-    framed blank (the CNN reads it unsure of any digit), not an error of the whole line."""
-    ink = np.zeros((20, 30), np.float32)
-    ink[2:18, 5:25] = 1.0
-    squeezed = Candidate(0, 1, (5, 2, 25, 18), 0.0, after=(2, (20,) * 16), before=(2, (10,) * 16))
-    assert not squeezed.own_ink(ink).any()
-    framed = Framer(ink)(squeezed)
-    assert framed.shape == (28, 28) and not framed.any()

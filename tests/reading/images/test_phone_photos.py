@@ -255,9 +255,9 @@ def test_a_photo_is_read_on_its_sheet_with_every_box_in_the_photo(pool):
         for view in views:
             assert view.sheet.image.dtype == np.uint8 and view.sheet.image.ndim == 2
             for line in view.lines:
-                for box, quad in zip(line.boxes, line.quads, strict=True):
+                for mark in line.marks:
+                    (x, y, width, height), quad = line.locate(mark)
                     assert inside(quad, prepared.sheet.corners)  # on the sheet, in the photo
-                    x, y, width, height = box
                     assert np.allclose(quad.min(axis=0), [x, y], atol=1)
                     assert np.allclose(quad.max(axis=0), [x + width, y + height], atol=1)
     assert cut_right >= 5
@@ -266,7 +266,7 @@ def test_a_photo_is_read_on_its_sheet_with_every_box_in_the_photo(pool):
 def test_a_flat_page_has_no_sheet_and_boxes_are_their_own_quads(pool):
     prepared = prepare_image(make_image("sheet plain", pool, np.random.default_rng(2)).data)
     assert prepared.sheet is None and prepared.turns == ()
-    assert all(line.quads is None for line in prepared.lines)
+    assert all(line.locate(mark)[1] is None for line in prepared.lines for mark in line.marks)
 
 
 def test_a_sheet_is_completed_from_its_sides_where_a_thumb_or_the_frame_cuts_a_corner():

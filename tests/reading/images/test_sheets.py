@@ -1,9 +1,8 @@
-"""Photographed sheets (issue #15): generated from MNIST training digits, cut into lines and
-candidate digits, read line by line. How well they are read is measured by
+"""Photographed sheets (issue #15): generated from MNIST training digits, cut into lines,
+read line by line. How well they are read is measured by
 benchmarks/real_world.py; these tests hold the parts that cannot be allowed to slip."""
 
 import io
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,14 +11,9 @@ from scipy import ndimage
 
 from digit_pipeline.generators.photos import KINDS, DigitPool, Style, make_image, write_digit
 from digit_pipeline.reading.images import prepare_image
-from digit_pipeline.reading.images.grouping import best_grouping
 from digit_pipeline.reading.images.lines import find_lines
-from digit_pipeline.reading.images.network_input import COUNT_SLACK, PreparedLine
+from digit_pipeline.reading.images.marks import line_marks
 from digit_pipeline.reading.images.pieces import INK_LEVEL
-from digit_pipeline.reading.images.segmentation import (
-    Candidate,
-    line_candidates,
-)
 
 
 @pytest.fixture(scope="module")
@@ -112,93 +106,14 @@ def test_a_row_is_one_line(pool):
     assert all(len(prepare_image(make_image("row", pool, rng).data).lines) == 1 for _ in range(10))
 
 
-def test_the_reading_chooses_the_groups_read_with_most_confidence():
-    # Two pieces: the left and right halves of a wide 0, or two digits side by side.
-    candidates = [
-        Candidate(0, 1, (0, 0, 10, 20), -0.2),
-        Candidate(1, 2, (10, 0, 20, 20), -0.2),
-        Candidate(0, 2, (0, 0, 20, 20), -0.3),
-    ]
-    halves_unsure_whole_sure = [np.log(0.6), np.log(0.6), np.log(0.99)]
-    halves_sure_whole_unsure = [np.log(0.99), np.log(0.99), np.log(0.4)]
-    assert best_grouping(candidates, halves_unsure_whole_sure)[0] == [2]
-    assert best_grouping(candidates, halves_sure_whole_unsure)[0] == [0, 1]
-    # Geometry alone: the prior decides.
-    assert best_grouping(candidates, [0.0] * 3)[0] == [2]
-    assert best_grouping([], [])[0] == []
-
-
-def test_a_line_of_known_count_is_read_as_that_many_digits():
-    """The 4 of a line of ``0123456789`` written in two strokes read as 1 and 1: the free
-    reading has 11 digits; as 10, the best ten is the one that groups them."""
-    boxes = [(20 * k, 0, 20 * k + 15, 20) for k in range(11)]
-    candidates = [Candidate(k, k + 1, boxes[k], -0.2) for k in range(11)]
-    candidates += [Candidate(k, k + 2, (20 * k, 0, 20 * k + 35, 20), -1.5) for k in range(10)]
-    scores = [np.log(0.99)] * 11 + [np.log(0.9 if k == 4 else 0.05) for k in range(10)]
-    assert len(best_grouping(candidates, scores)[0]) == 11
-    ten, _ = best_grouping(candidates, scores, 10)
-    assert [(candidates[i].start, candidates[i].stop) for i in ten] == [
-        (k, k + 1) for k in range(4)
-    ] + [(4, 6)] + [(k, k + 1) for k in range(6, 11)]
-    assert best_grouping(candidates, scores, 12) is None  # 11 pieces cannot be 12 digits
-    # A dash left out counts no digit: one of two pieces read, when one is asked for.
-    dash = [Candidate(0, 1, boxes[0], -0.2), Candidate(1, 2, boxes[1], -0.2, dropped=-1.0)]
-    assert best_grouping(dash, [0.0, 0.0], 1) == ([0], -1.2)
-    line = PreparedLine(candidates, [np.zeros((28, 28))] * len(candidates), [(0, 0, 1, 1)] * 21)
-    assert len(line.grouping(scores, 10)) == 10 and len(line.grouping(scores)) == 11
-    # Far from the count (two lines run together, half a line lost): read as it is.
-    assert len(line.grouping(scores, 11 - COUNT_SLACK - 1)) == 11
-
-
-def test_a_wide_digit_is_not_read_as_two_because_its_halves_look_like_digits(mnist_train):
-    images, labels = mnist_train
-    zero = images[np.flatnonzero(labels == 0)[0]]
-    wide = np.asarray(Image.fromarray(zero).resize((168, 84), Image.Resampling.BILINEAR)) / 255
-    candidates = line_candidates(wide, 0, wide.shape[0])
-    pieces = max(c.stop for c in candidates)
-    whole = [i for i, c in enumerate(candidates) if (c.start, c.stop) == (0, pieces)]
-    assert 2 <= pieces <= 4 and len(whole) == 1  # cut where digits may meet, and whole
-    # Each half read as a confident digit (a 6 and a 3?), the whole as a doubtful 0.
-    scores = [np.log(0.5) if i in whole else np.log(0.95) for i in range(len(candidates))]
-    assert best_grouping(candidates, scores)[0] == whole
-    # Halves read as sure digits, the whole as nothing: two digits touching.
-    scores = [np.log(0.1) if i in whole else np.log(0.99) for i in range(len(candidates))]
-    assert len(best_grouping(candidates, scores)[0]) == 2
-
-
-def test_the_parts_of_touching_digits_share_out_their_ink(mnist_test):
-    """Two digits overlapping: cut along paths of least ink, each part's own ink is beyond
-    its neighbours' cuts; together the parts hold all the ink, none of it twice."""
-    images, _ = mnist_test
-    left, right = (np.asarray(Image.fromarray(images[i]).resize((84, 84))) / 255 for i in (1, 2))
-    ink = np.zeros((84, 160))
-    ink[:, :84] = left
-    np.maximum(ink[:, 60:144], right, out=ink[:, 60:144])  # the 2 reaches over the 1's box
-    candidates = line_candidates(ink, 0, 84)
-    pieces = max(c.stop for c in candidates)
-    singles = sorted((c for c in candidates if c.stop == c.start + 1), key=lambda c: c.start)
-    assert len(singles) == pieces >= 2
-    assert any(c.after is not None and len(set(c.after[1])) > 1 for c in singles)  # not straight
-    shared = np.zeros_like(ink)
-    for part in singles:
-        x0, y0, x1, y1 = part.extent
-        shared[y0:y1, x0:x1] += part.own_ink(ink)
-    inked = ink > INK_LEVEL
-    np.testing.assert_allclose(shared[inked], ink[inked])
-
-
-def test_a_dash_beside_a_digit_is_left_out_of_the_reading(mnist_train):
-    """What is left of a printed rule: low and long, no digit."""
+def test_a_line_s_marks_leave_specks_out_and_keep_a_dash(mnist_train):
+    """A digit, a dash beside it (what is left of a printed rule) and a speck far from both:
+    two marks, left to right; the speck is none."""
     images, _ = mnist_train
-    ink = np.zeros((84, 200))
+    ink = np.zeros((84, 300))
     ink[:, :84] = np.asarray(Image.fromarray(images[0]).resize((84, 84))) / 255
-    ink[70:74, 120:180] = 1.0
-    candidates = line_candidates(ink, 0, 84)
-    dash = [c for c in candidates if c.extent[0] >= 120 and c.stop == c.start + 1]
-    assert dash and all(c.dropped > -np.inf for c in dash)
-    assert all(c.dropped == -np.inf for c in candidates if c.extent[2] <= 84)
-    sure = [np.log(0.99)] * len(candidates)  # the dash read as a confident 1
-    reading = best_grouping(candidates, sure)[0]
-    assert reading and all(candidates[i].extent[2] <= 84 for i in reading)
-    # A dash alone is still read: a reading of nothing is no reading.
-    assert best_grouping([replace(dash[0], start=0, stop=1)], [np.log(0.99)])[0] == [0]
+    ink[70:74, 120:200] = 1.0  # the dash
+    ink[10:16, 270:282] = 1.0  # the speck: not tiny, but low and far from the rest
+    marks = line_marks(ink)
+    assert len(marks) == 2
+    assert marks[0][2] <= 84 and marks[1][0] == 120

@@ -71,15 +71,18 @@ def _decide_with_own_digits(
 
 
 def lines_no_worse(
-    candidate: float | None, champion: float | None, reason: str
+    candidate: float, champion: float | None, reason: str, floor: float
 ) -> tuple[bool, str]:
-    """A version that ``decide_promotion`` promotes must also read the validation lines
-    (``line_exact``) no worse than the champion: without a line model it may not replace
-    a champion that has one. ``reason``: ``decide_promotion``'s, extended."""
+    """A version that ``decide_promotion`` promotes must also read at least ``floor`` of
+    the validation lines exactly (``line_exact``), and no fewer than the champion (where
+    the champion was measured so). ``reason``: ``decide_promotion``'s, extended."""
+    if not np.isfinite(candidate) or candidate < floor:
+        return False, (
+            f"{reason}, but it reads {candidate:.4f} of the validation lines exactly, "
+            f"below the floor {floor:.4f}"
+        )
     if champion is None or not np.isfinite(champion):
-        return True, reason
-    if candidate is None:
-        return False, f"{reason}, but it has no line model and the champion has one"
+        return True, f"{reason}; validation lines {candidate:.4f} exact"
     if candidate < champion:
         return False, (
             f"{reason}, but it reads {candidate:.4f} of the validation lines exactly, "

@@ -64,11 +64,11 @@ def log_and_register_model(
     test_metrics: dict[str, float],
     own_metrics: dict[str, float],
     *,
+    line_model: keras.Model,
+    line_metrics: dict[str, float],
     example_images: np.ndarray,
     params: PackageParameters,
     training_history: pd.DataFrame | None = None,
-    line_model: keras.Model | None = None,
-    line_metrics: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Log the model to the active MLflow run, as a pyfunc that reads image files and
     28x28 pixel arrays (``digit_pipeline.reading.pyfunc``), with an input example, and
@@ -89,32 +89,24 @@ def log_and_register_model(
             step 0 onwards, before it.
 
         line_model, line_metrics: The train_lines pipeline's: the line model goes into
-            the same model version (artifact ``line_model``) when it reads at least
-            ``min_line_exact`` of the validation lines exactly; else the version reads
-            lines by cutting them (``Reader.recognize_by_cuts``).
+            the same model version (artifact ``line_model``), its metrics on the
+            LoggedModel beside the CNN's.
 
     Returns:
         ``name``, ``version``, ``run_id``, ``model_uri`` and ``model_id`` (the LoggedModel)
-        of the new model version, and ``line_model``: whether it holds one.
+        of the new model version.
     """
-    with_lines = line_model is not None and (line_metrics or {}).get("line_exact", 0.0) >= (
-        params.min_line_exact
-    )
-    if line_model is not None and not with_lines:
-        logger.warning(
-            "The line model reads %.4f of the validation lines exactly, below %.4f: not packaged",
-            (line_metrics or {}).get("line_exact", 0.0), params.min_line_exact,
-        )  # fmt: skip
     run = mlflow.active_run()
     if run is None:
         raise RuntimeError("no active MLflow run: run the package pipeline through `kedro run`")
     with tempfile.TemporaryDirectory() as folder:
         keras_path = Path(folder) / "digit_cnn.keras"
         model.save(keras_path)
-        artifacts = {"keras_model": str(keras_path)}
-        if with_lines:
-            artifacts["line_model"] = str(Path(folder) / "line_model.keras")
-            line_model.save(artifacts["line_model"])
+        artifacts = {
+            "keras_model": str(keras_path),
+            "line_model": str(Path(folder) / "line_model.keras"),
+        }
+        line_model.save(artifacts["line_model"])
         info = mlflow.pyfunc.log_model(
             name="model",
             python_model=DigitClassifier(),
@@ -132,15 +124,13 @@ def log_and_register_model(
     inputs = run_inputs(run.info.run_id)
     mlflow.log_metrics(test_metrics, model_id=info.model_id, dataset=inputs.get("test"))
     mlflow.log_metrics(own_metrics, model_id=info.model_id, dataset=inputs.get("own"))
-    if with_lines and line_metrics:
-        mlflow.log_metrics(line_metrics, model_id=info.model_id)
+    mlflow.log_metrics(line_metrics, model_id=info.model_id)
     registered = {
         "name": params.registered_model_name,
         "version": int(info.registered_model_version),
         "run_id": run.info.run_id,
         "model_uri": info.model_uri,
         "model_id": info.model_id,
-        "line_model": with_lines,
     }
     logger.info("Registered %s version %s", registered["name"], registered["version"])
     return registered
@@ -185,10 +175,10 @@ def promote_if_better(
     test_metrics: dict[str, float],
     params: PackageParameters,
     *,
+    line_metrics: dict[str, float],
     own_metrics: dict[str, float] | None = None,
     X_own: np.ndarray | None = None,
     y_own: np.ndarray | None = None,
-    line_metrics: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Point the champion alias at the new version if ``decide_promotion`` says so, and
     record the decision as tags on the run and on the model version, and in the
@@ -204,8 +194,9 @@ def promote_if_better(
         X_own, y_own: The held-out own digits, which the champion reads too, alone and
             written in rows (``own_rows_exact``): a new version must read those rows no
             worse than the champion.
-        line_metrics: ``line_exact`` of the validation lines: a version must read them
-            no worse than the champion (``lines_no_worse``).
+        line_metrics: ``line_exact`` of the validation lines: a version must read at
+            least ``min_line_exact`` of them, and no fewer than the champion
+            (``lines_no_worse``).
 
     Returns:
         The decision: ``promoted``, ``reason``, the candidate's and the previous
@@ -245,12 +236,12 @@ def promote_if_better(
             f"{reason}, but it reads {own_rows[0]:.4f} of the rows of own digits exactly, "
             f"the champion {own_rows[1]:.4f}"
         )
-    candidate_lines = (
-        (line_metrics or {}).get("line_exact") if model_version.get("line_model") else None
-    )
+    candidate_lines = line_metrics["line_exact"]
     champion_lines = logged_metric(client, champion, "line_exact") if champion else None
     if promoted:
-        promoted, reason = lines_no_worse(candidate_lines, champion_lines, reason)
+        promoted, reason = lines_no_worse(
+            candidate_lines, champion_lines, reason, params.min_line_exact
+        )
     if promoted:
         client.set_registered_model_alias(name, alias, model_version["version"])
 

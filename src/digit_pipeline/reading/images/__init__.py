@@ -1,4 +1,5 @@
-"""Images of handwritten digits turned into what the CNN reads, the way MNIST was made.
+"""Images of handwritten digits turned into what the networks read: each line of writing
+as a strip for the line model, all the ink framed as one digit the way MNIST was made.
 
 The one image package of the project: the training pipeline and the reader
 (``digit_pipeline.reading``) call it, so what is trained on is what is served.
@@ -10,8 +11,9 @@ From an image file (``prepare_image``, in ``photo``), one module per step:
   reduced to grayscale at a working size;
 - ``ink``: polarity, uneven lighting and paper colour removed, each mark's own level;
 - ``lines``: the page turned level, printed rules out, its lines of writing (bands of rows);
-- ``segmentation``: each line cut into ``pieces`` finer than digits, and their groupings;
-- ``framing``: each candidate digit (and the whole ink as one) framed like MNIST (``mnist``).
+- ``marks``: each line's marks (``pieces`` of ink; a stroke broken across is one mark);
+- ``strip``: each line as the line model reads it;
+- ``framing``: the whole ink framed as one digit like MNIST (``mnist``), for the CNN.
 """
 
 from digit_pipeline.reading.images.decode import open_image

@@ -11,10 +11,10 @@ from scipy import ndimage
 
 from digit_pipeline.reading.images import components, morphology
 from digit_pipeline.reading.images.clean import subtract_printed_lines
+from digit_pipeline.reading.images.marks import merge_overlapping_columns
 from digit_pipeline.reading.images.mnist import SMALL_IMAGE
 from digit_pipeline.reading.images.pieces import INK_LEVEL, find_pieces
 from digit_pipeline.reading.images.rules import straight_lines
-from digit_pipeline.reading.images.segmentation import merge_overlapping_columns
 
 # One mark wider than this many times its height is digits touching in a row, not one.
 MAX_ONE_DIGIT_ASPECT = 1.5

@@ -1,30 +1,26 @@
-"""What the CNN reads for an input: its lines of writing, every candidate digit framed
-like MNIST, and where each lies in the original input."""
+"""What the networks read for an input: its lines of writing, each as a strip for the
+line model, and all its ink framed like MNIST for the CNN; and where each part of a line
+lies in the original input."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from digit_pipeline.reading.images.geometry import Box, Extent, extent
-from digit_pipeline.reading.images.grouping import best_grouping
 from digit_pipeline.reading.images.pieces import INK_LEVEL
-from digit_pipeline.reading.images.segmentation import Candidate
 from digit_pipeline.reading.images.sheet import Sheet
 from digit_pipeline.reading.images.strip import Strip
 
 # A line read as this many digits more or fewer than it is known to hold is read again as
-# that many: a digit cut in two, two touching read as one.
+# that many: a digit read as two, two touching read as one.
 COUNT_SLACK = 2
-# ...unless that reading is this much less likely (log scale) than the free one: the
-# line does not hold that many.
-COUNT_COST = 3.0
 
 # An image of one line holding at most this many marks (a digit's strokes broken apart,
 # a speck) may be one digit; more is writing, read as lines.
-ONE_DIGIT_PIECES = 6
+ONE_DIGIT_MARKS = 6
 
 # Where a part of a line lies in the original input: its box, and its corners where a
 # sheet's perspective was undone (None: the box's), from its extent in the line's ink.
@@ -33,25 +29,19 @@ Locate = Callable[[Extent], tuple[Box, "np.ndarray | None"]]
 
 @dataclass(frozen=True)
 class PreparedLine:
-    """One line of writing: every group of its pieces that may be a digit, framed.
+    """One line of writing, as the line model reads it.
 
     Attributes:
-        candidates: The groups (``segmentation.Candidate``), for ``grouping.best_grouping``.
-        crops: Each candidate framed like MNIST, (28, 28) float32 in [0, 1].
-        boxes: Each candidate's box in the original input, ``(x, y, width, height)``.
-        quads: Each candidate's corners in the original input, (4, 2) ``(x, y)``
-            clockwise from the top-left: where a sheet's perspective was undone, a
-            quadrilateral (``boxes`` holds it); None: the boxes' corners.
+        marks: Where its marks are in ``ink`` (``marks.line_marks``), left to right: what the
+            one-digit rule counts (``PreparedImage.may_be_one_digit``) and the request's
+            limit on digits bounds.
         strip: The line's ink as the line model reads it (``strip.line_strip``); None: a
             lone digit (a pixels item, a clean drawing of one digit), for the CNN only.
         ink: The line's band of ink, which ``strip`` was made from.
         locate: Where a part of ``ink`` lies in the original input.
     """
 
-    candidates: list[Candidate]
-    crops: Sequence[np.ndarray]
-    boxes: list[Box]
-    quads: list[np.ndarray] | None = None
+    marks: list[Extent]
     strip: Strip | None = None
     ink: np.ndarray | None = None
     locate: Locate | None = None
@@ -71,24 +61,6 @@ class PreparedLine:
         left, right = left + int(columns[0]), left + int(columns[-1]) + 1
         box, quad = self.locate((left, top, right, bottom))
         return self.ink[top:bottom, left:right], box, quad
-
-    def grouping(
-        self, scores: Sequence[float] | None = None, digits: int | None = None
-    ) -> list[int]:
-        """The candidates that make up the line's digits, left to right: the best by
-        prior plus ``scores`` (log-probabilities of the CNN's readings), or by geometry
-        alone. Given how many ``digits`` the line holds, the best of that many when the
-        free reading is within ``COUNT_SLACK`` of it and not ``COUNT_COST`` likelier
-        (else the line is not one of that many: two lines run together, a digit left
-        out)."""
-        scores = scores or [0.0] * len(self.candidates)
-        free, _ = best_grouping(self.candidates, scores)
-        if digits is None or len(free) == digits or abs(len(free) - digits) > COUNT_SLACK:
-            return free
-        counted, as_free = (best_grouping(self.candidates, scores, n) for n in (digits, len(free)))
-        if counted is None or as_free is None or as_free[1] - counted[1] > COUNT_COST:
-            return free
-        return counted[0]
 
 
 @dataclass(frozen=True)
@@ -112,30 +84,21 @@ class PreparedImage:
     turns: tuple[PreparedImage, ...] = ()
 
     @property
-    def crops(self) -> list[np.ndarray]:
-        """One framed crop per digit, as geometry alone cuts them, in reading order."""
-        return [line.crops[i] for line in self.lines for i in line.grouping()]
-
-    @property
-    def boxes(self) -> list[Box]:
-        """The box of each of ``crops`` in the original input."""
-        return [line.boxes[i] for line in self.lines for i in line.grouping()]
-
-    @property
     def may_be_one_digit(self) -> bool:
         """Whether its ink is no more than one digit's: one line of at most
-        ``ONE_DIGIT_PIECES`` marks, not on a sheet found in a photo."""
+        ``ONE_DIGIT_MARKS`` marks, not on a sheet found in a photo."""
         if self.sheet is not None or len(self.lines) > 1:
             return False
-        return max(c.stop for c in self.lines[0].candidates) <= ONE_DIGIT_PIECES
+        return len(self.lines[0].marks) <= ONE_DIGIT_MARKS
 
     @property
-    def crop_count(self) -> int:
-        """How many crops the CNN reads for this input, every way up."""
-        return sum(len(line.crops) for line in self.lines) + sum(t.crop_count for t in self.turns)
+    def mark_count(self) -> int:
+        """How many marks its lines hold, every way up: the work of reading it, which
+        the request's limit on digits bounds."""
+        return sum(len(line.marks) for line in self.lines) + sum(t.mark_count for t in self.turns)
 
     @classmethod
     def single(cls, digit: np.ndarray, box: Box) -> PreparedImage:
         """An input that is one framed digit and nothing else."""
-        line = PreparedLine([Candidate(0, 1, extent(box), 0.0)], [digit], [box])
+        line = PreparedLine([extent(box)])
         return cls(whole=digit, whole_box=box, lines=[line])

@@ -39,14 +39,14 @@ FEW_MARKS_MARGIN = 1.3
 
 
 def prepare_image(data: bytes) -> PreparedImage:
-    """Read an image file (PNG, JPEG, BMP, GIF or WebP) and frame its digits like MNIST.
+    """Read an image file (PNG, JPEG, BMP, GIF or WebP) and prepare it for the networks.
 
     Args:
         data: The file's bytes. Any size up to the limits, colour or grey, dark ink on
             light paper or light ink on dark; a photo of a sheet on a desk.
 
     Returns:
-        The whole ink as one digit, and one crop per digit found, left to right.
+        The whole ink framed as one digit, and each line of writing, top to bottom.
 
     Raises:
         ImageError: Empty, too large, not an image, corrupt, or no ink to be found.
@@ -178,17 +178,7 @@ def _read_sheet(page: np.ndarray, sheet: Sheet, scale: float) -> PreparedImage:
     it lies in the photo, which is ``scale`` times the original)."""
     prepared = prepare_grayscale(page, sheet=True)
     on_photo = OnPhoto(sheet, scale, None)
-    lines = [
-        replace(
-            line,
-            boxes=[bounding_box(q) for q in quads],
-            quads=quads,
-            locate=replace(on_photo, locate=line.locate),
-        )
-        for line, quads in (
-            (line, [on_photo.quad(b) for b in line.boxes]) for line in prepared.lines
-        )
-    ]
+    lines = [replace(line, locate=replace(on_photo, locate=line.locate)) for line in prepared.lines]
     return PreparedImage(
         whole=prepared.whole,
         whole_box=bounding_box(on_photo.quad(prepared.whole_box)),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,15 +13,9 @@ from digit_pipeline.reading.images.framing import frame_digit
 from digit_pipeline.reading.images.geometry import Box, Extent, scaled_box, union
 from digit_pipeline.reading.images.ink import extract_ink, noise
 from digit_pipeline.reading.images.lines import LevelledInk, find_lines, one_digit_page
-from digit_pipeline.reading.images.mnist import IMAGE_SIZE
+from digit_pipeline.reading.images.marks import line_marks, too_many_digits
 from digit_pipeline.reading.images.network_input import PreparedImage, PreparedLine
 from digit_pipeline.reading.images.pieces import INK_LEVEL
-from digit_pipeline.reading.images.segmentation import (
-    Candidate,
-    Seam,
-    line_candidates,
-    too_many_digits,
-)
 from digit_pipeline.reading.images.strip import line_strip
 from digit_pipeline.reading.limits import MAX_PIECES_PER_IMAGE
 
@@ -62,49 +55,26 @@ def prepare_grayscale(
         ImageError: No ink to be found.
     """
     image_noise = noise(gray)
-    page, candidates, reduced = _find_candidates(
+    page, marks, reduced = _find_marks(
         gray, image_noise, sheet=sheet, pen_on_paper=pen_on_paper, edges_out=edges_out
     )
     scale *= reduced
-    frame = Framer(page.ink)
     one_digit = reduced < 1  # a clean drawing of one digit: the CNN's alone
     lines = [
         PreparedLine(
             found,
-            crops=FramedOnRead(found, frame),
-            boxes=[scaled_box(page.to_original(*c.extent), scale) for c in found],
             strip=None if one_digit else line_strip(page.ink[top:bottom]),
             ink=page.ink[top:bottom],
             locate=OnImage(page, top, scale),
         )
-        for (top, bottom), found in candidates
+        for (top, bottom), found in marks
     ]
-    whole_extent = _whole_extent(page.ink, [c for _, c in candidates], noisy=image_noise > NOISY)
+    whole_extent = _whole_extent(page.ink, marks, noisy=image_noise > NOISY)
     return PreparedImage(
-        whole=frame(Candidate(0, 0, whole_extent, 0.0)),
+        whole=_framed(page.ink, whole_extent),
         whole_box=scaled_box(page.to_original(*whole_extent), scale),
         lines=lines,
     )
-
-
-class Framer:
-    """Candidates of a page's ``ink`` framed like MNIST, each once: a crop framed once, if
-    a candidate is the whole."""
-
-    def __init__(self, ink: np.ndarray) -> None:
-        self.ink = ink
-        self.framed: dict[tuple[Extent, Seam | None, Seam | None], np.ndarray] = {}
-
-    def __call__(self, candidate: Candidate) -> np.ndarray:
-        key = (candidate.extent, candidate.after, candidate.before)
-        if key not in self.framed:
-            ink = candidate.own_ink(self.ink)
-            # Two seams may leave a candidate no ink of its own (digits that overlap): a
-            # blank, which the CNN reads unsure of any digit.
-            self.framed[key] = (
-                frame_digit(ink) if ink.any() else np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.float32)
-            )
-        return self.framed[key]
 
 
 @dataclass(frozen=True)
@@ -123,51 +93,38 @@ class OnImage:
         return scaled_box(box, self.scale), None
 
 
-class FramedOnRead(Sequence):
-    """A line's candidates framed like MNIST, each when it is first read: the line model
-    reads a line without them; cutting a line into digits reads them all."""
-
-    def __init__(self, candidates: list[Candidate], frame: Callable[[Candidate], np.ndarray]):
-        self.candidates, self.frame = candidates, frame
-
-    def __len__(self) -> int:
-        return len(self.candidates)
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self.frame(c) for c in self.candidates[index]]
-        return self.frame(self.candidates[index])
-
-
 def prepare_whole_digit(gray: np.ndarray) -> np.ndarray:
-    """``prepare_grayscale(gray).whole`` without framing each candidate.
+    """``prepare_grayscale(gray).whole`` without the strips of its lines.
 
     Raises:
         ImageError: No ink to be found.
     """
     image_noise = noise(gray)
-    page, candidates, _ = _find_candidates(gray, image_noise)
-    left, top, right, bottom = _whole_extent(
-        page.ink, [c for _, c in candidates], noisy=image_noise > NOISY
-    )
-    return frame_digit(page.ink[top:bottom, left:right])
+    page, marks, _ = _find_marks(gray, image_noise)
+    return _framed(page.ink, _whole_extent(page.ink, marks, noisy=image_noise > NOISY))
 
 
-def _find_candidates(
+def _framed(ink: np.ndarray, extent: Extent) -> np.ndarray:
+    """The ink within ``extent`` framed like MNIST."""
+    left, top, right, bottom = extent
+    return frame_digit(ink[top:bottom, left:right])
+
+
+def _find_marks(
     gray: np.ndarray,
     image_noise: float,
     *,
     sheet: bool = False,
     pen_on_paper: bool = False,
     edges_out: bool = False,
-) -> tuple[LevelledInk, list[tuple[tuple[int, int], list[Candidate]]], float]:
-    """The levelled page, each line's band and candidates (lines without ink left out), checked
-    against the limit on digits before any is framed, and the factor from ``gray`` to the
-    page (below 1 when a clean digit is read at ``DIGIT_SIZE``). A ``sheet`` (cleaned) is
-    not read small, and its printed lines are out already.
+) -> tuple[LevelledInk, list[tuple[tuple[int, int], list[Extent]]], float]:
+    """The levelled page, each line's band and marks (``marks.line_marks``; lines
+    without ink left out), and the factor from ``gray`` to the page (below 1 when a clean
+    digit is read at ``DIGIT_SIZE``). A ``sheet`` (cleaned) is not read small, and its
+    printed lines are out already.
 
     Raises:
-        ImageError: No ink, or more than ``MAX_PIECES_PER_IMAGE`` pieces in all.
+        ImageError: No ink, or more than ``MAX_PIECES_PER_IMAGE`` marks in all.
     """
     page, reduced = None if sheet else _one_clean_digit(gray, image_noise), 1.0
     if page is not None:
@@ -175,13 +132,13 @@ def _find_candidates(
     else:
         ink = extract_ink(gray, pen_on_paper=pen_on_paper, edges_out=edges_out)
         page = find_lines(ink, sheet=sheet)
-    candidates = [(band, line_candidates(page.ink, *band)) for band in page.bands]
-    candidates = [(band, found) for band, found in candidates if found]
-    if not candidates:
+    marks = [((top, bottom), line_marks(page.ink[top:bottom])) for top, bottom in page.bands]
+    marks = [(band, found) for band, found in marks if found]
+    if not marks:
         raise ImageError(BLANK)
-    if sum(max(c.stop for c in found) for _, found in candidates) > MAX_PIECES_PER_IMAGE:
+    if sum(len(found) for _, found in marks) > MAX_PIECES_PER_IMAGE:
         raise too_many_digits()
-    return page, candidates, reduced
+    return page, marks, reduced
 
 
 def _one_clean_digit(gray: np.ndarray, image_noise: float) -> LevelledInk | None:
@@ -197,10 +154,17 @@ def _one_clean_digit(gray: np.ndarray, image_noise: float) -> LevelledInk | None
         return None
 
 
-def _whole_extent(ink: np.ndarray, candidates: list[list[Candidate]], noisy: bool) -> Extent:
-    """The box of the candidates' ink and all the fainter ink it is connected to (the thin
+def _whole_extent(
+    ink: np.ndarray, marks: list[tuple[tuple[int, int], list[Extent]]], noisy: bool
+) -> Extent:
+    """The box of the marks' ink and all the fainter ink it is connected to (the thin
     ends of a fine pen's strokes), so that specks apart do not stretch the frame."""
-    left, top, right, bottom = union(c.extent for found in candidates for c in found)
+    on_page = [
+        (mark_left, band + mark_top, mark_right, band + mark_bottom)
+        for (band, _), found in marks
+        for mark_left, mark_top, mark_right, mark_bottom in found
+    ]
+    left, top, right, bottom = union(on_page)
     if noisy:  # the faint ink would be noise too
         return left, top, right, bottom
     labels, _ = components.label(ink > FAINT_INK)
