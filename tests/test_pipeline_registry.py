@@ -13,7 +13,7 @@ from mlflow import MlflowClient
 
 from digit_pipeline.datasets.own_digits import OwnDigits
 from digit_pipeline.pipeline_registry import register_pipelines
-from digit_pipeline.testing.project import CHAMPION_ALIAS, MODEL_NAME, smoke_conf
+from digit_pipeline.testing.project import CHAMPION_ALIAS, MODEL_NAME, PROJECT_ROOT, smoke_conf
 
 
 def test_pipelines_are_registered_in_order():
@@ -49,7 +49,11 @@ def test_default_pipeline_on_an_in_memory_catalog(mlflow_store, tmp_path, mnist_
     )
     catalog["test_images_raw"], catalog["test_labels_raw"] = mnist_test
     catalog["own_digits"] = OwnDigits(tmp_path / "own_digits").load()  # none kept
-    for section, block in smoke_conf().items():
+    conf = smoke_conf()
+    # From the project's root, as `kedro run` finds it: this test runs elsewhere.
+    lines = conf["train_lines"]
+    lines["initial_model"] = str(PROJECT_ROOT / lines["initial_model"])
+    for section, block in conf.items():
         catalog[f"params:{section}"] = block
         for key, value in block.items():  # as a Kedro context adds them: params:test.split
             catalog[f"params:{section}.{key}"] = value
