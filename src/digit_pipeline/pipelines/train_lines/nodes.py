@@ -42,7 +42,8 @@ def train_line_model(
     ``steps_per_epoch`` batches of new lines an epoch (``training.lines``: training
     digits, the permitted fonts for ``font_share`` of the lines, the person's own digits
     for ``own_digits_share``), the learning rate falling along half a cosine; keep the
-    epoch that reads most validation lines exactly.
+    epoch that reads most validation lines exactly. With ``initial_model``, every weight
+    starts from that saved line model's instead (``line_model.start_from``).
 
     Returns:
         The model (Keras's own batch norm, float32: ``portable_line_copy``) and its

@@ -3,6 +3,8 @@ and squared paper taken out, and the rows where each line of digits lies."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -143,11 +145,12 @@ def _remove_rules(ink: np.ndarray) -> np.ndarray:
     (``clean.subtract_printed_lines``: each line at its own darkness along a stretch of
     it, so that its faint and broken stretches go too)."""
     halved = _halved(ink)
-    if all(_has_rules(halved, axis, GRID_LEVEL) for axis in (0, 1)):
+    straight = functools.cache(functools.partial(_straight, halved))  # each axis once
+    if all(_has_rules(halved, axis, GRID_LEVEL, straight) for axis in (0, 1)):
         return subtract_printed_lines(ink)
     cleaned = ink
     for axis in (0, 1):  # rows, then columns
-        if not _has_rules(halved, axis):
+        if not _has_rules(halved, axis, straight=straight):
             continue
         rules = morphology.dilated(_long_lines(cleaned, axis))
         kept = np.where(rules, 0.0, cleaned)
@@ -164,20 +167,32 @@ def _halved(ink: np.ndarray) -> np.ndarray:
     return ink[:height, :width].reshape(height // 2, 2, width // 2, 2).max(axis=(1, 3))
 
 
-def _has_rules(ink: np.ndarray, axis: int, level: float = INK_LEVEL / 2) -> bool:
+def _has_rules(
+    ink: np.ndarray,
+    axis: int,
+    level: float = INK_LEVEL / 2,
+    straight: Callable[[int], np.ndarray] | None = None,
+) -> bool:
     """Whether ``MIN_RULES`` or more long straight lines above ``level`` run along
-    ``axis`` (0: rows)."""
+    ``axis`` (0: rows). ``straight``: ``_straight`` of ``ink`` by axis, where the caller
+    keeps it for another level."""
     if np.count_nonzero((ink > level).any(axis=axis)) < RULE_LENGTH * ink.shape[1 - axis]:
         return False  # the ink does not reach that far along the axis: no line can
-    return components.label(_long_lines(ink, axis, level).any(axis=1 - axis))[1] >= MIN_RULES
+    lines = (straight or functools.partial(_straight, ink))(axis) > level
+    return components.label(lines.any(axis=1 - axis))[1] >= MIN_RULES
 
 
 def _long_lines(ink: np.ndarray, axis: int, level: float = INK_LEVEL / 2) -> np.ndarray:
-    """Where straight lines above ``level`` run along ``axis`` (0: rows) for
+    """Where straight lines above ``level`` run along ``axis`` (0: rows)."""
+    return _straight(ink, axis) > level
+
+
+def _straight(ink: np.ndarray, axis: int) -> np.ndarray:
+    """How dark a straight line runs through each pixel along ``axis`` (0: rows) for
     ``RULE_LENGTH`` of the page, straight to within ``RULE_SLACK`` pixels (what is left of
     a tilt)."""
     length = int(RULE_LENGTH * ink.shape[1 - axis])
-    return straight_lines(ink.astype(np.float32), axis, length, RULE_SLACK) > level
+    return straight_lines(ink.astype(np.float32), axis, length, RULE_SLACK)
 
 
 def _line_bands(ink: np.ndarray, sheet: bool = False) -> list[tuple[int, int]]:
