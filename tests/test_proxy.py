@@ -118,8 +118,8 @@ def test_only_invocations_ping_and_health_are_exposed(proxy):
 
 
 def test_a_crafted_image_is_refused_through_the_proxy_too(proxy):
-    bar = base64.b64encode(hostile_images()["thin bar"]).decode()
-    answer = post(proxy, json.dumps({"inputs": [{"image": bar}] * 150}))
+    confetti = base64.b64encode(hostile_images()["confetti"]).decode()
+    answer = post(proxy, json.dumps({"inputs": [{"image": confetti}] * 150}))
     assert answer.status_code == 400
     limit = f"inputs[0]: more than {MAX_DIGITS_PER_IMAGE} digits in one image"
     assert answer.json()["message"] == limit
