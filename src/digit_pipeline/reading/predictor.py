@@ -157,15 +157,15 @@ def each_once(read: Callable[[list[np.ndarray]], Sequence], arrays: list[np.ndar
     """``read``'s answer for each of ``arrays``, reading each distinct array once: the same
     image twice in a request reads the same, as a batch of a different size would not quite
     (oneDNN's kernels differ with it by float rounding)."""
+    keys = [(array.shape, array.tobytes()) for array in arrays]
     rows: dict[tuple, int] = {}
     distinct = []
-    for array in arrays:
-        key = (array.shape, array.tobytes())
+    for key, array in zip(keys, arrays, strict=True):
         if key not in rows:
             rows[key] = len(distinct)
             distinct.append(array)
     answers = read(distinct) if distinct else []
-    return [answers[rows[(array.shape, array.tobytes())]] for array in arrays]
+    return [answers[rows[key]] for key in keys]
 
 
 def _batches(

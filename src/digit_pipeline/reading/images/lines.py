@@ -13,7 +13,7 @@ from scipy import ndimage
 
 from digit_pipeline.reading.images import components, morphology
 from digit_pipeline.reading.images.clean import subtract_printed_lines
-from digit_pipeline.reading.images.marks import merge_overlapping_columns
+from digit_pipeline.reading.images.marks import column_marks
 from digit_pipeline.reading.images.mnist import SMALL_IMAGE
 from digit_pipeline.reading.images.pieces import INK_LEVEL, find_pieces
 from digit_pipeline.reading.images.rules import straight_lines
@@ -104,13 +104,7 @@ def one_digit_page(ink: np.ndarray) -> LevelledInk | None:
     columns overlap) no wider than ``MAX_ONE_DIGIT_ASPECT`` times its height, in one band
     of rows, and no printed rules run across it; then there is nothing to level. None
     otherwise."""
-    found = find_pieces(ink)
-    boxes = sorted(
-        (columns.start, rows.start, columns.stop, rows.stop)
-        for (rows, columns), kept in zip(found.slices, found.significant, strict=True)
-        if kept
-    )
-    merged = merge_overlapping_columns(boxes)
+    merged = column_marks(find_pieces(ink))
     if len(merged) != 1 or len(_line_bands(ink)) != 1:
         return None
     ((left, top, right, bottom),) = merged

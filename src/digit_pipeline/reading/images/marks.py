@@ -12,7 +12,7 @@ import numpy as np
 
 from digit_pipeline.reading.images.errors import ImageError
 from digit_pipeline.reading.images.geometry import Extent, union
-from digit_pipeline.reading.images.pieces import find_pieces
+from digit_pipeline.reading.images.pieces import Pieces, find_pieces
 from digit_pipeline.reading.limits import MAX_DIGITS_PER_IMAGE, MAX_PIECES_PER_IMAGE
 
 # Pieces whose columns overlap by this fraction of the narrower one are one mark (a
@@ -35,16 +35,9 @@ def line_marks(band: np.ndarray) -> list[Extent]:
     found = find_pieces(band)
     if not found.areas.size:
         return []
-    significant = found.significant  # specks of the line dropped
-    if significant.sum() > 2 * MAX_DIGITS_PER_IMAGE:
+    if found.significant.sum() > 2 * MAX_DIGITS_PER_IMAGE:
         raise too_many_digits()  # checked before the work: a digit is at most a few marks
-    marks = merge_overlapping_columns(
-        sorted(
-            (columns.start, rows.start, columns.stop, rows.stop)
-            for (rows, columns), kept in zip(found.slices, significant, strict=True)
-            if kept
-        )
-    )
+    marks = column_marks(found)
     marks = _without_lone_specks(marks, max(bottom - top for _, top, _, bottom in marks))
     if len(marks) > MAX_PIECES_PER_IMAGE:
         raise too_many_digits()
@@ -53,6 +46,18 @@ def line_marks(band: np.ndarray) -> list[Extent]:
 
 def too_many_digits() -> ImageError:
     return ImageError(f"more than {MAX_DIGITS_PER_IMAGE} digits in one image")
+
+
+def column_marks(found: Pieces) -> list[Extent]:
+    """The boxes of ``found``'s pieces that are not specks, left to right, those whose
+    columns overlap merged (``merge_overlapping_columns``); lone specks kept."""
+    return merge_overlapping_columns(
+        sorted(
+            (columns.start, rows.start, columns.stop, rows.stop)
+            for (rows, columns), kept in zip(found.slices, found.significant, strict=True)
+            if kept
+        )
+    )
 
 
 def merge_overlapping_columns(pieces: list[Extent]) -> list[Extent]:
