@@ -71,10 +71,10 @@ def tiny_cnn() -> keras.Model:
 
 @cache
 def trained_line_model() -> keras.Model:
-    """The line model of a default `kedro run`, which the smoke run starts from
-    (``conf/smoke/line_model.keras``): a reader that reads lines, in a second."""
+    """The line model every `kedro run` starts from
+    (``data/06_models/line_model_start.keras``): a reader that reads lines, in a second."""
     return keras.saving.load_model(
-        PROJECT_ROOT / "conf" / "smoke" / "line_model.keras", compile=False
+        PROJECT_ROOT / "data" / "06_models" / "line_model_start.keras", compile=False
     )
 
 

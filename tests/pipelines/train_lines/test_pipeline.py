@@ -24,7 +24,7 @@ from digit_pipeline.training.lines import LineMaker
 PARAMS = smoke_parameters(
     TrainLinesParameters, seed=3, recurrent_units=8, precision="float32",
     epochs=2, steps_per_epoch=6, batch_size=8, validation_lines=12, verbose=0,
-    initial_model=None,  # the smoke run's starts from a full run's: a design of its own
+    initial_model=None,  # every run's starts from a full-sized model: a design of its own
 )  # fmt: skip
 
 
