@@ -56,7 +56,7 @@ def test_each_pipeline_validates_its_own_parameters_first():
         # other one gets a typed object.
         others = [node for node in pipeline.nodes if node is not validate]
         assert all(
-            not name.startswith("params:") or node.func == SplitParameters.from_conf
+            not name.startswith("params:") or node.func == SplitParameters.for_run
             for node in others
             for name in node.inputs
         )
@@ -116,6 +116,18 @@ def test_every_pipeline_checks_its_ranges(kind: type[Parameters], change, key):
     conf = load_conf("parameters", root=PROJECT_ROOT)[kind.section]
     with pytest.raises(ParameterError, match=rf"^{key}: .*parameters_{kind.section}\.yml"):
         kind.from_conf({**conf, **change})
+
+
+def test_a_run_stops_at_its_start_for_a_line_model_to_start_from_that_is_not_there(
+    tmp_path, monkeypatch
+):
+    conf = load_conf("parameters", root=PROJECT_ROOT)["train_lines"]
+    monkeypatch.chdir(PROJECT_ROOT)  # as `kedro run` runs
+    assert TrainLinesParameters.for_run(conf).initial_model == conf["initial_model"]
+    missing = {**conf, "initial_model": str(tmp_path / "gone.keras")}
+    assert TrainLinesParameters.from_conf(missing)  # its type and range are fine
+    with pytest.raises(ParameterError, match=r"^train_lines\.initial_model: no file .*gone"):
+        TrainLinesParameters.for_run(missing)
 
 
 def test_a_section_that_is_not_a_block_is_named():

@@ -49,8 +49,8 @@ def test_smoke_run_logs_its_parameters_and_metrics(smoke_project):
 
 
 def test_smoke_run_trains_a_line_model_that_reads_lines(smoke_project):
-    # From the line model every run starts from (data/06_models/line_model_start.keras): four steps
-    # from the CNN alone would read every line as blank.
+    # From the line model every run starts from (data/06_models/line_model_start.keras):
+    # four steps from the CNN alone would read every line as blank.
     _, run = smoke_project
     assert run.data.metrics["line_exact"] >= smoke_parameters(PackageParameters).min_line_exact
 

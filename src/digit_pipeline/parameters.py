@@ -9,6 +9,7 @@ The values themselves live in ``conf/base/parameters_<section>.yml``; an environ
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 from kedro.pipeline import Node
@@ -37,9 +38,7 @@ class Parameters(BaseModel):
         Raises:
             ParameterError: Naming ``section.key``, what is wrong, and the file.
         """
-        where = (
-            f"(set in conf/base/parameters_{cls.section}.yml, or the run environment's parameters)"
-        )
+        where = cls.set_in()
         if not isinstance(raw, Mapping):
             raise ParameterError(f"{cls.section}: expected a block of keys, got {raw!r} {where}")
         try:
@@ -52,14 +51,32 @@ class Parameters(BaseModel):
             raise ParameterError(f"{problems} {where}") from None
 
     @classmethod
+    def set_in(cls) -> str:
+        """Where a section's values come from, for messages."""
+        return (
+            f"(set in conf/base/parameters_{cls.section}.yml, or the run environment's parameters)"
+        )
+
+    @classmethod
     def validation_node(cls) -> Node:
         """The pipeline's first node: ``params:<section>`` in, ``<section>_parameters`` out."""
         return Node(
-            func=cls.from_conf,
+            func=cls.for_run,
             inputs=f"params:{cls.section}",
             outputs=f"{cls.section}_parameters",
             name=f"validate_{cls.section}_parameters_node",
         )
+
+    @classmethod
+    def for_run(cls, raw: Mapping[str, Any]) -> Self:
+        """``from_conf``, then the files it names (``check_files``): the validation node's,
+        run from the project's root as `kedro run` is."""
+        params = cls.from_conf(raw)
+        params.check_files()
+        return params
+
+    def check_files(self) -> None:
+        """Raise ``ParameterError`` for a file the parameters name that is not there."""
 
 
 def _reason(problem: dict[str, Any]) -> str:
@@ -130,6 +147,15 @@ class TrainLinesParameters(Parameters):
     own_digits_share: Annotated[float, Field(ge=0, le=1)]
     verbose: Literal[0, 1, 2]
     initial_model: str | None = None  # a saved line model whose weights training starts from
+
+    def check_files(self) -> None:
+        """The line model to start from is there: found missing after the CNN's training,
+        the run would have lost it."""
+        if self.initial_model and not Path(self.initial_model).is_file():
+            raise ParameterError(
+                f"train_lines.initial_model: no file {self.initial_model} in {Path.cwd()} "
+                f"{self.set_in()}"
+            )
 
 
 class EvaluateParameters(Parameters):
