@@ -4,6 +4,7 @@ benchmarks/real_world.py; these tests hold the parts that cannot be allowed to s
 
 import io
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -11,9 +12,11 @@ from scipy import ndimage
 
 from digit_pipeline.generators.photos import KINDS, DigitPool, Style, make_image, write_digit
 from digit_pipeline.reading.images import prepare_image
+from digit_pipeline.reading.images.clean import subtract_printed_lines
 from digit_pipeline.reading.images.lines import find_lines
 from digit_pipeline.reading.images.marks import line_marks
 from digit_pipeline.reading.images.pieces import INK_LEVEL
+from digit_pipeline.reading.images.strip import FAINT_INK
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +102,39 @@ def test_a_faint_grid_goes_and_the_digits_on_it_stay(pool, grid):
         # The cores of its strokes stay ink where the grid ran across them too.
         cores = digit > 0.8
         assert (found.ink[top : top + 70, left : left + 70][cores] > INK_LEVEL).mean() > 0.97
+
+
+def test_a_thin_grid_drawn_slanting_leaves_no_dashes(pool):
+    """A grid one pixel thin, a little off the pixels' rows and columns (as a photo shows
+    it), drawn anti-aliased, dark in stretches and faint between them (light and JPEG
+    leave it so): where it is dark it is darker than twice its faint stretches, as a
+    stroke across it is. Once subtracted, none of it is left as dark as a pencil's
+    stroke: such dashes set a line's height and read as 1s."""
+    grid = np.zeros((360, 480), np.float32)
+    for at in range(10, 480, 24):
+        cv2.line(grid, (0, at), (479, at + 9), 0.7, 1, cv2.LINE_AA)
+        cv2.line(grid, (at, 0), (at - 9, 359), 0.7, 1, cv2.LINE_AA)
+    rows, columns = np.indices(grid.shape)
+    page = grid * np.where((rows + columns) // 20 % 3 == 0, 1.0, 0.25)
+    corners = [(60, 60), (60, 150), (200, 100)]
+    digits = [
+        np.asarray(Image.fromarray(pool.images[k]).resize((70, 70), Image.Resampling.BILINEAR))
+        / np.float32(255)
+        for k in range(len(corners))
+    ]
+    for (top, left), digit in zip(corners, digits, strict=True):
+        where = page[top : top + 70, left : left + 70]
+        where[...] = np.maximum(where, digit)
+    cleaned = subtract_printed_lines(page)
+    writing = np.zeros(page.shape, bool)
+    for top, left in corners:
+        writing[top - 5 : top + 75, left - 5 : left + 75] = True
+    assert cleaned[~writing].max() < FAINT_INK
+    for (top, left), digit in zip(corners, digits, strict=True):
+        # Most of each stroke's core stays ink (a grid as dark as this eats into a stroke
+        # along it).
+        cores = digit > 0.8
+        assert (cleaned[top : top + 70, left : left + 70][cores] > INK_LEVEL).mean() > 0.6
 
 
 def test_a_row_is_one_line(pool):

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from digit_pipeline.reading.images import components
-from digit_pipeline.reading.images.rules import straight_lines
+from digit_pipeline.reading.images.rules import along, straight_lines
 
 # The paper's brightness is taken from this fraction of the page's longest side around
 # each pixel (at least MIN_PAPER_REACH pixels): wider than a stroke, narrower than a shadow's
@@ -23,6 +23,8 @@ LOCAL_LINE_LENGTH = 1 / 8
 LINE_SLACK = 5
 # Darker than this many times the printed line under it is a pen's stroke across it.
 CROSSING = 2
+# What is left of a printed line thinner than this (pixels, across it) is not a stroke.
+STROKE_ACROSS = 3
 # Darkness below this fraction of the ink's (the INK_PERCENTILE of the page's darkness) is
 # paper: what is left of a printed line, noise.
 RESIDUE_OF_INK = 0.25
@@ -83,9 +85,16 @@ def subtract_printed_lines(darkness: np.ndarray) -> np.ndarray:
     (rules, a margin, a grid), and less what is left of them: a stroke that crosses a line
     keeps what is darker than the line."""
     darkness = darkness.astype(np.float32, copy=False)
-    printed = np.maximum(_straight_lines(darkness, 0), _straight_lines(darkness, 1))
-    # A stroke across a line is far darker than the line: it keeps all its darkness.
-    written = np.where(darkness > CROSSING * printed, darkness, darkness - printed)
+    along_rows, along_columns = _straight_lines(darkness, 0), _straight_lines(darkness, 1)
+    printed = np.maximum(along_rows, along_columns)
+    # A stroke across a line is far darker than the line: it keeps all its darkness...
+    crossing = darkness > CROSSING * printed
+    written = np.where(crossing, darkness, darkness - printed)
+    # ...and is thicker than the line: a line's dark stretches (a thin line slanting over
+    # rows of pixels is darker where it falls on one than where two share it) are not.
+    for lines, axis in ((along_rows, 0), (along_columns, 1)):
+        across = cv2.morphologyEx(written, cv2.MORPH_OPEN, along(STROKE_ACROSS, 1 - axis))
+        written = np.where(crossing & (lines > PRINTED_LINE), np.minimum(written, across), written)
     # What is left of a line (its noise, JPEG's smear of its colour) is far fainter than ink.
     floor = RESIDUE_OF_INK * float(np.percentile(written, INK_PERCENTILE))
     return np.clip(written - floor, 0.0, 1.0)
