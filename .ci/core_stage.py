@@ -58,7 +58,8 @@ def run(command: list[str], *, env: dict, cwd: Path, expect_failure: bool | None
 
 
 def project_copy(folder: Path) -> Path:
-    """The project as a clean clone has it: configuration, raw data, samples, notebooks."""
+    """The project as a clean clone has it: configuration, raw data, the line model every
+    run starts from, samples, notebooks."""
     project = folder / "project"
     project.mkdir()
     for name in ("pyproject.toml", ".telemetry", "README.md"):
@@ -69,6 +70,8 @@ def project_copy(folder: Path) -> Path:
     (project / "src").mkdir()  # the code is the installed package
     for layer in (ROOT / "data").glob("0[2-8]_*"):
         (project / "data" / layer.name).mkdir(exist_ok=True)
+    start = "data/06_models/line_model_start.keras"  # every run's line model starts from it
+    shutil.copy2(ROOT / start, project / start)
     (project / "mlruns").mkdir()
     return project
 

@@ -33,6 +33,8 @@ from digit_pipeline.training.cnn import build_cnn
 
 PROJECT_ROOT = CHECKOUT
 MNIST_DIR = PROJECT_ROOT / "data" / "01_raw" / "mnist"
+# The line model every run starts from (train_lines.initial_model), from the project's root.
+LINE_MODEL_START = Path("data/06_models/line_model_start.keras")
 MODEL_NAME, CHAMPION_ALIAS = registered_model(PROJECT_ROOT)
 CHAMPION = champion_uri(PROJECT_ROOT)  # models:/<registered model>@<champion alias>
 EXPERIMENT = experiment_name(PROJECT_ROOT)
@@ -72,10 +74,8 @@ def tiny_cnn() -> keras.Model:
 @cache
 def trained_line_model() -> keras.Model:
     """The line model every `kedro run` starts from
-    (``data/06_models/line_model_start.keras``): a reader that reads lines, in a second."""
-    return keras.saving.load_model(
-        PROJECT_ROOT / "data" / "06_models" / "line_model_start.keras", compile=False
-    )
+    (``LINE_MODEL_START``): a reader that reads lines, in a second."""
+    return keras.saving.load_model(PROJECT_ROOT / LINE_MODEL_START, compile=False)
 
 
 def tiny_line_model() -> keras.Model:
@@ -89,7 +89,8 @@ def tiny_line_model() -> keras.Model:
 
 
 def copy_project(destination: Path) -> Path:
-    """A runnable copy of the project: its configuration, notebooks and raw data.
+    """A runnable copy of the project: its configuration, notebooks, raw data and the line
+    model every run starts from.
 
     The code is the installed package (``src/`` stays empty); outputs land in the copy.
     """
@@ -104,6 +105,7 @@ def copy_project(destination: Path) -> Path:
     shutil.copytree(MNIST_DIR, destination / "data" / "01_raw" / "mnist")
     for layer in (PROJECT_ROOT / "data").glob("0[2-8]_*"):
         (destination / "data" / layer.name).mkdir()
+    shutil.copy2(PROJECT_ROOT / LINE_MODEL_START, destination / LINE_MODEL_START)
     (destination / "mlruns").mkdir()
     return destination
 
