@@ -3,6 +3,8 @@ the strips of an image, and the one rule that reads an image as one digit, the C
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from digit_pipeline.reading.images import PreparedImage
@@ -64,8 +66,8 @@ def line_of(line: PreparedLine, chars: list[Char]) -> Line:
             spaces.add(len(digits))
         after_space = False
         digits.append(
-            Digit(char.label - 1, char.confidence, char.probabilities, box, frame_digit(ink),
-                  box_quad(box) if quad is None else quad)
+            Digit(char.label - 1, char.confidence, char.probabilities, box,
+                  functools.partial(frame_digit, ink), box_quad(box) if quad is None else quad)
         )  # fmt: skip
     return Line(tuple(digits), frozenset(spaces))
 

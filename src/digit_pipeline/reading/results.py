@@ -5,9 +5,10 @@ gives the served JSON contract."""
 from __future__ import annotations
 
 import base64
+import functools
 import io
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,8 @@ class Digit:
         confidence: ``value``'s probability.
         probabilities: (10,) the calibrated probability of each digit.
         box: Where it is in the original image.
-        image: (28, 28) float32 in [0, 1]: what the CNN read, framed like MNIST.
+        framed: Gives ``image``, on first use: a served answer does not send it, and
+            framing a line's digits costs as much as reading them.
         quad: (4, 2) its corners (x, y) in the original image, clockwise from the
             top-left as it is read: a quadrilateral on a sheet seen at an angle, else
             ``box``'s corners.
@@ -36,7 +38,7 @@ class Digit:
     confidence: float
     probabilities: np.ndarray
     box: Box
-    image: np.ndarray
+    framed: Callable[[], np.ndarray] = field(repr=False, compare=False)
     quad: np.ndarray
 
     @classmethod
@@ -50,7 +52,13 @@ class Digit:
         value = int(probabilities.argmax())
         if quad is None:
             quad = box_quad(box)
-        return cls(value, float(probabilities[value]), probabilities, box, image, quad)
+        framed = functools.partial(np.asarray, image)
+        return cls(value, float(probabilities[value]), probabilities, box, framed, quad)
+
+    @functools.cached_property
+    def image(self) -> np.ndarray:
+        """(28, 28) float32 in [0, 1]: what the CNN read, framed like MNIST."""
+        return self.framed()
 
     @property
     def quad_points(self) -> list[list[float]]:
