@@ -65,9 +65,11 @@ def line_of(line: PreparedLine, chars: list[Char]) -> Line:
         if after_space and digits:
             spaces.add(len(digits))
         after_space = False
+        # Framed when asked: its own copy of the ink, not a view that keeps the page alive.
         digits.append(
             Digit(char.label - 1, char.confidence, char.probabilities, box,
-                  functools.partial(frame_digit, ink), box_quad(box) if quad is None else quad)
+                  functools.partial(frame_digit, ink.copy()),
+                  box_quad(box) if quad is None else quad)
         )  # fmt: skip
     return Line(tuple(digits), frozenset(spaces))
 
