@@ -73,6 +73,25 @@ def test_a_sheet_is_cut_into_its_lines(pool, paper, at_least):
     assert sum(found) >= at_least
 
 
+def _written_on(
+    page: np.ndarray, pool: DigitPool, corners: list[tuple[int, int]]
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """The pool's first digits, 70 pixels square, written on ``page`` (in place) with their
+    top-left corners at ``corners``: the digits, and where the writing lies (5 pixels
+    round each)."""
+    digits = [
+        np.asarray(Image.fromarray(pool.images[k]).resize((70, 70), Image.Resampling.BILINEAR))
+        / np.float32(255)
+        for k in range(len(corners))
+    ]
+    writing = np.zeros(page.shape, bool)
+    for (top, left), digit in zip(corners, digits, strict=True):
+        where = page[top : top + 70, left : left + 70]
+        where[...] = np.maximum(where, digit)
+        writing[top - 5 : top + 75, left - 5 : left + 75] = True
+    return digits, writing
+
+
 @pytest.mark.parametrize("grid", [0.15, 0.3])
 def test_a_faint_grid_goes_and_the_digits_on_it_stay(pool, grid):
     """Squared paper's grid, fainter than ink (0.15: below the level rules were found at
@@ -84,19 +103,9 @@ def test_a_faint_grid_goes_and_the_digits_on_it_stay(pool, grid):
     page[100:104, :] = 0.0  # the grid's faint stretches, lost to the light
     page[:, 300:305] = 0.0
     corners = [(60, 60), (60, 150), (60, 240), (200, 100)]
-    digits = [
-        np.asarray(Image.fromarray(pool.images[k]).resize((70, 70), Image.Resampling.BILINEAR))
-        / np.float32(255)
-        for k in range(len(corners))
-    ]
-    for (top, left), digit in zip(corners, digits, strict=True):
-        where = page[top : top + 70, left : left + 70]
-        where[...] = np.maximum(where, digit)
+    digits, writing = _written_on(page, pool, corners)
     found = find_lines(page)
     assert len(found.bands) == 2
-    writing = np.zeros(page.shape, bool)
-    for top, left in corners:
-        writing[top - 5 : top + 75, left - 5 : left + 75] = True
     assert found.ink[~writing].max() < 0.05  # the grid is out, its broken stretches too
     for (top, left), digit in zip(corners, digits, strict=True):
         # The cores of its strokes stay ink where the grid ran across them too.
@@ -117,18 +126,8 @@ def test_a_thin_grid_drawn_slanting_leaves_no_dashes(pool):
     rows, columns = np.indices(grid.shape)
     page = grid * np.where((rows + columns) // 20 % 3 == 0, 1.0, 0.25)
     corners = [(60, 60), (60, 150), (200, 100)]
-    digits = [
-        np.asarray(Image.fromarray(pool.images[k]).resize((70, 70), Image.Resampling.BILINEAR))
-        / np.float32(255)
-        for k in range(len(corners))
-    ]
-    for (top, left), digit in zip(corners, digits, strict=True):
-        where = page[top : top + 70, left : left + 70]
-        where[...] = np.maximum(where, digit)
+    digits, writing = _written_on(page, pool, corners)
     cleaned = subtract_printed_lines(page)
-    writing = np.zeros(page.shape, bool)
-    for top, left in corners:
-        writing[top - 5 : top + 75, left - 5 : left + 75] = True
     assert cleaned[~writing].max() < FAINT_INK
     for (top, left), digit in zip(corners, digits, strict=True):
         # Most of each stroke's core stays ink (a grid as dark as this eats into a stroke
