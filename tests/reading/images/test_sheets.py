@@ -73,6 +73,19 @@ def test_a_sheet_is_cut_into_its_lines(pool, paper, at_least):
     assert sum(found) >= at_least
 
 
+@pytest.mark.parametrize("degrees", [-4.5, -1.5, 0.0, 2.0, 5.5])
+def test_lines_turned_on_the_page_are_levelled(pool, degrees):
+    """Four lines of digits written level, the page turned: found at the turn that undoes
+    it, each line its own band."""
+    page = np.zeros((420, 600), np.float32)
+    corners = [(50 + 90 * row, 80 + 75 * column) for row in range(4) for column in range(6)]
+    _written_on(page, pool, corners)
+    turned = np.asarray(Image.fromarray(page, mode="F").rotate(degrees, Image.Resampling.BILINEAR))
+    found = find_lines(turned)
+    assert found.tilt == pytest.approx(-degrees, abs=0.5)
+    assert len(found.bands) == 4
+
+
 def _written_on(
     page: np.ndarray, pool: DigitPool, corners: list[tuple[int, int]]
 ) -> tuple[list[np.ndarray], np.ndarray]:

@@ -7,6 +7,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from PIL import Image
 from scipy import ndimage
@@ -118,12 +119,33 @@ def one_digit_page(ink: np.ndarray) -> LevelledInk | None:
 def _tilt(ink: np.ndarray) -> float:
     """The turn (degrees) that makes rows of ink sharpest: the lines level."""
     step = max(1, max(ink.shape) // TILT_RESOLUTION)
-    small = Image.fromarray(ink[::step, ::step].astype(np.float32), mode="F")
+    small = np.ascontiguousarray(ink[::step, ::step], dtype=np.float32)
     sharpness = [
-        float(np.sum(np.asarray(small.rotate(angle, Image.Resampling.BILINEAR)).sum(axis=1) ** 2))
-        for angle in TILTS
+        np.sum(_turned(small, angle).sum(axis=1, dtype=np.float64) ** 2) for angle in TILTS
     ]
     return float(TILTS[int(np.argmax(sharpness))])
+
+
+def _turned(image: np.ndarray, degrees: float) -> np.ndarray:
+    """``image`` turned about its centre (anticlockwise as seen), bilinear, within its own
+    frame: Pillow's ``rotate`` (the same turn at a third of its cost on small images:
+    ``_tilt`` turns the page 25 times), OpenCV's ``warpAffine`` given Pillow's matrix, which
+    maps output pixels' centres to the input's. At 0 degrees, the image itself."""
+    if degrees == 0:
+        return image
+    height, width = image.shape
+    cos, sin = np.cos(np.radians(degrees)), np.sin(np.radians(degrees))
+    # Pillow: input = rotation(output + 0.5 - centre) + centre, pixel edges at integers;
+    # OpenCV's pixel centres are at integers, hence the half pixel on either side.
+    centre_x, centre_y = width / 2, height / 2
+    matrix = np.array(
+        [
+            [cos, -sin, centre_x - cos * (centre_x - 0.5) + sin * (centre_y - 0.5) - 0.5],
+            [sin, cos, centre_y - sin * (centre_x - 0.5) - cos * (centre_y - 0.5) - 0.5],
+        ]
+    )
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    return cv2.warpAffine(image, matrix, (width, height), flags=flags, borderValue=0)
 
 
 def _turn(ink: np.ndarray, degrees: float) -> np.ndarray:
@@ -158,7 +180,9 @@ def _remove_rules(ink: np.ndarray) -> np.ndarray:
 def _halved(ink: np.ndarray) -> np.ndarray:
     """Half the size, each pixel the brightest of four: a line one pixel thin stays."""
     height, width = ink.shape[0] // 2 * 2, ink.shape[1] // 2 * 2
-    return ink[:height, :width].reshape(height // 2, 2, width // 2, 2).max(axis=(1, 3))
+    # Four strided views, not a reshape's max over two axes: 25 times faster.
+    rows = np.maximum(ink[0:height:2, :width], ink[1:height:2, :width])
+    return np.maximum(rows[:, 0::2], rows[:, 1::2])
 
 
 def _has_rules(
