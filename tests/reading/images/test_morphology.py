@@ -58,3 +58,20 @@ def test_grey_the_same_as_scipy(radius: int) -> None:
             morphology.grey_eroded(image, footprint),
             ndimage.grey_erosion(image, footprint=footprint),
         )
+
+
+@pytest.mark.parametrize(
+    "mask", [m for m in masks()[3:] if m.any()][::2], ids=lambda mask: f"{mask.shape}-{mask.sum()}"
+)
+def test_nearest_label_is_as_near_as_scipys(mask: np.ndarray) -> None:
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3)))
+    given = morphology.nearest_label(labels)
+    assert np.array_equal(given[mask], labels[mask])  # a labelled pixel keeps its own
+    # Each pixel's distance to the label given, against the distance to the nearest.
+    to_label = np.stack([ndimage.distance_transform_edt(labels != k) for k in range(1, count + 1)])
+    to_given = np.take_along_axis(to_label, given[np.newaxis] - 1, axis=0)[0]
+    assert np.all(to_given <= to_label.min(axis=0) * 1.03 + 0.5)
+
+
+def test_nearest_label_without_labels() -> None:
+    assert not morphology.nearest_label(np.zeros((4, 6), np.int32)).any()

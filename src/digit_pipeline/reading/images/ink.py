@@ -139,10 +139,7 @@ def _stretch_each_mark(flat: np.ndarray) -> np.ndarray:
     if count == 1:  # one mark: the nearest to every pixel
         level = solid[0]
     else:
-        nearest = ndimage.distance_transform_edt(
-            labels == 0, return_distances=False, return_indices=True
-        )
-        level = np.concatenate([[1.0], solid])[labels[nearest[0], nearest[1]]]
+        level = np.concatenate([[1.0], solid])[morphology.nearest_label(labels)]
     floor = threshold * INK_FLOOR_OF_THRESHOLD
     return np.clip((flat - floor) / np.maximum(level - floor, 1e-6), 0.0, 1.0).astype(np.float32)
 
