@@ -15,9 +15,14 @@ from digit_pipeline.reading.images.clean import clean_page
 from digit_pipeline.reading.images.decode import decode_photo, open_image, working_gray
 from digit_pipeline.reading.images.errors import ImageError
 from digit_pipeline.reading.images.geometry import Box, Extent, bounding_box, box_quad
-from digit_pipeline.reading.images.ink import MIN_INK_CONTRAST, otsu_threshold
+from digit_pipeline.reading.images.ink import (
+    MIN_INK_CONTRAST,
+    extract_ink,
+    noise,
+    otsu_threshold,
+)
 from digit_pipeline.reading.images.network_input import Locate, PreparedImage
-from digit_pipeline.reading.images.prepare import prepare_grayscale
+from digit_pipeline.reading.images.prepare import prepare_grayscale, prepare_sheet_ink
 from digit_pipeline.reading.images.sheet import (
     MIN_PHOTO_SIDE,
     Sheet,
@@ -128,10 +133,19 @@ def prepare_sheet(photo: np.ndarray, corners: np.ndarray, scale: float) -> Prepa
     fit = min(1.0, SHEET_SIZE / max(width, height))
     sheet = Sheet(corners, (max(1, round(width * fit)), max(1, round(height * fit))))
     page = _clean_gray(rectified(photo, sheet))
+    ink, page_noise = extract_ink(page), noise(page)
     views, errors = [], []
     for quarters in _ways_up(page):
         try:
-            views.append(_read_sheet(np.rot90(page, quarters), sheet.turned(quarters), scale))
+            views.append(
+                _read_sheet(
+                    np.ascontiguousarray(np.rot90(ink, quarters)),
+                    page_noise,
+                    np.rot90(page, quarters),
+                    sheet.turned(quarters),
+                    scale,
+                )
+            )
         except ImageError as error:  # read another way up, it may be within the limits
             errors.append(error)
     if not views:
@@ -173,10 +187,13 @@ def _ways_up(page: np.ndarray) -> list[int]:
     return [0, 1, 2, 3]
 
 
-def _read_sheet(page: np.ndarray, sheet: Sheet, scale: float) -> PreparedImage:
-    """A rectified, clean page prepared, its boxes in the original's pixels (``sheet``: how
-    it lies in the photo, which is ``scale`` times the original)."""
-    prepared = prepare_grayscale(page, sheet=True)
+def _read_sheet(
+    ink: np.ndarray, page_noise: float, page: np.ndarray, sheet: Sheet, scale: float
+) -> PreparedImage:
+    """A rectified, clean page (``page``, its ``ink`` and noise) prepared, its boxes in the
+    original's pixels (``sheet``: how it lies in the photo, which is ``scale`` times the
+    original)."""
+    prepared = prepare_sheet_ink(ink, page_noise)
     on_photo = OnPhoto(sheet, scale, None)
     lines = [replace(line, locate=replace(on_photo, locate=line.locate)) for line in prepared.lines]
     return PreparedImage(

@@ -34,7 +34,6 @@ def prepare_grayscale(
     gray: np.ndarray,
     scale: float = 1.0,
     *,
-    sheet: bool = False,
     pen_on_paper: bool = False,
     edges_out: bool = False,
 ) -> PreparedImage:
@@ -45,8 +44,6 @@ def prepare_grayscale(
         gray: (H, W) values in [0, 1], dark ink on light paper or light ink on dark.
         scale: The factor from the original image to ``gray``, to give boxes in the
             original's pixels.
-        sheet: A sheet of writing found in a photo, cleaned (``clean.clean_page``): never
-            read small as one clean digit, its printed lines out already.
         pen_on_paper: Its ink is a pen's, dark on paper (``ink.extract_ink``).
         edges_out: Marks that touch its frame are not ink: a photo whose sheet was not
             found (``ink.without_marks_on_frame``).
@@ -55,15 +52,41 @@ def prepare_grayscale(
         ImageError: No ink to be found.
     """
     image_noise = noise(gray)
-    page, marks, reduced = _find_marks(
-        gray, image_noise, sheet=sheet, pen_on_paper=pen_on_paper, edges_out=edges_out
-    )
-    scale *= reduced
-    one_digit = reduced < 1  # a clean drawing of one digit: the CNN's alone
+    page = _one_clean_digit(gray, image_noise)
+    if page is not None:  # a clean drawing of one digit, read small: the CNN's alone
+        return _prepared(page, scale * page.ink.shape[1] / gray.shape[1], image_noise, False)
+    ink = extract_ink(gray, pen_on_paper=pen_on_paper, edges_out=edges_out)
+    return _prepared(find_lines(ink), scale, image_noise)
+
+
+def prepare_sheet_ink(ink: np.ndarray, sheet_noise: float) -> PreparedImage:
+    """``prepare_grayscale`` of the ink of a sheet found in a photo (``ink.extract_ink`` of
+    the sheet cleaned by ``clean.clean_page``: its printed lines out already), one way up:
+    the ink is extracted once and turned, not extracted again each way up. Never read small
+    as one clean digit; ``sheet_noise``: the cleaned sheet's ``ink.noise``.
+
+    Raises:
+        ImageError: No ink to be found.
+    """
+    return _prepared(find_lines(ink, sheet=True), 1.0, sheet_noise)
+
+
+def _prepared(
+    page: LevelledInk, scale: float, image_noise: float, strips: bool = True
+) -> PreparedImage:
+    """The levelled page's lines and their marks (lines without ink left out), each line's
+    strip for the line model (none for a digit read small: ``strips`` False), and all its
+    ink framed as one digit; boxes in the original's pixels, which ``scale`` times make the
+    page.
+
+    Raises:
+        ImageError: No ink, or more than ``MAX_PIECES_PER_IMAGE`` marks in all.
+    """
+    marks = _marks(page)
     lines = [
         PreparedLine(
             found,
-            strip=None if one_digit else line_strip(page.ink[top:bottom]),
+            strip=line_strip(page.ink[top:bottom]) if strips else None,
             ink=page.ink[top:bottom],
             locate=OnImage(page, top, scale),
         )
@@ -100,8 +123,8 @@ def prepare_whole_digit(gray: np.ndarray) -> np.ndarray:
         ImageError: No ink to be found.
     """
     image_noise = noise(gray)
-    page, marks, _ = _find_marks(gray, image_noise)
-    return _framed(page.ink, _whole_extent(page.ink, marks, noisy=image_noise > NOISY))
+    page = _one_clean_digit(gray, image_noise) or find_lines(extract_ink(gray))
+    return _framed(page.ink, _whole_extent(page.ink, _marks(page), noisy=image_noise > NOISY))
 
 
 def _framed(ink: np.ndarray, extent: Extent) -> np.ndarray:
@@ -110,35 +133,19 @@ def _framed(ink: np.ndarray, extent: Extent) -> np.ndarray:
     return frame_digit(ink[top:bottom, left:right])
 
 
-def _find_marks(
-    gray: np.ndarray,
-    image_noise: float,
-    *,
-    sheet: bool = False,
-    pen_on_paper: bool = False,
-    edges_out: bool = False,
-) -> tuple[LevelledInk, list[tuple[tuple[int, int], list[Extent]]], float]:
-    """The levelled page, each line's band and marks (``marks.line_marks``; lines
-    without ink left out), and the factor from ``gray`` to the page (below 1 when a clean
-    digit is read at ``DIGIT_SIZE``). A ``sheet`` (cleaned) is not read small, and its
-    printed lines are out already.
+def _marks(page: LevelledInk) -> list[tuple[tuple[int, int], list[Extent]]]:
+    """Each line's band and marks (``marks.line_marks``), lines without ink left out.
 
     Raises:
         ImageError: No ink, or more than ``MAX_PIECES_PER_IMAGE`` marks in all.
     """
-    page, reduced = None if sheet else _one_clean_digit(gray, image_noise), 1.0
-    if page is not None:
-        reduced = page.ink.shape[1] / gray.shape[1]
-    else:
-        ink = extract_ink(gray, pen_on_paper=pen_on_paper, edges_out=edges_out)
-        page = find_lines(ink, sheet=sheet)
     marks = [((top, bottom), line_marks(page.ink[top:bottom])) for top, bottom in page.bands]
     marks = [(band, found) for band, found in marks if found]
     if not marks:
         raise ImageError(BLANK)
     if sum(len(found) for _, found in marks) > MAX_PIECES_PER_IMAGE:
         raise too_many_digits()
-    return page, marks, reduced
+    return marks
 
 
 def _one_clean_digit(gray: np.ndarray, image_noise: float) -> LevelledInk | None:
