@@ -139,11 +139,13 @@ def measure_one(model_uri: str, path: Path) -> dict:
     from digit_pipeline.reading.predictor import Reader  # noqa: PLC0415
     from digit_pipeline.reading.recognizer import Recognizer  # noqa: PLC0415
 
-    reader = Reader(Recognizer(*network_of(model_uri)))
+    recognizer = Recognizer(*network_of(model_uri))
+    recognizer.warm_up()  # as the served model is once loaded (pyfunc.load_context)
+    reader = Reader(recognizer)
     warm_up = Image.new("L", (280, 280), 255)
     ImageDraw.Draw(warm_up).line([(140, 40), (140, 240)], fill=0, width=18)
     reader.read([ImageFile(png(warm_up))])
-    gc.freeze()  # as the served model does once loaded (pyfunc.load_context)
+    gc.freeze()  # as the served model does
     data = path.read_bytes()
     before = _memory_mb("VmRSS")
     Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) starts again from here

@@ -21,14 +21,11 @@ from typing import Any
 
 import keras
 import mlflow
-import numpy as np
 from mlflow.exceptions import MlflowException
 
 import digit_pipeline
 from digit_pipeline.reading.contract import DigitReading, DigitRequest
 from digit_pipeline.reading.errors import InvalidInput, ReadingError
-from digit_pipeline.reading.images import IMAGE_SIZE
-from digit_pipeline.reading.images.strip import STRIP_HEIGHT
 from digit_pipeline.reading.items import check_request_size, parse_item, parse_request
 from digit_pipeline.reading.predictor import Reader
 from digit_pipeline.reading.recognizer import Recognizer
@@ -134,8 +131,7 @@ def _reader_of_files(
     model = keras.saving.load_model(keras_model, compile=False)
     lines = keras.saving.load_model(line_model, compile=False)
     recognizer = Recognizer(model, temperature, lines)
-    recognizer.probabilities([np.zeros((IMAGE_SIZE, IMAGE_SIZE), dtype=np.float32)])  # warm up
-    recognizer.line_steps([np.zeros((STRIP_HEIGHT, 64), dtype=np.float32)])
+    recognizer.warm_up()
     # TensorFlow's and MLflow's objects live as long as the server: kept out of the
     # collector's full passes, which would otherwise slow large requests.
     gc.freeze()

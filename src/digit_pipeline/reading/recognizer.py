@@ -8,7 +8,9 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
+from digit_pipeline.reading.images import IMAGE_SIZE
 from digit_pipeline.reading.images.mnist import PROBABILITY_FLOOR
+from digit_pipeline.reading.images.strip import STRIP_HEIGHT
 from digit_pipeline.reading.limits import CNN_BATCH
 from digit_pipeline.reading.line_reader import read_steps
 
@@ -22,6 +24,15 @@ class Recognizer:
         self.model = model
         self.temperature = temperature
         self.line_model = line_model
+
+    def warm_up(self) -> None:
+        """Run both networks on blank inputs of two shapes each. Keras traces its predict
+        function again for the second shape it meets (and a third, where only one dimension
+        changed), then keeps one for any: traced here, not on a request's first line or
+        batch (0.5-1 CPU s on an AVX2 CPU)."""
+        for count, width in ((1, 64), (2, 128)):
+            self.line_steps([np.zeros((STRIP_HEIGHT, width), np.float32)] * count)
+            self.probabilities([np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.float32)] * count)
 
     def line_steps(self, strips: Sequence[np.ndarray]) -> list[np.ndarray]:
         """Each strip's step probabilities from the line model (``line_reader.read_steps``)."""
