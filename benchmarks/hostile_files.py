@@ -9,11 +9,11 @@ with thin strokes, in each EXIF orientation; noise; thousands of specks; one gia
 page of hairlines; a checkerboard; a 50 MP JPEG; and real PNG, JPEG, GIF and WebP files
 with bytes overwritten, inserted and cut (seeded). Each is read by this checkout's reader
 (the model's network and temperature, ``current_code.network_of``) in a process of its
-own, after a warm-up read, its loaded objects frozen out of the collector's passes as the
-served model's are: CPU seconds of all its threads, of the first read and of the same
-file read again (the first also pays the kernel for fresh memory: an RGBA image at the pixel
-limit is 67 MB decoded), and the peak resident memory above what the process held before. A file
-refused with a reason is a good answer.
+own, its networks warmed up and a first file read, its loaded objects frozen out of the
+collector's passes, as the served model's are: CPU seconds of all its threads, of the
+first read and of the same file read again (the first also pays the kernel for fresh
+memory: an RGBA image at the pixel limit is 67 MB decoded), and the peak resident memory
+above what the process held before. A file refused with a reason is a good answer.
 """
 
 from __future__ import annotations
