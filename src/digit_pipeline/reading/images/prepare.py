@@ -54,7 +54,8 @@ def prepare_grayscale(
     image_noise = noise(gray)
     page = _one_clean_digit(gray, image_noise)
     if page is not None:  # a clean drawing of one digit, read small: the CNN's alone
-        return _prepared(page, scale * page.ink.shape[1] / gray.shape[1], image_noise, False)
+        reduced = page.ink.shape[1] / gray.shape[1]
+        return _prepared(page, scale * reduced, image_noise, strips=False)
     ink = extract_ink(gray, pen_on_paper=pen_on_paper, edges_out=edges_out)
     return _prepared(find_lines(ink), scale, image_noise)
 
@@ -72,7 +73,7 @@ def prepare_sheet_ink(ink: np.ndarray, sheet_noise: float) -> PreparedImage:
 
 
 def _prepared(
-    page: LevelledInk, scale: float, image_noise: float, strips: bool = True
+    page: LevelledInk, scale: float, image_noise: float, *, strips: bool = True
 ) -> PreparedImage:
     """The levelled page's lines and their marks (lines without ink left out), each line's
     strip for the line model (none for a digit read small: ``strips`` False), and all its
@@ -123,7 +124,9 @@ def prepare_whole_digit(gray: np.ndarray) -> np.ndarray:
         ImageError: No ink to be found.
     """
     image_noise = noise(gray)
-    page = _one_clean_digit(gray, image_noise) or find_lines(extract_ink(gray))
+    page = _one_clean_digit(gray, image_noise)
+    if page is None:
+        page = find_lines(extract_ink(gray))
     return _framed(page.ink, _whole_extent(page.ink, _marks(page), noisy=image_noise > NOISY))
 
 
