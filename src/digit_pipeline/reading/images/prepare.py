@@ -52,12 +52,9 @@ def prepare_grayscale(
         ImageError: No ink to be found.
     """
     image_noise = noise(gray)
-    page = _one_clean_digit(gray, image_noise)
-    if page is not None:  # a clean drawing of one digit, read small: the CNN's alone
-        reduced = page.ink.shape[1] / gray.shape[1]
-        return _prepared(page, scale * reduced, image_noise, strips=False)
-    ink = extract_ink(gray, pen_on_paper=pen_on_paper, edges_out=edges_out)
-    return _prepared(find_lines(ink), scale, image_noise)
+    page, reduced = _levelled(gray, image_noise, pen_on_paper=pen_on_paper, edges_out=edges_out)
+    # A clean drawing of one digit, read small, is the CNN's alone: no strips.
+    return _prepared(page, scale * reduced, image_noise, strips=reduced == 1.0)
 
 
 def prepare_sheet_ink(ink: np.ndarray, sheet_noise: float) -> PreparedImage:
@@ -124,9 +121,7 @@ def prepare_whole_digit(gray: np.ndarray) -> np.ndarray:
         ImageError: No ink to be found.
     """
     image_noise = noise(gray)
-    page = _one_clean_digit(gray, image_noise)
-    if page is None:
-        page = find_lines(extract_ink(gray))
+    page, _ = _levelled(gray, image_noise)
     return _framed(page.ink, _whole_extent(page.ink, _marks(page), noisy=image_noise > NOISY))
 
 
@@ -134,6 +129,18 @@ def _framed(ink: np.ndarray, extent: Extent) -> np.ndarray:
     """The ink within ``extent`` framed like MNIST."""
     left, top, right, bottom = extent
     return frame_digit(ink[top:bottom, left:right])
+
+
+def _levelled(
+    gray: np.ndarray, image_noise: float, *, pen_on_paper: bool = False, edges_out: bool = False
+) -> tuple[LevelledInk, float]:
+    """The image's ink levelled (``lines.find_lines``), and the factor from ``gray`` to it:
+    below 1 for a clean drawing of one digit, read at ``DIGIT_SIZE`` (``_one_clean_digit``),
+    1 for any other image (``pen_on_paper``, ``edges_out``: as ``ink.extract_ink``)."""
+    page = _one_clean_digit(gray, image_noise)
+    if page is not None:
+        return page, page.ink.shape[1] / gray.shape[1]
+    return find_lines(extract_ink(gray, pen_on_paper=pen_on_paper, edges_out=edges_out)), 1.0
 
 
 def _marks(page: LevelledInk) -> list[tuple[tuple[int, int], list[Extent]]]:
