@@ -1,17 +1,21 @@
 """Reading a line from the line model's step probabilities: greedy CTC decoding, the best
-path of a known number of digits, and each character's span along the strip."""
+path of a known number of digits, each character's span along the strip, and its ink."""
 
 import itertools
 
 import numpy as np
 import pytest
 
+from digit_pipeline.reading.assemble import line_of
+from digit_pipeline.reading.images.network_input import PreparedLine
+from digit_pipeline.reading.images.strip import MARGIN, line_strip
 from digit_pipeline.reading.line_reader import (
     BLANK,
     LABELS,
     NUM_LABELS,
     SPACE,
     STEP,
+    Char,
     chars_of,
     counted_path,
     decode,
@@ -80,3 +84,38 @@ def test_a_line_of_known_count_is_read_as_that_many_where_it_has_room():
     assert len(read_line(steps)) == 2
     assert "".join(LABELS[c.label] for c in read_line(steps, 3)) == "741"
     assert len(read_line(steps_for("_7_"), 5)) == 1  # no room for five: read as it is
+
+
+def line_of_ink(ink: np.ndarray) -> PreparedLine:
+    """A line of ``ink`` whose boxes are given in its own columns and rows."""
+    return PreparedLine([], strip=line_strip(ink), ink=ink, locate=lambda extent: (extent, None))
+
+
+def char_over(line: PreparedLine, digit: int, left: float, right: float) -> Char:
+    """``digit`` read over ink columns ``left``-``right`` of ``line``, as a span of its strip."""
+    strip = line.strip
+    start, stop = (MARGIN + (column - strip.left) * strip.x_scale for column in (left, right))
+    return Char(digit + 1, np.eye(10, dtype=np.float32)[digit], 0.9, (start, stop))
+
+
+def test_a_digit_read_a_step_off_its_ink_keeps_the_ink_beside_it():
+    ink = np.zeros((40, 120), np.float32)
+    ink[8:32, 30:34] = 1.0  # a 1, touching...
+    ink[8:32, 34:50] = 0.8  # ...the next digit
+    line = line_of_ink(ink)
+    # The 1 read in the blank margin before the line, the next digit over both.
+    chars = [char_over(line, 1, 10, 28), char_over(line, 7, 28, 60)]
+    one, seven = line_of(line, chars).digits
+    assert (one.value, seven.value) == (1, 7)
+    assert one.box[0] == 30 and seven.box == (30, 8, 50, 32)
+
+
+def test_a_digit_read_where_no_ink_is_near_is_none():
+    ink = np.zeros((40, 300), np.float32)
+    ink[8:32, 20:36] = 1.0
+    ink[8:32, 260:276] = 1.0
+    line = line_of_ink(ink)
+    chars = [char_over(line, 4, 0, 60), char_over(line, 9, 60, 220), char_over(line, 2, 220, 300)]
+    read = line_of(line, chars)
+    assert read.digit_string == "42"
+    assert [digit.box[0] for digit in read.digits] == [20, 260]

@@ -9,7 +9,7 @@ import numpy as np
 
 from digit_pipeline.reading.images import PreparedImage
 from digit_pipeline.reading.images.framing import frame_digit
-from digit_pipeline.reading.images.geometry import box_quad
+from digit_pipeline.reading.images.geometry import Box, box_quad
 from digit_pipeline.reading.images.mnist import PROBABILITY_FLOOR
 from digit_pipeline.reading.images.network_input import COUNT_SLACK, PreparedLine
 from digit_pipeline.reading.line_reader import Char, read_line, tidy
@@ -54,11 +54,11 @@ def line_of(line: PreparedLine, chars: list[Char]) -> Line:
     the line model's probabilities, its ink framed like MNIST, its box and quad; a space
     before a digit starts a new number."""
     digits, spaces, after_space = [], set(), False
-    for char in chars:
+    for index, char in enumerate(chars):
         if char.is_space:
             after_space = True
             continue
-        part = line.part(*char.span)
+        part = _part(line, chars, index)
         if part is None:
             continue
         ink, box, quad = part
@@ -72,6 +72,23 @@ def line_of(line: PreparedLine, chars: list[Char]) -> Line:
                   box_quad(box) if quad is None else quad)
         )  # fmt: skip
     return Line(tuple(digits), frozenset(spaces))
+
+
+def _part(
+    line: PreparedLine, chars: list[Char], index: int
+) -> tuple[np.ndarray, Box, np.ndarray | None] | None:
+    """The ink, box and quad of ``chars[index]`` within its span (``PreparedLine.part``).
+    The line model may read a line's first or last character a step or two off its ink,
+    in the blank margin beside it: where such a span holds no ink, the ink up to the
+    middle of its neighbour's span is the character's. Elsewhere, a character read where
+    there is no ink is none (None)."""
+    part = line.part(*chars[index].span)
+    first, last = index == 0, index == len(chars) - 1
+    if part is not None or not (first or last):
+        return part
+    start = 0.0 if first else sum(chars[index - 1].span) / 2
+    stop = line.strip.pixels.shape[1] if last else sum(chars[index + 1].span) / 2
+    return line.part(start, stop)
 
 
 def reading_of_lines(
