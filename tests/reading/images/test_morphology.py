@@ -1,6 +1,7 @@
 """The OpenCV shapes of masks give SciPy's results, on masks like the image stages' (blobs
 and strokes touching the edges, holes, specks) and on the edge cases."""
 
+import cv2
 import numpy as np
 import pytest
 from scipy import ndimage
@@ -43,6 +44,20 @@ def test_the_same_on_a_strided_view() -> None:
     np.testing.assert_allclose(
         morphology.depth(view), ndimage.distance_transform_edt(view), atol=1e-5
     )
+
+
+@pytest.mark.parametrize("threads", [1, 2, 4])
+def test_depth_is_exact_whatever_the_threads(threads: int) -> None:
+    """OpenCV's distances round differently with the threads at work; a stroke's width
+    compares them for equality, so an image would be framed differently under load."""
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(threads)
+    try:
+        for mask in (mask for mask in masks() if not mask.all()):
+            squared = np.rint(ndimage.distance_transform_edt(mask) ** 2).astype(np.float32)
+            assert np.array_equal(morphology.depth(mask), np.sqrt(squared))
+    finally:
+        cv2.setNumThreads(before)
 
 
 @pytest.mark.parametrize("radius", [1, 2, 3])
