@@ -115,7 +115,7 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model-uri", default=champion_uri())
     parser.add_argument("--digits", choices=list(SEEDS), default="tuning")
     parser.add_argument("--photos", type=int, default=30, help="per kind (12 MP: a third)")
-    parser.add_argument("--kinds", nargs="*", default=list(KINDS))
+    parser.add_argument("--kinds", nargs="*", default=list(KINDS), choices=list(KINDS))
     parser.add_argument("--serve", action="store_true", help="through mlflow models serve")
     parser.add_argument("--failures", type=Path, help="write misread photos here")
     return parser

@@ -118,7 +118,7 @@ def argument_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model-uri", default=champion_uri())
     parser.add_argument("--digits", choices=list(SEEDS), default="tuning")
     parser.add_argument("--images", type=int, default=200, help="per kind")
-    parser.add_argument("--kinds", nargs="*", default=list(KINDS))
+    parser.add_argument("--kinds", nargs="*", default=list(KINDS), choices=list(KINDS))
     parser.add_argument("--writer", choices=["MNIST", *HANDS], default="MNIST")
     parser.add_argument("--serve", action="store_true", help="through mlflow models serve")
     parser.add_argument("--failures", type=Path, help="write misread images here")
