@@ -167,7 +167,8 @@ def _of_straight_lines(smooth: np.ndarray, edge_maps: list[np.ndarray]) -> np.nd
     ``EDGE_THRESHOLDS``) whose sides run along edges (``EDGE_SUPPORT``) and stand out from
     what is outside them end to end (``SIDE_PARTS``), as scan apps find a page: where the
     sheet's outline runs into a desk's texture or a shadow's edge, its sides are still
-    straight."""
+    straight. Lines bridge the gaps of each of ``LINE_GAPS`` in turn, the first found
+    kept."""
     if _paper_reaches_the_frame(smooth):
         return None
     near_edges = {}
