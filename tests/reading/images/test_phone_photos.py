@@ -107,7 +107,9 @@ def test_no_sheet_is_found_where_there_is_none(pool, mnist_train, image):
 
 def test_straight_sides_are_not_looked_for_where_the_paper_reaches_the_frame(pool, monkeypatch):
     looked = []
-    monkeypatch.setattr(sheet, "_quadrilaterals_of_lines", lambda edges, gap: looked.append(1) or [])
+    monkeypatch.setattr(
+        sheet, "_quadrilaterals_of_lines", lambda edges, gap: looked.append(1) or []
+    )
     rng = np.random.default_rng(0)
     kinds = ("sheet ruled", "digit photo", "sheet squared", "digit photo, wide")
     flat = [pixels(make_image(kind, pool, rng).data) for kind in kinds]
