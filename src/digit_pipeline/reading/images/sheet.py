@@ -182,13 +182,20 @@ def _of_straight_lines(smooth: np.ndarray, edge_maps: list[np.ndarray]) -> np.nd
         for _, quad, index in sorted(found, key=lambda item: -item[0]):
             if index not in near_edges:
                 near_edges[index] = cv2.dilate(edge_maps[index], np.ones((5, 5), np.uint8))
-            if (
-                _stands_out(smooth, quad, LINE_CONTRAST)
-                and min(_edge_support(near_edges[index], quad)) >= EDGE_SUPPORT
-                and all(_stands_out_along(smooth, quad, band) for band in (SIDE_BAND, WIDE_BAND))
-            ):
+            if _sides_hold(smooth, near_edges[index], quad):
                 return quad
     return None
+
+
+def _sides_hold(smooth: np.ndarray, near_edges: np.ndarray, quad: np.ndarray) -> bool:
+    """Whether each side of a quadrilateral of straight lines stands out
+    (``LINE_CONTRAST``), runs along ``near_edges`` (``EDGE_SUPPORT``) and stands out end to
+    end, near and further out (``SIDE_PARTS``)."""
+    return (
+        _stands_out(smooth, quad, LINE_CONTRAST)
+        and min(_edge_support(near_edges, quad)) >= EDGE_SUPPORT
+        and all(_stands_out_along(smooth, quad, band) for band in (SIDE_BAND, WIDE_BAND))
+    )
 
 
 def _paper_reaches_the_frame(smooth: np.ndarray) -> bool:
