@@ -65,10 +65,8 @@ MIN_SIDE_POINTS = 20
 MAX_FIT_MOVE = 0.03
 # Where no outline is a sheet (a textured desk or a shadow runs into its edge), the sheet
 # is four of the photo's straight lines: edges straight for at least LINE_LENGTH of the
-# working size (gaps up to the first of LINE_GAPS pixels; where no sheet is found so, up to
-# the second: a side whose edge the desk, nearly as light as the paper, breaks in places),
-# the LINE_CANDIDATES longest lines of them, none along a longer one within DISTINCT_LINES
-# of the diagonal.
+# working size (gaps up to LINE_GAP pixels), the LINE_CANDIDATES longest lines of them,
+# none along a longer one within DISTINCT_LINES of the diagonal.
 # Each side of the quadrilateral runs along edges for EDGE_SUPPORT of its length and
 # stands out by LINE_CONTRAST (fainter than an outline must: its sides are straight); and
 # by half that on average over each of its SIDE_PARTS, end to end (a striped page beside
@@ -76,7 +74,7 @@ MAX_FIT_MOVE = 0.03
 # line on the paper is darker just beside it, not further out).
 LINE_LENGTH = 0.08
 LINE_VOTES = 30
-LINE_GAPS = (4, 10)
+LINE_GAP = 4
 LINE_CANDIDATES = 16
 DISTINCT_LINES = 0.04
 EDGE_SUPPORT = 0.8
@@ -167,35 +165,26 @@ def _of_straight_lines(smooth: np.ndarray, edge_maps: list[np.ndarray]) -> np.nd
     ``EDGE_THRESHOLDS``) whose sides run along edges (``EDGE_SUPPORT``) and stand out from
     what is outside them end to end (``SIDE_PARTS``), as scan apps find a page: where the
     sheet's outline runs into a desk's texture or a shadow's edge, its sides are still
-    straight. Lines bridge the gaps of each of ``LINE_GAPS`` in turn, the first found
-    kept."""
+    straight."""
     if _paper_reaches_the_frame(smooth):
         return None
+    found = [
+        (cv2.contourArea(quad), quad, index)
+        for index, edges in enumerate(edge_maps)
+        for quad in _quadrilaterals_of_lines(edges)
+    ]
+    found = [item for item in found if item[0] >= MIN_SHEET_AREA * smooth.size]
     near_edges = {}
-    for gap in LINE_GAPS:
-        found = [
-            (cv2.contourArea(quad), quad, index)
-            for index, edges in enumerate(edge_maps)
-            for quad in _quadrilaterals_of_lines(edges, gap)
-        ]
-        found = [item for item in found if item[0] >= MIN_SHEET_AREA * smooth.size]
-        for _, quad, index in sorted(found, key=lambda item: -item[0]):
-            if index not in near_edges:
-                near_edges[index] = cv2.dilate(edge_maps[index], np.ones((5, 5), np.uint8))
-            if _sides_hold(smooth, near_edges[index], quad):
-                return quad
+    for _, quad, index in sorted(found, key=lambda item: -item[0]):
+        if index not in near_edges:
+            near_edges[index] = cv2.dilate(edge_maps[index], np.ones((5, 5), np.uint8))
+        if (
+            _stands_out(smooth, quad, LINE_CONTRAST)
+            and min(_edge_support(near_edges[index], quad)) >= EDGE_SUPPORT
+            and all(_stands_out_along(smooth, quad, band) for band in (SIDE_BAND, WIDE_BAND))
+        ):
+            return quad
     return None
-
-
-def _sides_hold(smooth: np.ndarray, near_edges: np.ndarray, quad: np.ndarray) -> bool:
-    """Whether each side of a quadrilateral of straight lines stands out
-    (``LINE_CONTRAST``), runs along ``near_edges`` (``EDGE_SUPPORT``) and stands out end to
-    end, near and further out (``SIDE_PARTS``)."""
-    return (
-        _stands_out(smooth, quad, LINE_CONTRAST)
-        and min(_edge_support(near_edges, quad)) >= EDGE_SUPPORT
-        and all(_stands_out_along(smooth, quad, band) for band in (SIDE_BAND, WIDE_BAND))
-    )
 
 
 def _paper_reaches_the_frame(smooth: np.ndarray) -> bool:
@@ -217,13 +206,12 @@ def _level(gray: np.ndarray, share: float) -> int:
     return int(np.searchsorted(np.cumsum(counts), share * gray.size))
 
 
-def _quadrilaterals_of_lines(edges: np.ndarray, gap: int) -> list[np.ndarray]:
+def _quadrilaterals_of_lines(edges: np.ndarray) -> list[np.ndarray]:
     """Every plausible quadrilateral of four of the ``LINE_CANDIDATES`` longest straight
-    lines in an edge map (``cv2.HoughLinesP``'s segments, bridging gaps up to ``gap``
-    pixels, grouped into lines by ``outline.lines_of``), each side meeting the next round
-    their middles."""
+    lines in an edge map (``cv2.HoughLinesP``'s segments, grouped into lines by
+    ``outline.lines_of``), each side meeting the next round their middles."""
     segments = cv2.HoughLinesP(edges, 1, np.pi / 360, LINE_VOTES,
-                               minLineLength=LINE_LENGTH * max(edges.shape), maxLineGap=gap)  # fmt: skip
+                               minLineLength=LINE_LENGTH * max(edges.shape), maxLineGap=LINE_GAP)  # fmt: skip
     if segments is None:
         return []
     ends = [(s[:2], s[2:]) for s in segments.reshape(-1, 4).astype(np.float64)]
