@@ -88,16 +88,19 @@ def sides(polygon: np.ndarray, shape: tuple[int, int]) -> list[Side]:
 
 def lines_of(edges: list[tuple[np.ndarray, np.ndarray]], shape: tuple[int, int]) -> list[Side]:
     """Straight edges (their ends, x and y) of a photo of ``shape`` grouped into the lines
-    they lie along: each edge with the longest edge whose line it runs along."""
+    they lie along: each edge with the longest edge whose line it runs along. Each edge is
+    checked against every group's line at once: a noisy photo's Hough segments number a
+    thousand and more."""
     edges = sorted(edges, key=lambda edge: -np.linalg.norm(edge[1] - edge[0]))
     reach = SAME_LINE_OFFSET * np.hypot(*shape)
     groups: list[list[tuple[np.ndarray, np.ndarray]]] = []
+    lines = np.empty((len(edges), 3))
     for a, b in edges:
-        for group in groups:
-            if runs_along(group[0], a, b, reach):
-                group.append((a, b))
-                break
+        along = np.flatnonzero(runs_along_which(lines[: len(groups)], a, b, reach))
+        if along.size:
+            groups[along[0]].append((a, b))
         else:
+            lines[len(groups)] = line_through(a, b)
             groups.append([(a, b)])
     found = []
     for group in groups:
@@ -115,16 +118,28 @@ def lines_of(edges: list[tuple[np.ndarray, np.ndarray]], shape: tuple[int, int])
     return found
 
 
+def line_through(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The line through ``a`` and ``b`` as its unit normal and its offset along it: the
+    points p with normal @ p == offset."""
+    direction = (b - a) / max(np.linalg.norm(b - a), 1e-9)
+    normal = np.array([-direction[1], direction[0]])
+    return np.array([*normal, normal @ a])
+
+
 def runs_along(edge: tuple[np.ndarray, np.ndarray], a: np.ndarray, b: np.ndarray, reach: float):
     """Whether the edge from ``a`` to ``b`` runs along the line through ``edge``: within
     ``SAME_LINE_ANGLE`` of it, both ends within ``reach``."""
-    start, end = edge
-    along = (end - start) / max(np.linalg.norm(end - start), 1e-9)
+    return bool(runs_along_which(line_through(*edge)[None], a, b, reach)[0])
+
+
+def runs_along_which(lines: np.ndarray, a: np.ndarray, b: np.ndarray, reach: float) -> np.ndarray:
+    """For each of ``lines`` (k, 3: ``line_through``'s), whether the edge from ``a`` to
+    ``b`` runs along it (``runs_along``)."""
     direction = (b - a) / max(np.linalg.norm(b - a), 1e-9)
-    if abs(along[0] * direction[1] - along[1] * direction[0]) > np.sin(np.radians(SAME_LINE_ANGLE)):
-        return False
-    normal = np.array([-along[1], along[0]])
-    return bool(max(abs((a - start) @ normal), abs((b - start) @ normal)) <= reach)
+    normals, offsets = lines[:, :2], lines[:, 2]
+    sine = np.abs(normals @ direction)
+    away = np.maximum(np.abs(normals @ a - offsets), np.abs(normals @ b - offsets))
+    return (sine <= np.sin(np.radians(SAME_LINE_ANGLE))) & (away <= reach)
 
 
 def _angle(vector: np.ndarray) -> float:

@@ -21,10 +21,11 @@ from digit_pipeline.reading.images.geometry import clockwise
 from digit_pipeline.reading.images.outline import (
     Side,
     completed,
+    line_through,
     lines_of,
     meeting,
     on_frame,
-    runs_along,
+    runs_along_which,
 )
 from digit_pipeline.reading.limits import WORKING_SIZE
 
@@ -42,8 +43,8 @@ SIDE_BAND = 4
 # ...at 16 points along its middle, of which at least MIN_SIDE_SAMPLES in the photo (a
 # side mostly beyond the frame is judged by what the photo shows of it).
 MIN_SIDE_SAMPLES = 4
-# Edges are found at these strengths (Canny's upper threshold; the lower is half): a
-# faint edge against a light desk, a strong one against a textured desk.
+# Edges are found at these strengths, faintest first (Canny's upper threshold; the lower is
+# half): a faint edge against a light desk, a strong one against a textured desk.
 EDGE_THRESHOLDS = (20, 45, 100)
 # A sheet's corners are 60-120 degrees: seen up to ~30 degrees off perpendicular.
 MIN_CORNER_ANGLE, MAX_CORNER_ANGLE = 50.0, 130.0
@@ -65,8 +66,10 @@ MIN_SIDE_POINTS = 20
 MAX_FIT_MOVE = 0.03
 # Where no outline is a sheet (a textured desk or a shadow runs into its edge), the sheet
 # is four of the photo's straight lines: edges straight for at least LINE_LENGTH of the
-# working size (gaps up to LINE_GAP pixels), the LINE_CANDIDATES longest lines of them,
-# none along a longer one within DISTINCT_LINES of the diagonal.
+# working size (gaps up to LINE_GAP pixels; where no sheet is found so, up to WIDE_LINE_GAP
+# in the faintest edge map: a side whose edge a desk nearly as light as the paper breaks
+# into dashes), the LINE_CANDIDATES longest lines of them, none along a longer one within
+# DISTINCT_LINES of the diagonal.
 # Each side of the quadrilateral runs along edges for EDGE_SUPPORT of its length and
 # stands out by LINE_CONTRAST (fainter than an outline must: its sides are straight); and
 # by half that on average over each of its SIDE_PARTS, end to end (a striped page beside
@@ -75,6 +78,7 @@ MAX_FIT_MOVE = 0.03
 LINE_LENGTH = 0.08
 LINE_VOTES = 30
 LINE_GAP = 4
+WIDE_LINE_GAP = 10
 LINE_CANDIDATES = 16
 DISTINCT_LINES = 0.04
 EDGE_SUPPORT = 0.8
@@ -165,26 +169,36 @@ def _of_straight_lines(smooth: np.ndarray, edge_maps: list[np.ndarray]) -> np.nd
     ``EDGE_THRESHOLDS``) whose sides run along edges (``EDGE_SUPPORT``) and stand out from
     what is outside them end to end (``SIDE_PARTS``), as scan apps find a page: where the
     sheet's outline runs into a desk's texture or a shadow's edge, its sides are still
-    straight."""
+    straight. Where no such quadrilateral bridges gaps of ``LINE_GAP``, the faintest map
+    is looked at again bridging ``WIDE_LINE_GAP`` (only that one: a noisy photo's every
+    map, so bridged, gives thousands of segments)."""
     if _paper_reaches_the_frame(smooth):
         return None
-    found = [
-        (cv2.contourArea(quad), quad, index)
-        for index, edges in enumerate(edge_maps)
-        for quad in _quadrilaterals_of_lines(edges)
-    ]
-    found = [item for item in found if item[0] >= MIN_SHEET_AREA * smooth.size]
     near_edges = {}
-    for _, quad, index in sorted(found, key=lambda item: -item[0]):
-        if index not in near_edges:
-            near_edges[index] = cv2.dilate(edge_maps[index], np.ones((5, 5), np.uint8))
-        if (
-            _stands_out(smooth, quad, LINE_CONTRAST)
-            and min(_edge_support(near_edges[index], quad)) >= EDGE_SUPPORT
-            and all(_stands_out_along(smooth, quad, band) for band in (SIDE_BAND, WIDE_BAND))
-        ):
-            return quad
+    for gap, maps in ((LINE_GAP, edge_maps), (WIDE_LINE_GAP, edge_maps[:1])):
+        found = [
+            (cv2.contourArea(quad), quad, index)
+            for index, edges in enumerate(maps)
+            for quad in _quadrilaterals_of_lines(edges, gap)
+        ]
+        found = [item for item in found if item[0] >= MIN_SHEET_AREA * smooth.size]
+        for _, quad, index in sorted(found, key=lambda item: -item[0]):
+            if index not in near_edges:
+                near_edges[index] = cv2.dilate(edge_maps[index], np.ones((5, 5), np.uint8))
+            if _sides_hold(smooth, near_edges[index], quad):
+                return quad
     return None
+
+
+def _sides_hold(smooth: np.ndarray, near_edges: np.ndarray, quad: np.ndarray) -> bool:
+    """Whether each side of a quadrilateral of straight lines stands out
+    (``LINE_CONTRAST``), runs along ``near_edges`` (``EDGE_SUPPORT``) and stands out end to
+    end, near and further out (``SIDE_PARTS``)."""
+    return (
+        _stands_out(smooth, quad, LINE_CONTRAST)
+        and min(_edge_support(near_edges, quad)) >= EDGE_SUPPORT
+        and all(_stands_out_along(smooth, quad, band) for band in (SIDE_BAND, WIDE_BAND))
+    )
 
 
 def _paper_reaches_the_frame(smooth: np.ndarray) -> bool:
@@ -206,17 +220,18 @@ def _level(gray: np.ndarray, share: float) -> int:
     return int(np.searchsorted(np.cumsum(counts), share * gray.size))
 
 
-def _quadrilaterals_of_lines(edges: np.ndarray) -> list[np.ndarray]:
+def _quadrilaterals_of_lines(edges: np.ndarray, gap: int) -> list[np.ndarray]:
     """Every plausible quadrilateral of four of the ``LINE_CANDIDATES`` longest straight
-    lines in an edge map (``cv2.HoughLinesP``'s segments, grouped into lines by
-    ``outline.lines_of``), each side meeting the next round their middles."""
+    lines in an edge map (``cv2.HoughLinesP``'s segments, bridging gaps up to ``gap``
+    pixels, grouped into lines by ``outline.lines_of``), each side meeting the next round
+    their middles."""
     segments = cv2.HoughLinesP(edges, 1, np.pi / 360, LINE_VOTES,
-                               minLineLength=LINE_LENGTH * max(edges.shape), maxLineGap=LINE_GAP)  # fmt: skip
+                               minLineLength=LINE_LENGTH * max(edges.shape), maxLineGap=gap)  # fmt: skip
     if segments is None:
         return []
     ends = [(s[:2], s[2:]) for s in segments.reshape(-1, 4).astype(np.float64)]
     lines = sorted(lines_of(ends, edges.shape), key=lambda line: -line.shown)
-    lines = _distinct(lines, edges.shape)[:LINE_CANDIDATES]
+    lines = _distinct(lines, edges.shape, LINE_CANDIDATES)
     if len(lines) < 4:
         return []
     # Where each two lines meet (NaN: parallel), and every four taken round their middles.
@@ -236,14 +251,18 @@ def _quadrilaterals_of_lines(edges: np.ndarray) -> list[np.ndarray]:
     return [quad for quad in quads if _plausible(quad, edges.shape)]
 
 
-def _distinct(lines: list[Side], shape: tuple[int, int]) -> list[Side]:
-    """``lines``, strongest first, without those that run along a stronger one within
-    ``DISTINCT_LINES`` of the photo's diagonal: of a printed page's stripes or a ruled
-    desk, one line, so that the sheet's sides stay among the candidates."""
+def _distinct(lines: list[Side], shape: tuple[int, int], count: int) -> list[Side]:
+    """The first ``count`` of ``lines``, strongest first, leaving out those that run along
+    a stronger one within ``DISTINCT_LINES`` of the photo's diagonal: of a printed page's
+    stripes or a ruled desk, one line, so that the sheet's sides stay among the
+    candidates."""
     reach = DISTINCT_LINES * np.hypot(*shape)
     kept: list[Side] = []
     for line in lines:
-        if not any(runs_along(other.line, line.start, line.end, reach) for other in kept):
+        if len(kept) == count:
+            break
+        lines_kept = np.array([line_through(*other.line) for other in kept]).reshape(-1, 3)
+        if not runs_along_which(lines_kept, line.start, line.end, reach).any():
             kept.append(line)
     return kept
 
