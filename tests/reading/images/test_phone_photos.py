@@ -345,6 +345,25 @@ def test_a_sheet_s_sides_are_fitted_to_its_edges():
     np.testing.assert_allclose(fitted_sides(edges, frame)[[0, 3], 0], 0, atol=1e-3)
 
 
+def test_a_shadow_s_sharp_edge_is_no_ink_and_takes_no_stroke_beside_it_away():
+    rng = np.random.default_rng(0)
+    rows, columns = np.mgrid[:600, :450]
+    # The paper's grain, a shadow whose edge runs slanting across the page (a hand, the
+    # phone: a sharp edge), writing in the shadow and one stroke just beside its edge.
+    lit = np.clip((columns - 0.4 * rows - 150) / 2.0 + 0.5, 0, 1)
+    page = (0.9 + rng.normal(0, 0.015, rows.shape)) * (0.55 + 0.45 * lit)
+    for left in range(30, 130, 25):
+        page[100:180, left : left + 6] *= 0.15
+    page[300:380, 260:266] *= 0.15
+    cleaned = clean_page(page.astype(np.float32))
+    along_the_edge = np.abs(columns - 0.4 * rows - 150) < 20
+    along_the_edge[290:390, 250:276] = False
+    assert cleaned[along_the_edge].min() > 0.8  # no mark of ink along the shadow's edge
+    # The stroke stays whole (it went with the band that the edge left, which reached the
+    # page's border, when the paper was the brightest around alone).
+    assert (cleaned[300:380, 261:265] < 0.5).mean() > 0.95
+
+
 def test_what_reaches_in_from_the_sheet_s_edge_is_not_writing():
     page = np.full((400, 300), 0.92, np.float32)
     page[:90, 220:] = 0.55  # a thumb over the top-right corner

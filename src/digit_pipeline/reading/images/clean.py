@@ -12,9 +12,14 @@ from digit_pipeline.reading.images.rules import along, straight_lines
 
 # The paper's brightness is taken from this fraction of the page's longest side around
 # each pixel (at least MIN_PAPER_REACH pixels): wider than a stroke, narrower than a shadow's
-# edge.
+# edge; and never more than STEP_MARGIN brighter than the page closed over by a square
+# STEP_REACH times as wide (wider than a bold digit), which follows a shadow's sharp edge
+# (closed over by the first alone, bold digits' loops were lost; with no margin, faint
+# pencil on 12 MP pages).
 PAPER_REACH = 1 / 40
 MIN_PAPER_REACH = 9
+STEP_REACH = 3
+STEP_MARGIN = 0.02
 # A printed line runs straight along at least this fraction of the page's width or height,
 # at least PRINTED_LINE dark; its darkness is its own along LOCAL_LINE_LENGTH of it.
 PRINTED_LINE_LENGTH = 1 / 3
@@ -52,13 +57,19 @@ HOLE_BAND = 0.08
 def clean_page(gray: np.ndarray) -> np.ndarray:
     """A rectified page (float32 in [0, 1], dark ink on paper) with its light made even and
     its printed lines taken out: the page divided by the paper's own brightness around each
-    pixel (a shadow darkens ink and paper alike), then long straight lines along its rows
-    and columns (rules, a margin, a grid, the sheet's edge) subtracted from its darkness.
-    A stroke that crosses a rule keeps what is darker than the rule."""
+    pixel (a shadow darkens ink and paper alike, up to its edge), then long straight lines
+    along its rows and columns (rules, a margin, a grid, the sheet's edge) subtracted from
+    its darkness. A stroke that crosses a rule keeps what is darker than the rule."""
     height, width = gray.shape
     reach = max(MIN_PAPER_REACH, round(max(height, width) * PAPER_REACH))
     disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach))
+    # The brightest around, smoothed, held down to the page closed over: the shadowed paper
+    # along a shadow's sharp edge is not read as a band of ink (which, reaching the
+    # border, took the strokes that touch it away).
     paper = cv2.GaussianBlur(cv2.dilate(gray, disc), (0, 0), reach / 2)
+    step = STEP_REACH * reach
+    closed = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, np.ones((step, step), np.uint8))
+    paper = np.minimum(paper, closed * (1 + STEP_MARGIN))
     darkness = 1.0 - np.clip(gray / np.maximum(paper, 1e-3), 0.0, 1.0)
     written = subtract_printed_lines(darkness)
     # Dots, specks and a binding's holes are not writing; nor is what reaches in from the
