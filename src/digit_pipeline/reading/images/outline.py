@@ -126,15 +126,9 @@ def line_through(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.array([*normal, normal @ a])
 
 
-def runs_along(edge: tuple[np.ndarray, np.ndarray], a: np.ndarray, b: np.ndarray, reach: float):
-    """Whether the edge from ``a`` to ``b`` runs along the line through ``edge``: within
-    ``SAME_LINE_ANGLE`` of it, both ends within ``reach``."""
-    return bool(runs_along_which(line_through(*edge)[None], a, b, reach)[0])
-
-
 def runs_along_which(lines: np.ndarray, a: np.ndarray, b: np.ndarray, reach: float) -> np.ndarray:
     """For each of ``lines`` (k, 3: ``line_through``'s), whether the edge from ``a`` to
-    ``b`` runs along it (``runs_along``)."""
+    ``b`` runs along it: within ``SAME_LINE_ANGLE`` of it, both ends within ``reach``."""
     direction = (b - a) / max(np.linalg.norm(b - a), 1e-9)
     normals, offsets = lines[:, :2], lines[:, 2]
     sine = np.abs(normals @ direction)
