@@ -13,9 +13,7 @@ from digit_pipeline.reading.images.rules import along, straight_lines
 # The paper's brightness is taken from this fraction of the page's longest side around
 # each pixel (at least MIN_PAPER_REACH pixels): wider than a stroke, narrower than a shadow's
 # edge; and never more than STEP_MARGIN brighter than the page closed over by a square
-# STEP_REACH times as wide (wider than a bold digit), which follows a shadow's sharp edge
-# (closed over by the first alone, bold digits' loops were lost; with no margin, faint
-# pencil on 12 MP pages).
+# STEP_REACH times as wide (wider than a bold digit), which follows a shadow's sharp edge.
 PAPER_REACH = 1 / 40
 MIN_PAPER_REACH = 9
 STEP_REACH = 3

@@ -258,11 +258,12 @@ def _distinct(lines: list[Side], shape: tuple[int, int], count: int) -> list[Sid
     candidates."""
     reach = DISTINCT_LINES * np.hypot(*shape)
     kept: list[Side] = []
+    kept_lines = np.empty((count, 3))
     for line in lines:
         if len(kept) == count:
             break
-        lines_kept = np.array([line_through(*other.line) for other in kept]).reshape(-1, 3)
-        if not runs_along_which(lines_kept, line.start, line.end, reach).any():
+        if not runs_along_which(kept_lines[: len(kept)], line.start, line.end, reach).any():
+            kept_lines[len(kept)] = line_through(*line.line)
             kept.append(line)
     return kept
 
