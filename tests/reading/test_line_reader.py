@@ -6,7 +6,7 @@ import itertools
 import numpy as np
 import pytest
 
-from digit_pipeline.reading.assemble import line_of
+from digit_pipeline.reading.assemble import line_of, sureness
 from digit_pipeline.reading.images.network_input import PreparedLine
 from digit_pipeline.reading.images.strip import MARGIN, line_strip
 from digit_pipeline.reading.line_reader import (
@@ -119,3 +119,15 @@ def test_a_digit_read_where_no_ink_is_near_is_none():
     read = line_of(line, chars)
     assert read.digit_string == "42"
     assert [digit.box[0] for digit in read.digits] == [20, 260]
+
+
+def test_a_page_is_read_the_way_up_whose_digits_are_nearly_certain():
+    """Read upside down, a page's 0s, 1s and 8s (and its 6s as 9s) stay fairly sure, the
+    rest doubtful; read upright, most digits are nearly certain and one is doubtful. The
+    mean log of the confidences chose the first (4 of 391 tuning sheets read upside down);
+    their mean log-odds choose the second."""
+    upright = [0.9999, 0.9998, 0.9999, 0.9997, 0.999, 0.55]
+    upside_down = [0.99, 0.98, 0.99, 0.985, 0.97, 0.97]
+    assert np.mean(np.log(upright)) < np.mean(np.log(upside_down))  # the rule before
+    assert sureness(upright) > sureness(upside_down)
+    assert sureness([0.5]) == pytest.approx(0.0) and np.isfinite(sureness([1.0, 0.0]))

@@ -10,7 +10,6 @@ import numpy as np
 from digit_pipeline.reading.images import PreparedImage
 from digit_pipeline.reading.images.framing import frame_digit
 from digit_pipeline.reading.images.geometry import Box, box_quad
-from digit_pipeline.reading.images.mnist import PROBABILITY_FLOOR
 from digit_pipeline.reading.images.network_input import COUNT_SLACK, PreparedLine
 from digit_pipeline.reading.line_reader import Char, read_line, tidy
 from digit_pipeline.reading.results import Digit, Line, Reading
@@ -91,18 +90,29 @@ def _part(
     return line.part(start, stop)
 
 
+# Confidences are clipped to [SURENESS_CLIP, 1 - SURENESS_CLIP] for their log-odds.
+SURENESS_CLIP = 1e-4
+
+
 def reading_of_lines(
     view: PreparedImage, whole: Digit, lines: list[Line] | None
 ) -> tuple[Reading, float]:
-    """A view's reading and how sure it is of its digits (their mean log-confidence): one
-    digit, the CNN's ``whole``, where ``lines`` is None (``is_one_digit``)."""
+    """A view's reading and how sure it is of its digits (``sureness``): one digit, the
+    CNN's ``whole``, where ``lines`` is None (``is_one_digit``)."""
     if lines is None:
-        return Reading.one_digit(whole, view.sheet), float(
-            np.log(whole.confidence + PROBABILITY_FLOOR)
-        )
-    confidences = np.array([digit.confidence for line in lines for digit in line.digits])
-    sureness = float(np.mean(np.log(confidences + PROBABILITY_FLOOR))) if lines else -np.inf
-    return Reading(whole, tuple(lines), view.sheet), sureness
+        return Reading.one_digit(whole, view.sheet), sureness([whole.confidence])
+    confidences = [digit.confidence for line in lines for digit in line.digits]
+    return Reading(whole, tuple(lines), view.sheet), sureness(confidences) if lines else -np.inf
+
+
+def sureness(confidences: list[float]) -> float:
+    """How sure a reading is of its digits: the mean log-odds of their confidences. A page
+    turned upside down still reads its 0s, 1s and 8s (and 6s as 9s) surely, and the log of
+    a confidence hardly tells 0.99 from 0.9999 where the log-odds do (of 391 sheets found in
+    tuning photos, by the mean log 4 were read the wrong way up, by the log-odds none:
+    benchmarks/README.md)."""
+    clipped = np.clip(np.asarray(confidences, dtype=np.float64), SURENESS_CLIP, 1 - SURENESS_CLIP)
+    return float(np.mean(np.log(clipped) - np.log1p(-clipped)))
 
 
 def pattern_holds(counts: list[int], digits_per_line: int | None) -> bool:
