@@ -122,10 +122,10 @@ def test_a_digit_read_where_no_ink_is_near_is_none():
 
 
 def test_a_page_is_read_the_way_up_whose_digits_are_nearly_certain():
-    """Read upside down, a page's 0s, 1s and 8s (and its 6s as 9s) stay fairly sure, the
-    rest doubtful; read upright, most digits are nearly certain and one is doubtful. The
-    mean log of the confidences chose the first (4 of 391 tuning sheets read upside down);
-    their mean log-odds choose the second."""
+    """Read upside down, a page of many 0s, 1s, 8s and 6s reads every digit fairly sure;
+    read upright, every digit is nearly certain but one. The mean log of the confidences
+    chose the upside-down reading (4 of 391 tuning sheets were read so); their mean
+    log-odds choose the upright one."""
     upright = [0.9999, 0.9998, 0.9999, 0.9997, 0.999, 0.55]
     upside_down = [0.99, 0.98, 0.99, 0.985, 0.97, 0.97]
     assert np.mean(np.log(upright)) < np.mean(np.log(upside_down))  # the rule before
