@@ -131,3 +131,4 @@ def test_a_page_is_read_the_way_up_whose_digits_are_nearly_certain():
     assert np.mean(np.log(upright)) < np.mean(np.log(upside_down))  # the rule before
     assert sureness(upright) > sureness(upside_down)
     assert sureness([0.5]) == pytest.approx(0.0) and np.isfinite(sureness([1.0, 0.0]))
+    assert sureness([]) == -np.inf

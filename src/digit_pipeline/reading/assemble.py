@@ -102,7 +102,7 @@ def reading_of_lines(
     if lines is None:
         return Reading.one_digit(whole, view.sheet), sureness([whole.confidence])
     confidences = [digit.confidence for line in lines for digit in line.digits]
-    return Reading(whole, tuple(lines), view.sheet), sureness(confidences) if lines else -np.inf
+    return Reading(whole, tuple(lines), view.sheet), sureness(confidences)
 
 
 def sureness(confidences: list[float]) -> float:
@@ -110,7 +110,9 @@ def sureness(confidences: list[float]) -> float:
     turned upside down still reads its 0s, 1s and 8s (and 6s as 9s) surely, and the log of
     a confidence hardly tells 0.99 from 0.9999 where the log-odds do (of 391 sheets found in
     tuning photos, by the mean log 4 were read the wrong way up, by the log-odds none:
-    benchmarks/README.md)."""
+    benchmarks/README.md). No digit read: -inf."""
+    if not confidences:
+        return -np.inf
     clipped = np.clip(np.asarray(confidences, dtype=np.float64), SURENESS_CLIP, 1 - SURENESS_CLIP)
     return float(np.mean(np.log(clipped) - np.log1p(-clipped)))
 
